@@ -1,0 +1,431 @@
+//! The board client (browser only): a yrs document synced over y-websocket, presence, a canvas
+//! renderer and the drawing tools.
+//!
+//! - [`engine`]: the client's state and behaviour, behind one `RefCell`.
+//! - [`sync`]: the sans-IO sync state machine (messages in, frames out), reusable by any
+//!   transport.
+//! - [`transport`]: the WebSocket and the reconnection backoff.
+//! - [`render`]: painting a scene on the 2D canvas.
+//! - [`tools`]: the pointer gestures, hit-testing and the shape list labels.
+//! - [`presence`]: our name and colour, and other people's presence made safe to show.
+//! - [`random`]: client ids, shape ids and jitter from `crypto.getRandomValues`.
+//!
+//! This file wires the browser to the engine: it creates the client, attaches the DOM
+//! listeners (which live as long as the page: a board is left by a full navigation) and routes
+//! every callback through [`Client::run`].
+
+mod engine;
+mod presence;
+mod random;
+mod render;
+pub mod sync;
+mod tools;
+pub mod transport;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use board::{BoardDoc, BoardId, Point};
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{
+    AddEventListenerOptions, CanvasRenderingContext2d, Event, EventTarget, HtmlCanvasElement,
+    HtmlElement, KeyboardEvent, MouseEvent, PointerEvent, WheelEvent,
+};
+use yrs::Doc;
+
+use crate::ui::BoardUi;
+use engine::{After, Callbacks, Engine, PointerInput};
+use presence::Identity;
+
+/// How often the engine checks for a silent socket, renews presence and expires peers.
+const HEARTBEAT_MS: i32 = 1_000;
+
+/// The running client of one board page.
+pub struct Client {
+    engine: RefCell<Engine>,
+    ui: BoardUi,
+    canvas: HtmlCanvasElement,
+    /// Owns the effects that follow the name and tool signals. A root of its own, so the effect
+    /// that started the client re-running cannot dispose of them.
+    _effects: Owner,
+}
+
+impl Client {
+    /// Runs `f` on the engine, then applies the signal writes and focus it asked for, after the
+    /// borrow ends. A call that arrives while the engine is busy (which the design rules out) is
+    /// dropped with a warning rather than a panic.
+    fn run<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+        let (result, after) = {
+            let Ok(mut engine) = self.engine.try_borrow_mut() else {
+                web_sys::console::warn_1(&"whiteboard: re-entrant event ignored".into());
+                return None;
+            };
+            let result = f(&mut engine);
+            (result, std::mem::take(&mut engine.after))
+        };
+        self.apply(after);
+        Some(result)
+    }
+
+    fn apply(&self, after: After) {
+        let After {
+            status,
+            shapes,
+            peers,
+            tool,
+            focus_canvas,
+        } = after;
+        if let Some(status) = status {
+            self.ui.status.set(status);
+        }
+        if let Some(shapes) = shapes {
+            self.ui.shapes.set(shapes);
+        }
+        if let Some(peers) = peers {
+            self.ui.peers.set(peers);
+        }
+        if let Some(tool) = tool {
+            self.ui.tool.set(tool);
+        }
+        if focus_canvas {
+            let _ = self.canvas.focus();
+        }
+    }
+}
+
+/// Starts the client for `board_id` on the mounted canvas. Called once per board page.
+pub fn start(board_id: String, canvas: HtmlCanvasElement, ui: BoardUi) {
+    if let Err(e) = try_start(&board_id, canvas, ui) {
+        web_sys::console::error_1(
+            &format!("whiteboard: the board client could not start: {e:?}").into(),
+        );
+    }
+}
+
+fn try_start(board_id: &str, canvas: HtmlCanvasElement, ui: BoardUi) -> Result<(), JsValue> {
+    let id = BoardId::parse(board_id).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let window = web_sys::window().ok_or("no window")?;
+    let ctx = canvas
+        .get_context("2d")?
+        .ok_or("no 2D canvas context")?
+        .dyn_into::<CanvasRenderingContext2d>()?;
+    let location = window.location();
+    let scheme = if location.protocol()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    let url = format!("{scheme}://{}/ws/{id}", location.host()?);
+
+    let board = BoardDoc::new(Doc::with_client_id(random::client_id()));
+    let identity = Identity::load();
+    ui.user_name.set(identity.name.clone());
+    let effects = Owner::new_root(None);
+
+    let client = Rc::new_cyclic(|me: &std::rc::Weak<Client>| {
+        let weak = me.clone();
+        let frame = Closure::<dyn FnMut(f64)>::new(move |_: f64| {
+            if let Some(client) = weak.upgrade() {
+                client.run(Engine::frame);
+            }
+        });
+        let weak = me.clone();
+        let retry = Closure::<dyn FnMut()>::new(move || {
+            if let Some(client) = weak.upgrade() {
+                client.run(Engine::retry_due);
+            }
+        });
+        let weak = me.clone();
+        let presence = Closure::<dyn FnMut()>::new(move || {
+            if let Some(client) = weak.upgrade() {
+                client.run(Engine::presence_timer_due);
+            }
+        });
+        let engine = Engine::new(
+            me.clone(),
+            window.clone(),
+            canvas.clone(),
+            ctx,
+            Callbacks {
+                frame,
+                retry,
+                presence,
+            },
+            board,
+            url,
+            identity,
+            ui.tool.get_untracked(),
+        );
+        Client {
+            engine: RefCell::new(engine),
+            ui,
+            canvas: canvas.clone(),
+            _effects: effects.clone(),
+        }
+    });
+
+    // Pointer events must not turn into scrolling or zooming the page on touch screens.
+    let _ = canvas.style().set_property("touch-action", "none");
+    attach_canvas_listeners(&client, &canvas);
+    attach_window_listeners(&client, &window);
+
+    effects.with(|| {
+        let c = Rc::clone(&client);
+        Effect::new(move |_| {
+            let name = ui.user_name.get();
+            c.run(|e| e.set_name(name));
+        });
+        let c = Rc::clone(&client);
+        Effect::new(move |_| {
+            let tool = ui.tool.get();
+            c.run(|e| e.set_tool(tool));
+        });
+    });
+
+    client.run(|e| {
+        e.resize();
+        e.update_cursor();
+        e.publish_presence();
+        e.connect();
+    });
+
+    let c = Rc::clone(&client);
+    every(&window, HEARTBEAT_MS, move || {
+        c.run(Engine::heartbeat);
+    });
+    Ok(())
+}
+
+/// Adds a listener for the page's lifetime.
+fn listen(target: &EventTarget, kind: &str, handler: impl FnMut(Event) + 'static) {
+    let closure = Closure::<dyn FnMut(Event)>::new(handler);
+    if target
+        .add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())
+        .is_err()
+    {
+        web_sys::console::warn_1(&format!("whiteboard: cannot listen to {kind}").into());
+    }
+    closure.forget();
+}
+
+/// Calls `tick` every `ms` milliseconds for the page's lifetime.
+fn every(window: &web_sys::Window, ms: i32, tick: impl FnMut() + 'static) {
+    let closure = Closure::<dyn FnMut()>::new(tick);
+    if window
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            closure.as_ref().unchecked_ref(),
+            ms,
+        )
+        .is_err()
+    {
+        web_sys::console::warn_1(&"whiteboard: cannot start the heartbeat".into());
+    }
+    closure.forget();
+}
+
+/// The pointer position relative to the canvas, in CSS pixels. Reads the fractional `clientX`
+/// (pens and high-DPI screens report sub-pixel positions; web-sys exposes only integers).
+fn canvas_point(ev: &MouseEvent, canvas_rect: &web_sys::DomRect) -> Point {
+    let coordinate = |name: &str, fallback: i32| {
+        js_sys::Reflect::get(ev, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::from(fallback))
+    };
+    Point::new(
+        coordinate("clientX", ev.client_x()) - canvas_rect.left(),
+        coordinate("clientY", ev.client_y()) - canvas_rect.top(),
+    )
+}
+
+fn pointer_input(ev: &PointerEvent, canvas_rect: &web_sys::DomRect) -> PointerInput {
+    PointerInput {
+        pointer: ev.pointer_id(),
+        screen: canvas_point(ev, canvas_rect),
+        button: ev.button(),
+        pressure: tools::effective_pressure(ev.pressure(), &ev.pointer_type()),
+    }
+}
+
+/// The samples the browser merged into this move event (pen strokes need every one of them),
+/// or the event alone where `getCoalescedEvents` is missing.
+fn coalesced(ev: &PointerEvent, canvas_rect: &web_sys::DomRect) -> Vec<PointerInput> {
+    let supported =
+        js_sys::Reflect::has(ev, &JsValue::from_str("getCoalescedEvents")).unwrap_or(false);
+    let mut samples: Vec<PointerInput> = if supported {
+        ev.get_coalesced_events()
+            .iter()
+            .filter_map(|e| e.dyn_into::<PointerEvent>().ok())
+            .map(|e| pointer_input(&e, canvas_rect))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if samples.is_empty() {
+        samples.push(pointer_input(ev, canvas_rect));
+    }
+    samples
+}
+
+fn attach_canvas_listeners(client: &Rc<Client>, canvas: &HtmlCanvasElement) {
+    let target: &EventTarget = canvas;
+
+    let (c, el) = (Rc::clone(client), canvas.clone());
+    listen(target, "pointerdown", move |ev| {
+        let Some(ev) = ev.dyn_ref::<PointerEvent>() else {
+            return;
+        };
+        let input = pointer_input(ev, &el.get_bounding_client_rect());
+        let tool = c.ui.tool.get_untracked();
+        if c.run(|e| e.pointer_down(input, tool)) == Some(true) {
+            ev.prevent_default();
+            let _ = el.set_pointer_capture(input.pointer);
+        }
+    });
+
+    let (c, el) = (Rc::clone(client), canvas.clone());
+    listen(target, "pointermove", move |ev| {
+        let Some(ev) = ev.dyn_ref::<PointerEvent>() else {
+            return;
+        };
+        let rect = el.get_bounding_client_rect();
+        let input = pointer_input(ev, &rect);
+        let samples = coalesced(ev, &rect);
+        c.run(|e| e.pointer_move(input, &samples));
+    });
+
+    let (c, el) = (Rc::clone(client), canvas.clone());
+    listen(target, "pointerup", move |ev| {
+        let Some(ev) = ev.dyn_ref::<PointerEvent>() else {
+            return;
+        };
+        let input = pointer_input(ev, &el.get_bounding_client_rect());
+        c.run(|e| e.pointer_up(input));
+    });
+
+    let (c, el) = (Rc::clone(client), canvas.clone());
+    listen(target, "pointercancel", move |ev| {
+        let Some(ev) = ev.dyn_ref::<PointerEvent>() else {
+            return;
+        };
+        let input = pointer_input(ev, &el.get_bounding_client_rect());
+        c.run(|e| e.pointer_cancel(input));
+    });
+
+    let c = Rc::clone(client);
+    listen(target, "pointerleave", move |_| {
+        c.run(Engine::pointer_leave);
+    });
+
+    // Registered as non-passive: zooming must stop the page from scrolling.
+    let (c, el) = (Rc::clone(client), canvas.clone());
+    let wheel = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
+        let Some(ev) = ev.dyn_ref::<WheelEvent>() else {
+            return;
+        };
+        ev.prevent_default();
+        let at = canvas_point(ev, &el.get_bounding_client_rect());
+        let lines_to_px = match ev.delta_mode() {
+            WheelEvent::DOM_DELTA_LINE => 16.0,
+            WheelEvent::DOM_DELTA_PAGE => 800.0,
+            _ => 1.0,
+        };
+        let pinch = ev.ctrl_key();
+        c.run(|e| e.wheel(at, ev.delta_y() * lines_to_px, pinch));
+    });
+    let options = AddEventListenerOptions::new();
+    options.set_passive(false);
+    if target
+        .add_event_listener_with_callback_and_add_event_listener_options(
+            "wheel",
+            wheel.as_ref().unchecked_ref(),
+            &options,
+        )
+        .is_err()
+    {
+        web_sys::console::warn_1(&"whiteboard: cannot listen to wheel".into());
+    }
+    wheel.forget();
+
+    // The canvas also resizes when the header wraps, not only with the window.
+    let c = Rc::clone(client);
+    let resized = Closure::<dyn FnMut()>::new(move || {
+        c.run(Engine::resize);
+    });
+    match web_sys::ResizeObserver::new(resized.as_ref().unchecked_ref()) {
+        Ok(observer) => {
+            observer.observe(canvas);
+            // The observer lives as long as the page, like its callback.
+            std::mem::forget(observer);
+        }
+        Err(_) => web_sys::console::warn_1(&"whiteboard: no ResizeObserver".into()),
+    }
+    resized.forget();
+}
+
+/// Whether keys typed now belong to a text field rather than to the board.
+fn typing_in(target: Option<EventTarget>) -> bool {
+    let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return false;
+    };
+    matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || element
+            .dyn_ref::<HtmlElement>()
+            .is_some_and(HtmlElement::is_content_editable)
+}
+
+fn attach_window_listeners(client: &Rc<Client>, window: &web_sys::Window) {
+    let target: &EventTarget = window;
+
+    let c = Rc::clone(client);
+    listen(target, "resize", move |_| {
+        c.run(Engine::resize);
+    });
+
+    let c = Rc::clone(client);
+    listen(target, "keydown", move |ev| {
+        let Some(key_event) = ev.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
+        if typing_in(ev.target()) || key_event.is_composing() {
+            return;
+        }
+        let modifier = key_event.ctrl_key() || key_event.meta_key() || key_event.alt_key();
+        let key = key_event.key();
+        if c.run(|e| e.key_down(&key, modifier)) == Some(true) {
+            ev.prevent_default();
+        }
+    });
+
+    let c = Rc::clone(client);
+    listen(target, "keyup", move |ev| {
+        if let Some(key_event) = ev.dyn_ref::<KeyboardEvent>() {
+            let key = key_event.key();
+            c.run(|e| e.key_up(&key));
+        }
+    });
+
+    let c = Rc::clone(client);
+    listen(target, "blur", move |_| {
+        c.run(Engine::release_space);
+    });
+
+    let c = Rc::clone(client);
+    listen(target, "online", move |_| {
+        c.run(Engine::went_online);
+    });
+
+    let c = Rc::clone(client);
+    listen(target, "offline", move |_| {
+        c.run(Engine::went_offline);
+    });
+
+    for kind in ["pagehide", "beforeunload"] {
+        let c = Rc::clone(client);
+        listen(target, kind, move |_| {
+            c.run(Engine::leave);
+        });
+    }
+}

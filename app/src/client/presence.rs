@@ -1,0 +1,140 @@
+//! Who this person is to others (name and colour, remembered in `localStorage`) and how other
+//! people's published presence is made safe to show.
+//!
+//! Presence arrives from any client on the board, so names are trimmed and bounded and colours
+//! must be plain hex before they reach the canvas or a `style` attribute.
+
+use board::protocol::{Presence, PresenceCursor, PresenceUser};
+
+use super::random;
+use super::sync::RemotePresence;
+use crate::ui::Peer;
+
+const NAME_KEY: &str = "whiteboard.name";
+const COLOR_KEY: &str = "whiteboard.color";
+/// Longest name shown or published, in characters (the name field allows 40).
+const MAX_NAME: usize = 40;
+/// Shown for a peer whose colour is missing or not plain hex.
+const FALLBACK_COLOR: &str = "#868e96";
+
+/// Eight colours that stay readable under white label text and distinct from each other.
+pub const PALETTE: [&str; 8] = [
+    "#e03131", "#f76707", "#e8590c", "#2f9e44", "#0c8599", "#1971c2", "#6741d9", "#c2255c",
+];
+
+/// This person's name and colour.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// What the person typed (may be empty while they edit the field).
+    pub name: String,
+    /// Published while `name` is blank, so others never see an empty label.
+    pub fallback_name: String,
+    pub color: String,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+impl Identity {
+    /// The remembered identity, or a fresh guest name and palette colour (then remembered).
+    pub fn load() -> Self {
+        let stored = |key: &str| storage().and_then(|s| s.get_item(key).ok().flatten());
+        let fallback_name = format!("Guest {}", 1000 + random::below(9000));
+        let name = stored(NAME_KEY)
+            .map(|n| bounded_name(&n))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| fallback_name.clone());
+        let color = stored(COLOR_KEY)
+            .filter(|c| is_hex_color(c))
+            .unwrap_or_else(|| PALETTE[random::below(PALETTE.len() as u64) as usize].to_owned());
+        let identity = Self {
+            name,
+            fallback_name,
+            color,
+        };
+        identity.save();
+        identity
+    }
+
+    /// Remembers name and colour for the next visit (a blank name is not remembered).
+    pub fn save(&self) {
+        let Some(storage) = storage() else { return };
+        if !self.name.trim().is_empty() {
+            let _ = storage.set_item(NAME_KEY, &bounded_name(&self.name));
+        }
+        let _ = storage.set_item(COLOR_KEY, &self.color);
+    }
+
+    /// The presence to publish with the pointer at `cursor` (board coordinates).
+    pub fn presence(&self, cursor: Option<PresenceCursor>) -> Presence {
+        let name = bounded_name(&self.name);
+        Presence {
+            user: PresenceUser {
+                name: if name.is_empty() {
+                    self.fallback_name.clone()
+                } else {
+                    name
+                },
+                color: self.color.clone(),
+            },
+            cursor,
+        }
+    }
+}
+
+/// A name trimmed and cut to [`MAX_NAME`] characters.
+pub fn bounded_name(name: &str) -> String {
+    name.trim()
+        .chars()
+        .take(MAX_NAME)
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+/// `#rgb`, `#rrggbb` or `#rrggbbaa`: the only colour forms accepted from peers.
+pub fn is_hex_color(s: &str) -> bool {
+    s.strip_prefix('#').is_some_and(|hex| {
+        matches!(hex.len(), 3 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// Another person as it is safe to show: bounded name, hex colour, finite cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerView {
+    pub name: String,
+    pub color: String,
+    pub cursor: Option<PresenceCursor>,
+}
+
+impl PeerView {
+    pub fn from_remote(remote: &RemotePresence) -> Self {
+        let user = &remote.presence.user;
+        let name = bounded_name(&user.name);
+        Self {
+            name: if name.is_empty() {
+                "Guest".to_owned()
+            } else {
+                name
+            },
+            color: if is_hex_color(&user.color) {
+                user.color.clone()
+            } else {
+                FALLBACK_COLOR.to_owned()
+            },
+            cursor: remote
+                .presence
+                .cursor
+                .filter(|c| c.x.is_finite() && c.y.is_finite()),
+        }
+    }
+
+    /// The entry of the people indicator.
+    pub fn peer(&self) -> Peer {
+        Peer {
+            name: self.name.clone(),
+            color: self.color.clone(),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Recently opened boards, kept in this browser's `localStorage` (never on the server, so board
+//! ids stay known only to the people who were given them).
+
+use crate::pages::RecentBoard;
+
+const KEY: &str = "whiteboard.recent";
+const MAX: usize = 20;
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The recent boards, most recent first. A missing or unreadable entry reads as empty.
+pub fn load() -> Vec<RecentBoard> {
+    storage()
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+/// Puts `id` at the top of the list.
+pub fn remember(id: &str) {
+    let Some(storage) = storage() else { return };
+    let mut list = load();
+    list.retain(|b| b.id != id);
+    list.insert(
+        0,
+        RecentBoard {
+            id: id.to_owned(),
+            visited_at: js_sys::Date::now(),
+        },
+    );
+    list.truncate(MAX);
+    if let Ok(json) = serde_json::to_string(&list) {
+        let _ = storage.set_item(KEY, &json);
+    }
+}

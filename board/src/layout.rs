@@ -1,0 +1,374 @@
+//! How a board lives in a Yjs document. Any Yjs client that follows this layout can draw too.
+//!
+//! ```text
+//! Y.Map "shapes"   shape id -> Y.Map {
+//!     type:        "rect" | "ellipse" | "pen"
+//!     x, y, w, h:  number   bounding box, board units
+//!     stroke:      string   CSS colour
+//!     fill:        string   CSS colour; absent = no fill
+//!     strokeWidth: number
+//!     points:      Uint8Array (pen only) little-endian f32 triples (x, y, pressure),
+//!                  relative to (x, y): one value per stroke, not one Yjs item per point
+//!     index:       string   fractional-index key; paint order is ascending
+//! }
+//! Y.Map "meta"     title: string
+//! ```
+//! Entries that do not follow the layout (unknown `type`, missing numbers) are skipped when
+//! reading, never fatal: a board must stay usable whatever a foreign client wrote.
+
+use std::collections::HashMap;
+
+use yrs::types::ToJson;
+use yrs::updates::decoder::Decode;
+use yrs::{Any, Doc, Map, MapPrelim, MapRef, Out, ReadTxn, Transact, TransactionMut, Update};
+
+use crate::order;
+use crate::shape::{PenPoint, Shape, ShapeKind, Style};
+
+/// Root map holding every shape by id.
+pub const SHAPES: &str = "shapes";
+/// Root map holding board settings such as the title.
+pub const META: &str = "meta";
+
+/// Why a document operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    #[error("the document is busy in another transaction")]
+    Busy,
+    #[error("the update could not be decoded: {0}")]
+    Decode(String),
+    #[error("the update could not be applied: {0}")]
+    Apply(String),
+}
+
+/// A yrs document with the board layout's root maps resolved.
+#[derive(Clone)]
+pub struct BoardDoc {
+    doc: Doc,
+    shapes: MapRef,
+    meta: MapRef,
+}
+
+impl BoardDoc {
+    pub fn new(doc: Doc) -> Self {
+        let shapes = doc.get_or_insert_map(SHAPES);
+        let meta = doc.get_or_insert_map(META);
+        Self { doc, shapes, meta }
+    }
+
+    pub fn doc(&self) -> &Doc {
+        &self.doc
+    }
+
+    /// Every well-formed shape, in paint order (back to front).
+    pub fn shapes(&self) -> Result<Vec<Shape>, LayoutError> {
+        let txn = self.doc.try_transact().map_err(|_| LayoutError::Busy)?;
+        Ok(self.shapes_in(&txn))
+    }
+
+    /// Every well-formed shape, in paint order, read inside an open transaction.
+    pub fn shapes_in<T: ReadTxn>(&self, txn: &T) -> Vec<Shape> {
+        let mut out: Vec<Shape> = self
+            .shapes
+            .iter(txn)
+            .filter_map(|(id, value)| match value {
+                Out::YMap(map) => read_shape(txn, id, &map),
+                _ => None,
+            })
+            .collect();
+        out.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+
+    /// The board title, if one was set.
+    pub fn title(&self) -> Option<String> {
+        let txn = self.doc.try_transact().ok()?;
+        match self.meta.get(&txn, "title")? {
+            Out::Any(Any::String(s)) => Some(s.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Runs `f` in one local transaction and returns its result with the v1 update it produced
+    /// (empty when nothing changed). `origin` tags the transaction (undo scoping, echo filters).
+    pub fn change<R>(
+        &self,
+        origin: &str,
+        f: impl FnOnce(&mut TransactionMut, &Self) -> R,
+    ) -> Result<(R, Vec<u8>), LayoutError> {
+        let mut txn = self
+            .doc
+            .try_transact_mut_with(origin)
+            .map_err(|_| LayoutError::Busy)?;
+        let result = f(&mut txn, self);
+        let update = if txn.before_state() == txn.after_state() && txn.delete_set().is_empty() {
+            Vec::new()
+        } else {
+            txn.encode_update_v1()
+        };
+        Ok((result, update))
+    }
+
+    /// Adds or replaces a shape.
+    pub fn put(&self, txn: &mut TransactionMut, shape: &Shape) {
+        let mut fields: HashMap<String, Any> = HashMap::new();
+        fields.insert("type".into(), shape.kind.as_str().into());
+        fields.insert("x".into(), shape.x.into());
+        fields.insert("y".into(), shape.y.into());
+        fields.insert("w".into(), shape.w.into());
+        fields.insert("h".into(), shape.h.into());
+        fields.insert("stroke".into(), shape.style.stroke.as_str().into());
+        fields.insert("strokeWidth".into(), shape.style.stroke_width.into());
+        fields.insert("index".into(), shape.index.as_str().into());
+        if let Some(fill) = &shape.style.fill {
+            fields.insert("fill".into(), fill.as_str().into());
+        }
+        if shape.kind == ShapeKind::Pen {
+            fields.insert("points".into(), encode_points(&shape.points).into());
+        }
+        let prelim: MapPrelim = fields.into_iter().collect();
+        self.shapes.insert(txn, shape.id.as_str(), prelim);
+    }
+
+    /// Moves a shape's top-left corner; returns false when the shape no longer exists.
+    pub fn set_position(&self, txn: &mut TransactionMut, id: &str, x: f64, y: f64) -> bool {
+        match self.shapes.get(txn, id) {
+            Some(Out::YMap(map)) => {
+                map.insert(txn, "x", x);
+                map.insert(txn, "y", y);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removes a shape; returns false when it did not exist.
+    pub fn remove(&self, txn: &mut TransactionMut, id: &str) -> bool {
+        self.shapes.remove(txn, id).is_some()
+    }
+
+    /// A z-order key above every shape on the board.
+    pub fn next_index<T: ReadTxn>(&self, txn: &T) -> String {
+        let top = self
+            .shapes
+            .iter(txn)
+            .filter_map(|(_, v)| match v {
+                Out::YMap(map) => string(txn, &map, "index"),
+                _ => None,
+            })
+            .max();
+        order::key_after(top.as_deref())
+    }
+
+    /// Applies a remote v1 update. Returns true when parts of it wait for missing updates
+    /// (the caller should ask the peer for a fresh sync step 1).
+    pub fn apply_remote(&self, update: &[u8], origin: &str) -> Result<bool, LayoutError> {
+        let update = Update::decode_v1(update).map_err(|e| LayoutError::Decode(e.to_string()))?;
+        let mut txn = self
+            .doc
+            .try_transact_mut_with(origin)
+            .map_err(|_| LayoutError::Busy)?;
+        txn.apply_update(update)
+            .map_err(|e| LayoutError::Apply(e.to_string()))?;
+        Ok(txn.store().pending_update().is_some() || txn.store().pending_ds().is_some())
+    }
+
+    /// The whole document as JSON (tests and debugging).
+    pub fn to_json(&self) -> Option<Any> {
+        let txn = self.doc.try_transact().ok()?;
+        Some(self.shapes.to_json(&txn))
+    }
+}
+
+fn number<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<f64> {
+    match map.get(txn, key)? {
+        Out::Any(Any::Number(n)) => n.as_f64().filter(|v| v.is_finite()),
+        _ => None,
+    }
+}
+
+fn string<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<String> {
+    match map.get(txn, key)? {
+        Out::Any(Any::String(s)) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+fn read_shape<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<Shape> {
+    let kind = ShapeKind::parse(&string(txn, map, "type")?)?;
+    let points = match (kind, map.get(txn, "points")) {
+        (ShapeKind::Pen, Some(Out::Any(Any::Buffer(buf)))) => decode_points(&buf),
+        _ => Vec::new(),
+    };
+    let defaults = Style::default();
+    Some(Shape {
+        id: id.to_owned(),
+        kind,
+        x: number(txn, map, "x")?,
+        y: number(txn, map, "y")?,
+        w: number(txn, map, "w").unwrap_or(0.0).max(0.0),
+        h: number(txn, map, "h").unwrap_or(0.0).max(0.0),
+        style: Style {
+            stroke: string(txn, map, "stroke").unwrap_or(defaults.stroke),
+            fill: string(txn, map, "fill"),
+            stroke_width: number(txn, map, "strokeWidth")
+                .filter(|w| *w > 0.0)
+                .unwrap_or(defaults.stroke_width),
+        },
+        points,
+        index: string(txn, map, "index").unwrap_or_default(),
+    })
+}
+
+/// Packs pen points as little-endian f32 triples.
+pub fn encode_points(points: &[PenPoint]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(points.len() * 12);
+    for p in points {
+        out.extend_from_slice(&p.x.to_le_bytes());
+        out.extend_from_slice(&p.y.to_le_bytes());
+        out.extend_from_slice(&p.pressure.to_le_bytes());
+    }
+    out
+}
+
+/// Unpacks pen points; a trailing partial triple or a non-finite value is dropped.
+pub fn decode_points(bytes: &[u8]) -> Vec<PenPoint> {
+    bytes
+        .chunks_exact(12)
+        .filter_map(|c| {
+            let f = |i: usize| f32::from_le_bytes([c[i], c[i + 1], c[i + 2], c[i + 3]]);
+            let p = PenPoint {
+                x: f(0),
+                y: f(4),
+                pressure: f(8),
+            };
+            (p.x.is_finite() && p.y.is_finite() && p.pressure.is_finite()).then_some(p)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::Point;
+    use yrs::{Doc, StateVector};
+
+    fn rect(id: &str, index: &str) -> Shape {
+        Shape {
+            id: id.into(),
+            kind: ShapeKind::Rectangle,
+            x: 10.0,
+            y: 20.0,
+            w: 30.0,
+            h: 40.0,
+            style: Style::default(),
+            points: vec![],
+            index: index.into(),
+        }
+    }
+
+    #[test]
+    fn shapes_round_trip_through_the_document() {
+        let board = BoardDoc::new(Doc::new());
+        let pen = Shape::pen(
+            "p1".into(),
+            "a1".into(),
+            Style::default(),
+            &[(Point::new(1.0, 2.0), 0.3), (Point::new(5.0, 9.0), 0.7)],
+        );
+        let (_, update) = board
+            .change("local", |txn, b| {
+                b.put(txn, &rect("r1", "a0"));
+                b.put(txn, &pen);
+            })
+            .unwrap();
+        assert!(!update.is_empty());
+        let shapes = board.shapes().unwrap();
+        assert_eq!(shapes, vec![rect("r1", "a0"), pen]);
+    }
+
+    #[test]
+    fn local_update_converges_on_a_second_document() {
+        let a = BoardDoc::new(Doc::new());
+        let b = BoardDoc::new(Doc::new());
+        let (_, u1) = a
+            .change("local", |txn, d| d.put(txn, &rect("r1", "a0")))
+            .unwrap();
+        let (_, u2) = a
+            .change("local", |txn, d| d.set_position(txn, "r1", 100.0, 200.0))
+            .unwrap();
+        assert!(!b.apply_remote(&u1, "remote").unwrap());
+        assert!(!b.apply_remote(&u2, "remote").unwrap());
+        let moved = &b.shapes().unwrap()[0];
+        assert_eq!((moved.x, moved.y), (100.0, 200.0));
+    }
+
+    #[test]
+    fn an_update_with_missing_dependencies_is_reported_pending() {
+        let a = BoardDoc::new(Doc::new());
+        let b = BoardDoc::new(Doc::new());
+        let (_, _first) = a
+            .change("l", |txn, d| d.put(txn, &rect("r1", "a0")))
+            .unwrap();
+        let (_, second) = a
+            .change("l", |txn, d| d.set_position(txn, "r1", 1.0, 1.0))
+            .unwrap();
+        assert!(b.apply_remote(&second, "remote").unwrap());
+        let full = a
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        assert!(!b.apply_remote(&full, "remote").unwrap());
+        assert_eq!(b.shapes().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn no_change_means_an_empty_update() {
+        let board = BoardDoc::new(Doc::new());
+        let (moved, update) = board
+            .change("l", |txn, d| d.set_position(txn, "missing", 1.0, 1.0))
+            .unwrap();
+        assert!(!moved);
+        assert!(update.is_empty());
+    }
+
+    #[test]
+    fn foreign_entries_are_skipped() {
+        let board = BoardDoc::new(Doc::new());
+        board
+            .change("l", |txn, d| {
+                d.shapes
+                    .insert(txn, "junk", MapPrelim::from([("type", "triangle")]));
+                d.shapes.insert(txn, "text", "not a map");
+                d.put(txn, &rect("ok", "a0"));
+            })
+            .unwrap();
+        let shapes = board.shapes().unwrap();
+        assert_eq!(shapes.len(), 1);
+        assert_eq!(shapes[0].id, "ok");
+    }
+
+    #[test]
+    fn next_index_is_above_every_shape() {
+        let board = BoardDoc::new(Doc::new());
+        board
+            .change("l", |txn, d| {
+                d.put(txn, &rect("a", "a5"));
+                d.put(txn, &rect("b", "a2"));
+            })
+            .unwrap();
+        let txn = board.doc().transact();
+        assert_eq!(board.next_index(&txn), "a6");
+    }
+
+    #[test]
+    fn points_survive_packing() {
+        let pts = vec![PenPoint {
+            x: 1.5,
+            y: -2.0,
+            pressure: 0.5,
+        }];
+        assert_eq!(decode_points(&encode_points(&pts)), pts);
+        assert!(decode_points(&[0u8; 11]).is_empty());
+    }
+}

@@ -1,0 +1,20 @@
+//! The whiteboard model, shared by the server and the browser. It does no IO.
+//!
+//! - [`shape`]: a shape as plain data (kind, position, size, style, pen points) and its geometry
+//!   (bounds, hit-testing).
+//! - [`layout`]: how shapes live inside a Yjs document (documented there, so any Yjs client can
+//!   draw on a board), plus reading and writing them in a transaction.
+//! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
+//! - [`viewport`]: the pan/zoom transform between screen pixels and board coordinates.
+//! - [`protocol`]: y-websocket frames (one message per frame), board ids and presence states.
+
+pub mod layout;
+pub mod order;
+pub mod protocol;
+pub mod shape;
+pub mod viewport;
+
+pub use layout::{BoardDoc, META, SHAPES};
+pub use protocol::{BoardId, BoardIdError, Frame, FrameError, Presence};
+pub use shape::{Point, Rect, Shape, ShapeKind, Style};
+pub use viewport::Viewport;

@@ -1,0 +1,66 @@
+//! Server settings, from command-line flags or environment variables (flags win).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Collaborative whiteboard server: pages, y-websocket rooms and SQLite persistence.
+#[derive(Debug, Clone, Parser)]
+#[command(version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(
+        long = "listen",
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000"
+    )]
+    pub addr: SocketAddr,
+
+    /// SQLite database URL; the file and its folder are created when missing.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/whiteboard.db"
+    )]
+    pub database_url: String,
+
+    /// Largest accepted WebSocket message, in bytes (larger: close 1009).
+    #[arg(long, env = "WB_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_frame_bytes: usize,
+
+    /// Frames queued for one connection before it counts as a slow reader and is closed
+    /// (code 1013) so that it resyncs, rather than messages being dropped.
+    #[arg(long, env = "WB_OUTBOUND_QUEUE", default_value_t = 1024)]
+    pub outbound_queue: usize,
+
+    /// Seconds a room stays loaded after its last client leaves.
+    #[arg(long, env = "WB_ROOM_GRACE_SECS", default_value_t = 10)]
+    pub room_grace_secs: u64,
+
+    /// Updates in a board's log before it is folded into a snapshot.
+    #[arg(long, env = "WB_COMPACT_EVERY", default_value_t = 500)]
+    pub compact_every: usize,
+
+    /// Seconds between server pings; a peer that has not answered the previous ping is dropped.
+    #[arg(long, env = "WB_PING_SECS", default_value_t = 30)]
+    pub ping_secs: u64,
+}
+
+impl Config {
+    pub fn room_grace(&self) -> Duration {
+        Duration::from_secs(self.room_grace_secs)
+    }
+
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_secs.max(1))
+    }
+
+    /// Defaults, as if no flag or variable were given (tests start from this).
+    pub fn for_tests(database_url: String) -> Self {
+        let mut config = Config::parse_from(["server"]);
+        config.database_url = database_url;
+        config.addr = "127.0.0.1:0".parse().expect("static address");
+        config
+    }
+}

@@ -1,0 +1,30 @@
+//! Errors a handler returns: logged with their cause, shown to the client as a plain message.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request itself is wrong; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Storage failed; the cause goes to the log only.
+    #[error("storage error")]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::BadRequest(msg) => (StatusCode::BAD_REQUEST, msg).into_response(),
+            AppError::Store(e) => {
+                tracing::error!(error = %e, "storage error");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The board storage is unavailable; try again shortly.",
+                )
+                    .into_response()
+            }
+        }
+    }
+}

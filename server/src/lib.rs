@@ -1,0 +1,95 @@
+//! The whiteboard server, as a library so tests can start it on port 0.
+//!
+//! - [`config`]: settings from flags and environment variables.
+//! - [`store`]: the `BoardStore` trait and the embedded SQLite store.
+//! - [`room`]: one task per open board; owns the yrs document and awareness, commits updates
+//!   before fanning them out.
+//! - [`rooms`]: the registry of open rooms and the server counters.
+//! - [`ws`]: the `/ws/{board}` y-websocket endpoint.
+//! - [`http`]: board creation, health, metrics and the Leptos pages.
+//!
+//! [`run`] serves until the shutdown future completes, then closes every connection, flushes
+//! every room and returns.
+
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod room;
+pub mod rooms;
+pub mod store;
+pub mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+use rooms::Rooms;
+use store::{BoardStore, SqliteStore};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub rooms: Rooms,
+    /// Flips to true when the server starts shutting down; connections close with 1001.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Opens the store, serves on `listener` until `shutdown` completes, then drains.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = SqliteStore::open(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    let store: Arc<dyn BoardStore> = Arc::new(store);
+    let rooms = Rooms::new(store, config.clone());
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let state = AppState {
+        leptos_options: leptos_options(&config, listener.local_addr()?)?,
+        rooms: rooms.clone(),
+        shutdown: shutdown_rx,
+    };
+    let app = http::router(state);
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing connections and flushing rooms");
+            let _ = shutdown_tx.send(true);
+        })
+        .await
+        .context("server error")?;
+    rooms.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Leptos settings from its usual `LEPTOS_*` variables, with this server's address and a
+/// default output name, so the release binary runs from the repository root with no setup.
+fn leptos_options(config: &Config, addr: std::net::SocketAddr) -> anyhow::Result<LeptosOptions> {
+    let mut options = leptos::config::get_configuration(None)
+        .context("invalid LEPTOS_* settings")?
+        .leptos_options;
+    if options.output_name.is_empty() {
+        options.output_name = "whiteboard".into();
+    }
+    options.site_addr = if config.addr.port() == 0 {
+        addr
+    } else {
+        config.addr
+    };
+    Ok(options)
+}

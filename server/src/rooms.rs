@@ -1,0 +1,154 @@
+//! The registry of open rooms, and the server-wide counters.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use board::BoardId;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::room::{Command, ConnId, Member, Room, RoomHandle};
+use crate::store::BoardStore;
+
+/// Commands waiting for a room before connections feel backpressure.
+const ROOM_QUEUE: usize = 1024;
+
+/// Counters shown at `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub connections_open: AtomicU64,
+    pub rooms_open: AtomicU64,
+    pub updates_in: AtomicU64,
+    pub frames_out: AtomicU64,
+    pub persist_count: AtomicU64,
+    pub persist_micros_total: AtomicU64,
+}
+
+impl Metrics {
+    pub fn observe_persist(&self, took: Duration) {
+        self.persist_count.fetch_add(1, Ordering::Relaxed);
+        self.persist_micros_total
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+}
+
+struct Entry {
+    handle: RoomHandle,
+    task: JoinHandle<()>,
+}
+
+struct Inner {
+    rooms: Mutex<HashMap<BoardId, Entry>>,
+    store: Arc<dyn BoardStore>,
+    config: Config,
+    metrics: Metrics,
+}
+
+/// Every open room, by board. Cheap to clone.
+#[derive(Clone)]
+pub struct Rooms(Arc<Inner>);
+
+impl Rooms {
+    pub fn new(store: Arc<dyn BoardStore>, config: Config) -> Self {
+        Rooms(Arc::new(Inner {
+            rooms: Mutex::new(HashMap::new()),
+            store,
+            config,
+            metrics: Metrics::default(),
+        }))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    pub fn store(&self) -> &Arc<dyn BoardStore> {
+        &self.0.store
+    }
+
+    /// Rooms currently loaded.
+    pub fn open_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    // A std mutex: it is held for a map lookup only, never across an `.await`.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<BoardId, Entry>> {
+        self.0
+            .rooms
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Joins the board's room, opening it when needed. Returns `None` only if the room failed
+    /// (its storage is unavailable); the member has then been told why.
+    pub async fn join(&self, id: &BoardId, conn: ConnId, mut member: Member) -> Option<RoomHandle> {
+        // A room that is unloading refuses the join; the next attempt opens a fresh room.
+        for _ in 0..3 {
+            let handle = {
+                let mut rooms = self.lock();
+                let entry = rooms.entry(id.clone()).or_insert_with(|| {
+                    let (handle, task) =
+                        Room::spawn(id.clone(), self.0.store.clone(), self.clone(), ROOM_QUEUE);
+                    Entry { handle, task }
+                });
+                entry.handle.members.fetch_add(1, Ordering::AcqRel);
+                entry.handle.clone()
+            };
+            match handle.tx.send(Command::Join(conn, member)).await {
+                Ok(()) => return Some(handle),
+                Err(tokio::sync::mpsc::error::SendError(cmd)) => {
+                    handle.members.fetch_sub(1, Ordering::AcqRel);
+                    self.remove(id, &handle);
+                    let Command::Join(_, m) = cmd else {
+                        return None;
+                    };
+                    member = m;
+                }
+            }
+        }
+        None
+    }
+
+    /// Called by an idle room: removes it if nobody joined meanwhile. True when removed.
+    pub(crate) fn try_unload(&self, id: &BoardId, handle: &RoomHandle) -> bool {
+        let mut rooms = self.lock();
+        if handle.members.load(Ordering::Acquire) != 0 {
+            return false;
+        }
+        if rooms
+            .get(id)
+            .is_some_and(|e| e.handle.tx.same_channel(&handle.tx))
+        {
+            rooms.remove(id);
+        }
+        true
+    }
+
+    /// Forgets a room (if it is still the registered one).
+    pub(crate) fn remove(&self, id: &BoardId, handle: &RoomHandle) {
+        let mut rooms = self.lock();
+        if rooms
+            .get(id)
+            .is_some_and(|e| e.handle.tx.same_channel(&handle.tx))
+        {
+            rooms.remove(id);
+        }
+    }
+
+    /// Closes every connection, flushes every room and waits until all of them have stopped.
+    pub async fn shutdown(&self) {
+        let entries: Vec<Entry> = self.lock().drain().map(|(_, e)| e).collect();
+        for e in &entries {
+            let _ = e.handle.tx.send(Command::Shutdown).await;
+        }
+        for e in entries {
+            let _ = e.task.await;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Board persistence behind a small trait, so the embedded SQLite store can later sit beside a
+//! PostgreSQL one for clusters, and tests can swap in failures.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use board::BoardId;
+
+/// Why a store operation failed. Shown to operators in logs, never to peers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot prepare the database location: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What a board's history holds when a room opens it.
+#[derive(Debug, Default, Clone)]
+pub struct StoredBoard {
+    /// The latest snapshot (a v1 update holding the whole document), if any.
+    pub snapshot: Option<Vec<u8>>,
+    /// Updates newer than the snapshot, in order.
+    pub updates: Vec<Vec<u8>>,
+    /// Sequence number of the last update (or of the snapshot when there is none); 0 for a
+    /// board with no history.
+    pub last_seq: i64,
+}
+
+/// Durable storage for boards. Every method commits before it returns.
+#[async_trait]
+pub trait BoardStore: Send + Sync + 'static {
+    /// Records a new, empty board (the home page's "New board"). Idempotent.
+    async fn create_board(&self, id: &BoardId) -> Result<(), StoreError>;
+
+    /// Loads a board's snapshot and later updates; an unknown board loads empty.
+    async fn load(&self, id: &BoardId) -> Result<StoredBoard, StoreError>;
+
+    /// Appends updates with sequence numbers `first_seq..`, in one transaction (group commit).
+    async fn append(
+        &self,
+        id: &BoardId,
+        first_seq: i64,
+        updates: &[Vec<u8>],
+    ) -> Result<(), StoreError>;
+
+    /// Replaces the updates up to `through_seq` with `snapshot`, in one transaction.
+    async fn compact(
+        &self,
+        id: &BoardId,
+        snapshot: &[u8],
+        through_seq: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Whether the database answers (health checks).
+    async fn ping(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,225 @@
+//! The embedded default store: one SQLite file in WAL mode through sqlx.
+//!
+//! Queries are checked at run time (`sqlx::query`), not compile time, so building needs no
+//! database; the integration tests exercise every query.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use board::BoardId;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use super::{BoardStore, StoreError, StoredBoard};
+
+/// Snapshots kept per board after a compaction (the newest ones): room for version history.
+const SNAPSHOTS_KEPT: i64 = 5;
+
+/// A [`BoardStore`] in a SQLite database.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database at `url` — `sqlite://path` or `sqlite::memory:` —
+    /// and applies the migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit is on disk before `append` returns, so before any peer sees it.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(parent) = Path::new(options.get_filename()).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn ensure_board(
+        conn: &mut sqlx::SqliteConnection,
+        id: &BoardId,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO boards (id, created_at, updated_at) VALUES (?1, ?2, ?2)
+             ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
+        )
+        .bind(id.as_str())
+        .bind(now)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl BoardStore for SqliteStore {
+    async fn create_board(&self, id: &BoardId) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Self::ensure_board(&mut conn, id, now_ms()).await
+    }
+
+    async fn load(&self, id: &BoardId) -> Result<StoredBoard, StoreError> {
+        let mut txn = self.pool.begin().await?;
+        let snapshot = sqlx::query(
+            "SELECT seq, data FROM board_snapshots WHERE board_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&mut *txn)
+        .await?;
+        let (snapshot_seq, snapshot) = match snapshot {
+            Some(row) => (
+                row.try_get::<i64, _>(0)?,
+                Some(row.try_get::<Vec<u8>, _>(1)?),
+            ),
+            None => (0, None),
+        };
+        let rows = sqlx::query(
+            "SELECT seq, data FROM board_updates WHERE board_id = ?1 AND seq > ?2 ORDER BY seq",
+        )
+        .bind(id.as_str())
+        .bind(snapshot_seq)
+        .fetch_all(&mut *txn)
+        .await?;
+        txn.commit().await?;
+        let mut last_seq = snapshot_seq;
+        let mut updates = Vec::with_capacity(rows.len());
+        for row in rows {
+            last_seq = row.try_get(0)?;
+            updates.push(row.try_get(1)?);
+        }
+        Ok(StoredBoard {
+            snapshot,
+            updates,
+            last_seq,
+        })
+    }
+
+    async fn append(
+        &self,
+        id: &BoardId,
+        first_seq: i64,
+        updates: &[Vec<u8>],
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut txn = self.pool.begin().await?;
+        Self::ensure_board(&mut txn, id, now).await?;
+        for (i, data) in updates.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO board_updates (board_id, seq, data, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .bind(id.as_str())
+            .bind(first_seq + i as i64)
+            .bind(data.as_slice())
+            .bind(now)
+            .execute(&mut *txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn compact(
+        &self,
+        id: &BoardId,
+        snapshot: &[u8],
+        through_seq: i64,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut txn = self.pool.begin().await?;
+        Self::ensure_board(&mut txn, id, now).await?;
+        sqlx::query(
+            "INSERT INTO board_snapshots (board_id, seq, data, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(board_id, seq) DO UPDATE SET data = excluded.data",
+        )
+        .bind(id.as_str())
+        .bind(through_seq)
+        .bind(snapshot)
+        .bind(now)
+        .execute(&mut *txn)
+        .await?;
+        sqlx::query("DELETE FROM board_updates WHERE board_id = ?1 AND seq <= ?2")
+            .bind(id.as_str())
+            .bind(through_seq)
+            .execute(&mut *txn)
+            .await?;
+        sqlx::query(
+            "DELETE FROM board_snapshots WHERE board_id = ?1 AND seq NOT IN
+               (SELECT seq FROM board_snapshots WHERE board_id = ?1 ORDER BY seq DESC LIMIT ?2)",
+        )
+        .bind(id.as_str())
+        .bind(SNAPSHOTS_KEPT)
+        .execute(&mut *txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (SqliteStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        (SqliteStore::open(&url).await.unwrap(), dir)
+    }
+
+    #[tokio::test]
+    async fn append_load_compact() {
+        let (store, _dir) = store().await;
+        let id = BoardId::parse("board-1").unwrap();
+        assert_eq!(store.load(&id).await.unwrap().last_seq, 0);
+        store.append(&id, 1, &[vec![1], vec![2]]).await.unwrap();
+        store.append(&id, 3, &[vec![3]]).await.unwrap();
+        let loaded = store.load(&id).await.unwrap();
+        assert_eq!(loaded.updates, vec![vec![1], vec![2], vec![3]]);
+        assert_eq!(loaded.last_seq, 3);
+
+        store.compact(&id, &[9, 9], 2).await.unwrap();
+        let loaded = store.load(&id).await.unwrap();
+        assert_eq!(loaded.snapshot, Some(vec![9, 9]));
+        assert_eq!(loaded.updates, vec![vec![3]]);
+        assert_eq!(loaded.last_seq, 3);
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_sequence_number_fails_the_whole_batch() {
+        let (store, _dir) = store().await;
+        let id = BoardId::parse("b").unwrap();
+        store.append(&id, 1, &[vec![1]]).await.unwrap();
+        assert!(store.append(&id, 2, &[vec![2], vec![3]]).await.is_ok());
+        assert!(store
+            .append(&id, 4, &[vec![4], vec![5], vec![6]])
+            .await
+            .is_ok());
+        assert!(store.append(&id, 7, &[vec![7], vec![8]]).await.is_ok());
+        assert!(store.append(&id, 8, &[vec![80], vec![90]]).await.is_err());
+        assert_eq!(store.load(&id).await.unwrap().last_seq, 8);
+    }
+}

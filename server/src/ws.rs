@@ -1,0 +1,150 @@
+//! `/ws/{board}`: one WebSocket per board speaking the y-websocket protocol.
+//!
+//! A connection decodes frames itself (so bad input is refused before it reaches the room) and
+//! forwards the messages to the room; the room answers through a bounded queue that this task
+//! writes to the socket. Close codes: 1003 text frame, 1007 malformed message, 1009 frame too
+//! large, 1011 storage unavailable, 1013 slow reader, 1001 server shutting down.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use board::protocol::{decode_frame, Frame};
+use board::BoardId;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, Instrument};
+
+use crate::error::AppError;
+use crate::room::{CloseReason, Command, Member};
+use crate::AppState;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+pub async fn upgrade(
+    Path(board): Path<String>,
+    State(state): State<AppState>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    let id = BoardId::parse(&board).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let config = state.rooms.config();
+    let max = config.max_frame_bytes;
+    let rooms = state.rooms.clone();
+    let shutdown = state.shutdown.clone();
+    Ok(ws
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| {
+            let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+            let span = tracing::info_span!("conn", conn, board_id = %id);
+            serve(socket, id, conn, rooms, shutdown).instrument(span)
+        })
+        .into_response())
+}
+
+async fn serve(
+    mut socket: WebSocket,
+    id: BoardId,
+    conn: u64,
+    rooms: crate::rooms::Rooms,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let metrics_open = &rooms.metrics().connections_open;
+    metrics_open.fetch_add(1, Ordering::Relaxed);
+    let (outbox_tx, mut outbox) = mpsc::channel::<Frame>(rooms.config().outbound_queue);
+    let (kick_tx, mut kick) = oneshot::channel::<CloseReason>();
+    let member = Member {
+        outbox: outbox_tx,
+        kick: kick_tx,
+    };
+    let Some(room) = rooms.join(&id, conn, member).await else {
+        close(&mut socket, CloseReason::STORAGE).await;
+        metrics_open.fetch_sub(1, Ordering::Relaxed);
+        return;
+    };
+    debug!("connected");
+
+    let mut ping = tokio::time::interval_at(
+        tokio::time::Instant::now() + rooms.config().ping_interval(),
+        rooms.config().ping_interval(),
+    );
+    let mut answered_ping = true;
+    let reason: Option<CloseReason> = loop {
+        tokio::select! {
+            biased;
+            reason = &mut kick => break reason.ok(),
+            _ = shutdown.changed() => break Some(CloseReason::SHUTDOWN),
+            frame = outbox.recv() => match frame {
+                Some(frame) => {
+                    if socket.send(WsMessage::Binary(frame.into())).await.is_err() {
+                        break None;
+                    }
+                }
+                None => break Some(CloseReason::SHUTDOWN),
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(WsMessage::Binary(bytes))) => {
+                    answered_ping = true;
+                    match decode_frame(&bytes) {
+                        Ok(msgs) => {
+                            if !room.send(Command::Messages(conn, msgs)).await {
+                                break Some(CloseReason::SHUTDOWN);
+                            }
+                        }
+                        Err(e) => {
+                            debug!(error = %e, "malformed frame");
+                            break Some(CloseReason { code: 1007, reason: "malformed message" });
+                        }
+                    }
+                }
+                Some(Ok(WsMessage::Text(_))) => {
+                    break Some(CloseReason { code: 1003, reason: "binary frames only" });
+                }
+                Some(Ok(WsMessage::Pong(_) | WsMessage::Ping(_))) => answered_ping = true,
+                Some(Ok(WsMessage::Close(_))) | None => break None,
+                Some(Err(e)) => {
+                    debug!(error = %e, "socket error");
+                    break if is_too_large(&e) {
+                        Some(CloseReason { code: 1009, reason: "message too large" })
+                    } else {
+                        None
+                    };
+                }
+            },
+            _ = ping.tick() => {
+                if !answered_ping {
+                    debug!("no pong: dropping");
+                    break None;
+                }
+                answered_ping = false;
+                if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+    room.leave(conn).await;
+    if let Some(reason) = reason {
+        close(&mut socket, reason).await;
+    }
+    metrics_open.fetch_sub(1, Ordering::Relaxed);
+    debug!(?reason, "disconnected");
+}
+
+fn is_too_large(e: &axum::Error) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    text.contains("too long") || text.contains("too big") || text.contains("too large")
+}
+
+async fn close(socket: &mut WebSocket, reason: CloseReason) {
+    let frame = CloseFrame {
+        code: reason.code,
+        reason: reason.reason.into(),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        socket.send(WsMessage::Close(Some(frame))),
+    )
+    .await;
+}
