@@ -167,7 +167,7 @@ fn try_start(board_id: &str, canvas: HtmlCanvasElement, ui: BoardUi) -> Result<(
     });
 
     // Pointer events must not turn into scrolling or zooming the page on touch screens.
-    let _ = canvas.style().set_property("touch-action", "none");
+    let _ = HtmlElement::style(&canvas).set_property("touch-action", "none");
     attach_canvas_listeners(&client, &canvas);
     attach_window_listeners(&client, &window);
 

@@ -1,0 +1,21 @@
+import { defineConfig } from '@playwright/test'
+
+// Each spec starts its own release server (support/server.mjs) on a free loopback port with a
+// fresh SQLite file, so tests can restart it. Debian's Chromium; no browser download.
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    viewport: { width: 1280, height: 800 },
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    },
+    trace: 'retain-on-failure'
+  }
+})

@@ -1,0 +1,110 @@
+import { test, expect, type Browser, type Page } from '@playwright/test'
+// @ts-ignore: plain ESM helper shared with the Node interop tests
+import { TestServer } from '../support/server.mjs'
+import { shapeItems, expectConnected, failOnPageErrors, draw, clickCanvas, drag } from './helpers'
+
+let server: TestServer
+
+test.beforeAll(async () => { server = await TestServer.start() })
+test.afterAll(async () => { await server?.dispose() })
+
+async function newBoard (page: Page): Promise<string> {
+  await page.goto(server.url)
+  await page.getByRole('button', { name: 'New board' }).click()
+  await expect(page).toHaveURL(/\/b\/[A-Za-z0-9_-]{22}$/)
+  await expectConnected(page)
+  return page.url()
+}
+
+async function openPage (browser: Browser, url: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage()
+  failOnPageErrors(page)
+  await page.goto(url)
+  await expectConnected(page)
+  return page
+}
+
+test('the home page creates a board and lists it as recent', async ({ page }) => {
+  failOnPageErrors(page)
+  const url = await newBoard(page)
+  const id = url.split('/b/')[1]
+  await page.goto(server.url)
+  await expect(page.getByRole('list', { name: 'Recent boards' }).getByRole('link', { name: id })).toBeVisible()
+})
+
+test('two people draw on one board; reload and restart keep the drawing', async ({ browser }) => {
+  const alice = await (await browser.newContext()).newPage()
+  failOnPageErrors(alice)
+  const url = await newBoard(alice)
+  const bob = await openPage(browser, url)
+
+  await draw(alice, 'Rectangle', 100, 100, 260, 200)
+  await expect(shapeItems(alice)).toHaveCount(1)
+  await expect(shapeItems(bob)).toHaveCount(1)
+  await expect(shapeItems(bob).first()).toHaveText(/^Rectangle/)
+
+  await draw(bob, 'Ellipse', 400, 120, 520, 220)
+  await expect(shapeItems(alice)).toHaveText([/^Rectangle/, /^Ellipse/])
+
+  await bob.reload()
+  await expectConnected(bob)
+  await expect(shapeItems(bob)).toHaveText([/^Rectangle/, /^Ellipse/])
+
+  // Crash the server: everything either person saw must come back.
+  await server.restart({ crash: true })
+  await expectConnected(alice)
+  await expectConnected(bob)
+  await bob.reload()
+  await expectConnected(bob)
+  await expect(shapeItems(bob)).toHaveText([/^Rectangle/, /^Ellipse/])
+})
+
+test('edits made while disconnected reach the others after reconnection', async ({ browser }) => {
+  const alice = await (await browser.newContext()).newPage()
+  failOnPageErrors(alice)
+  const url = await newBoard(alice)
+  const bob = await openPage(browser, url)
+
+  await server.stop()
+  await expect(alice.getByRole('status')).toHaveAttribute('data-status', /reconnecting|offline/)
+  await draw(alice, 'Pen', 150, 300, 350, 380)
+  await expect(shapeItems(alice)).toHaveText([/^Pen stroke/])
+
+  await server.spawn()
+  await expectConnected(alice)
+  await expectConnected(bob)
+  await expect(shapeItems(bob)).toHaveText([/^Pen stroke/])
+})
+
+test('select, move and delete a shape; the other person sees it', async ({ browser }) => {
+  const alice = await (await browser.newContext()).newPage()
+  failOnPageErrors(alice)
+  const url = await newBoard(alice)
+  const bob = await openPage(browser, url)
+
+  await draw(alice, 'Rectangle', 100, 100, 200, 180)
+  await expect(shapeItems(bob)).toHaveText([/^Rectangle at 1\d\d, 1\d\d/])
+  const before = await shapeItems(bob).first().textContent()
+
+  await alice.getByRole('button', { name: 'Select', exact: true }).click()
+  await drag(alice, 100, 140, 400, 340)
+  await expect(shapeItems(bob).first()).not.toHaveText(before ?? '')
+  await expect(shapeItems(bob).first()).toHaveText(/^Rectangle at [34]\d\d, [34]\d\d/)
+
+  await clickCanvas(alice, 400, 340)
+  await alice.keyboard.press('Delete')
+  await expect(shapeItems(alice)).toHaveCount(0)
+  await expect(shapeItems(bob)).toHaveCount(0)
+})
+
+test('people see each other on the board', async ({ browser }) => {
+  const alice = await (await browser.newContext()).newPage()
+  failOnPageErrors(alice)
+  const url = await newBoard(alice)
+  await alice.getByPlaceholder('Your name').fill('Alice')
+  const bob = await openPage(browser, url)
+  const people = bob.getByRole('list', { name: 'People on this board' })
+  await expect(people.getByTitle('Alice')).toBeVisible()
+  await alice.close()
+  await expect(people.getByTitle('Alice')).toHaveCount(0, { timeout: 35_000 })
+})

@@ -1,0 +1,41 @@
+import { expect, type Page, type Locator } from '@playwright/test'
+
+/** The accessible list with one item per shape. */
+export function shapeItems (page: Page): Locator {
+  return page.getByRole('list', { name: 'Shapes' }).getByRole('listitem')
+}
+
+export async function expectConnected (page: Page): Promise<void> {
+  await expect(page.getByRole('status')).toHaveAttribute('data-status', 'connected')
+}
+
+/** Fails the test on any uncaught page error (a broken bundle shows up only there). */
+export function failOnPageErrors (page: Page): void {
+  page.on('pageerror', err => { throw new Error(`page error: ${err.message}`) })
+}
+
+async function canvasBox (page: Page) {
+  const box = await page.locator('canvas.board-canvas').boundingBox()
+  if (!box) throw new Error('no canvas')
+  return box
+}
+
+/** Drags on the canvas from (x1, y1) to (x2, y2), coordinates relative to the canvas. */
+export async function drag (page: Page, x1: number, y1: number, x2: number, y2: number): Promise<void> {
+  const box = await canvasBox(page)
+  await page.mouse.move(box.x + x1, box.y + y1)
+  await page.mouse.down()
+  await page.mouse.move(box.x + (x1 + x2) / 2, box.y + (y1 + y2) / 2, { steps: 4 })
+  await page.mouse.move(box.x + x2, box.y + y2, { steps: 4 })
+  await page.mouse.up()
+}
+
+export async function draw (page: Page, tool: 'Rectangle' | 'Ellipse' | 'Pen', x1: number, y1: number, x2: number, y2: number): Promise<void> {
+  await page.getByRole('button', { name: tool, exact: true }).click()
+  await drag(page, x1, y1, x2, y2)
+}
+
+export async function clickCanvas (page: Page, x: number, y: number): Promise<void> {
+  const box = await canvasBox(page)
+  await page.mouse.click(box.x + x, box.y + y)
+}
