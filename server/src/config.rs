@@ -45,6 +45,34 @@ pub struct Config {
     /// Seconds between server pings; a peer that has not answered the previous ping is dropped.
     #[arg(long, env = "WB_PING_SECS", default_value_t = 30)]
     pub ping_secs: u64,
+
+    /// Open WebSocket connections the server accepts (more: HTTP 503 at upgrade).
+    #[arg(long, env = "WB_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// Open WebSocket connections one board accepts (more: HTTP 503 at upgrade).
+    #[arg(long, env = "WB_MAX_CONNECTIONS_PER_BOARD", default_value_t = 250)]
+    pub max_connections_per_board: usize,
+
+    /// Messages per second one connection may send on average (token bucket; over: close 1008).
+    #[arg(long, env = "WB_RATE_PER_SEC", default_value_t = 300)]
+    pub rate_per_sec: u32,
+
+    /// Messages one connection may send in a burst above the average rate.
+    #[arg(long, env = "WB_RATE_BURST", default_value_t = 1500)]
+    pub rate_burst: u32,
+
+    /// Largest board, in bytes of stored Yjs updates; an update past it is refused (close 1008)
+    /// and the board is left as it was.
+    #[arg(long, env = "WB_MAX_BOARD_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_board_bytes: usize,
+
+    /// Extra origins (e.g. `https://board.example.com`) allowed to open WebSockets, comma
+    /// separated. Same-origin browser requests and clients that send no `Origin` (native and
+    /// Node clients) are always allowed; any other origin gets HTTP 403, which stops
+    /// cross-site WebSocket hijacking.
+    #[arg(long, env = "WB_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
 }
 
 impl Config {

@@ -15,6 +15,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
+use crate::rooms::PERSIST_BUCKETS;
 use crate::{ws, AppState};
 
 pub fn router(state: AppState) -> Router {
@@ -72,48 +73,81 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError
 /// Prometheus text format.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let m = state.rooms.metrics();
+    let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
     let mut out = String::new();
-    let mut line = |name: &str, kind: &str, help: &str, value: u64| {
+    let mut metric = |name: &str, kind: &str, help: &str, value: &dyn std::fmt::Display| {
         let _ = writeln!(
             out,
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
         );
     };
-    line(
+    metric(
         "whiteboard_connections_open",
         "gauge",
         "Open WebSocket connections.",
-        m.connections_open.load(Ordering::Relaxed),
+        &get(&m.connections_open),
     );
-    line(
+    metric(
         "whiteboard_rooms_open",
         "gauge",
         "Boards loaded in memory.",
-        m.rooms_open.load(Ordering::Relaxed),
+        &get(&m.rooms_open),
     );
-    line(
+    metric(
         "whiteboard_updates_in_total",
         "counter",
         "Document updates received.",
-        m.updates_in.load(Ordering::Relaxed),
+        &get(&m.updates_in),
     );
-    line(
+    metric(
         "whiteboard_frames_out_total",
         "counter",
         "Frames queued to connections.",
-        m.frames_out.load(Ordering::Relaxed),
+        &get(&m.frames_out),
     );
-    line(
-        "whiteboard_persist_batches_total",
+    metric(
+        "whiteboard_bytes_in_total",
         "counter",
-        "Group commits of updates.",
-        m.persist_count.load(Ordering::Relaxed),
+        "WebSocket payload bytes received.",
+        &get(&m.bytes_in),
     );
-    line(
-        "whiteboard_persist_seconds_total",
+    metric(
+        "whiteboard_bytes_out_total",
         "counter",
-        "Time spent committing updates.",
-        m.persist_micros_total.load(Ordering::Relaxed) / 1_000_000,
+        "WebSocket payload bytes sent.",
+        &get(&m.bytes_out),
     );
+
+    let _ = writeln!(
+        out,
+        "# HELP whiteboard_persist_seconds Latency of one group commit of updates.\n# TYPE whiteboard_persist_seconds histogram"
+    );
+    for (bound, count) in PERSIST_BUCKETS.iter().zip(&m.persist_buckets) {
+        let _ = writeln!(
+            out,
+            "whiteboard_persist_seconds_bucket{{le=\"{bound}\"}} {}",
+            get(count)
+        );
+    }
+    let count = get(&m.persist_count);
+    let _ = writeln!(
+        out,
+        "whiteboard_persist_seconds_bucket{{le=\"+Inf\"}} {count}"
+    );
+    let _ = writeln!(
+        out,
+        "whiteboard_persist_seconds_sum {}",
+        get(&m.persist_micros_total) as f64 / 1e6
+    );
+    let _ = writeln!(out, "whiteboard_persist_seconds_count {count}");
+
+    let _ = writeln!(
+        out,
+        "# HELP whiteboard_closes_total Connections closed by the server, by close code.\n# TYPE whiteboard_closes_total counter"
+    );
+    let closes = m.closes.lock().map(|c| c.clone()).unwrap_or_default();
+    for (code, n) in closes {
+        let _ = writeln!(out, "whiteboard_closes_total{{code=\"{code}\"}} {n}");
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

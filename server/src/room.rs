@@ -48,6 +48,10 @@ impl CloseReason {
         code: 1011,
         reason: "storage unavailable",
     };
+    pub const BOARD_FULL: CloseReason = CloseReason {
+        code: 1008,
+        reason: "board size limit reached",
+    };
     pub const SHUTDOWN: CloseReason = CloseReason {
         code: 1001,
         reason: "server shutting down",
@@ -114,6 +118,8 @@ pub struct Room {
     last_seq: i64,
     /// Updates in the store's log since the last snapshot.
     log_len: usize,
+    /// Bytes of the board in the store (snapshot + log), checked against the size limit.
+    stored_bytes: usize,
 }
 
 impl Room {
@@ -139,6 +145,7 @@ impl Room {
             handle: handle.clone(),
             last_seq: 0,
             log_len: 0,
+            stored_bytes: 0,
         };
         let span = tracing::info_span!("room", board_id = %id);
         let task = tokio::spawn(room.run(rx).instrument(span));
@@ -216,6 +223,8 @@ impl Room {
         drop(txn);
         self.last_seq = stored.last_seq;
         self.log_len = stored.updates.len();
+        self.stored_bytes = stored.snapshot.as_ref().map_or(0, Vec::len)
+            + stored.updates.iter().map(Vec::len).sum::<usize>();
         debug!(last_seq = self.last_seq, log = self.log_len, "board loaded");
         Ok(())
     }
@@ -312,9 +321,15 @@ impl Room {
             }
             Message::Sync(SyncMessage::SyncStep2(bytes) | SyncMessage::Update(bytes)) => {
                 metrics.updates_in.fetch_add(1, Ordering::Relaxed);
+                if self.stored_bytes + bytes.len() > self.rooms.config().max_board_bytes {
+                    warn!(conn, "board size limit reached; update refused");
+                    self.kick(conn, CloseReason::BOARD_FULL);
+                    return;
+                }
                 match self.apply(&bytes) {
                     Ok(Applied { changed, pending }) => {
                         if changed {
+                            self.stored_bytes += bytes.len();
                             out.push(Out::All(protocol::update(bytes.clone())));
                             durable.push(bytes);
                         }
@@ -479,6 +494,7 @@ impl Room {
             Ok(()) => {
                 debug!(through = self.last_seq, folded = self.log_len, "compacted");
                 self.log_len = 0;
+                self.stored_bytes = snapshot.len();
             }
             Err(e) => warn!(error = %e, "compaction failed; the log is kept"),
         }

@@ -1,6 +1,6 @@
 //! The registry of open rooms, and the server-wide counters.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,6 +15,11 @@ use crate::store::BoardStore;
 /// Commands waiting for a room before connections feel backpressure.
 const ROOM_QUEUE: usize = 1024;
 
+/// Upper bounds (seconds) of the persist-latency histogram buckets.
+pub const PERSIST_BUCKETS: [f64; 11] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+];
+
 /// Counters shown at `/metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -22,8 +27,14 @@ pub struct Metrics {
     pub rooms_open: AtomicU64,
     pub updates_in: AtomicU64,
     pub frames_out: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    /// Group commits, and their latency as a cumulative histogram.
     pub persist_count: AtomicU64,
     pub persist_micros_total: AtomicU64,
+    pub persist_buckets: [AtomicU64; PERSIST_BUCKETS.len()],
+    /// Connections closed by the server, by close code.
+    pub closes: Mutex<BTreeMap<u16, u64>>,
 }
 
 impl Metrics {
@@ -31,6 +42,17 @@ impl Metrics {
         self.persist_count.fetch_add(1, Ordering::Relaxed);
         self.persist_micros_total
             .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        let secs = took.as_secs_f64();
+        for (bound, count) in PERSIST_BUCKETS.iter().zip(&self.persist_buckets) {
+            if secs <= *bound {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    pub fn observe_close(&self, code: u16) {
+        let mut closes = self.closes.lock().unwrap_or_else(|p| p.into_inner());
+        *closes.entry(code).or_default() += 1;
     }
 }
 
@@ -70,6 +92,13 @@ impl Rooms {
 
     pub fn store(&self) -> &Arc<dyn BoardStore> {
         &self.0.store
+    }
+
+    /// Connections in a board's room (joined or joining).
+    pub fn members(&self, id: &BoardId) -> usize {
+        self.lock()
+            .get(id)
+            .map_or(0, |e| e.handle.members.load(Ordering::Acquire))
     }
 
     /// Rooms currently loaded.

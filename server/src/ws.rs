@@ -3,13 +3,16 @@
 //! A connection decodes frames itself (so bad input is refused before it reaches the room) and
 //! forwards the messages to the room; the room answers through a bounded queue that this task
 //! writes to the socket. Close codes: 1003 text frame, 1007 malformed message, 1009 frame too
-//! large, 1011 storage unavailable, 1013 slow reader, 1001 server shutting down.
+//! large, 1008 rate limit or board size limit, 1011 storage unavailable, 1013 slow reader,
+//! 1001 server shutting down. Refused at upgrade: 400 bad board id, 403 foreign origin, 503
+//! connection limits.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use board::protocol::{decode_frame, Frame};
 use board::BoardId;
@@ -25,10 +28,27 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 pub async fn upgrade(
     Path(board): Path<String>,
     State(state): State<AppState>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     let id = BoardId::parse(&board).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let config = state.rooms.config();
+    check_origin(&headers, &config.allowed_origins)?;
+    let open = state
+        .rooms
+        .metrics()
+        .connections_open
+        .load(Ordering::Relaxed) as usize;
+    if open >= config.max_connections {
+        return Err(AppError::Unavailable(
+            "The server is at its connection limit; try again shortly.".into(),
+        ));
+    }
+    if state.rooms.members(&id) >= config.max_connections_per_board {
+        return Err(AppError::Unavailable(
+            "This board is at its connection limit; try again shortly.".into(),
+        ));
+    }
     let max = config.max_frame_bytes;
     let rooms = state.rooms.clone();
     let shutdown = state.shutdown.clone();
@@ -41,6 +61,60 @@ pub async fn upgrade(
             serve(socket, id, conn, rooms, shutdown).instrument(span)
         })
         .into_response())
+}
+
+/// Refuses browser requests from a foreign origin (cross-site WebSocket hijacking). Requests
+/// without `Origin` come from native or Node clients, which no web page can drive, and pass.
+fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+    let same_origin = !host.is_empty() && origin_host.eq_ignore_ascii_case(host);
+    let listed = allowed
+        .iter()
+        .any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin));
+    if same_origin || listed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "WebSocket connections from origin {origin} are not allowed."
+        )))
+    }
+}
+
+/// Average message rate with bursts (token bucket).
+struct RateLimit {
+    tokens: f64,
+    per_sec: f64,
+    burst: f64,
+    last: tokio::time::Instant,
+}
+
+impl RateLimit {
+    fn new(per_sec: u32, burst: u32) -> Self {
+        Self {
+            tokens: f64::from(burst),
+            per_sec: f64::from(per_sec),
+            burst: f64::from(burst),
+            last: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Takes `n` tokens; false when the bucket is empty.
+    fn take(&mut self, n: usize) -> bool {
+        let now = tokio::time::Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.per_sec;
+        self.tokens = (self.tokens + refill).min(self.burst);
+        self.last = now;
+        self.tokens -= n as f64;
+        self.tokens >= 0.0
+    }
 }
 
 async fn serve(
@@ -70,6 +144,8 @@ async fn serve(
         rooms.config().ping_interval(),
     );
     let mut answered_ping = true;
+    let mut rate = RateLimit::new(rooms.config().rate_per_sec, rooms.config().rate_burst);
+    let metrics = rooms.metrics();
     let reason: Option<CloseReason> = loop {
         tokio::select! {
             biased;
@@ -77,6 +153,7 @@ async fn serve(
             _ = shutdown.changed() => break Some(CloseReason::SHUTDOWN),
             frame = outbox.recv() => match frame {
                 Some(frame) => {
+                    metrics.bytes_out.fetch_add(frame.len() as u64, Ordering::Relaxed);
                     if socket.send(WsMessage::Binary(frame.into())).await.is_err() {
                         break None;
                     }
@@ -86,7 +163,11 @@ async fn serve(
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     answered_ping = true;
+                    metrics.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     match decode_frame(&bytes) {
+                        Ok(msgs) if !rate.take(msgs.len()) => {
+                            break Some(CloseReason { code: 1008, reason: "rate limit exceeded" });
+                        }
                         Ok(msgs) => {
                             if !room.send(Command::Messages(conn, msgs)).await {
                                 break Some(CloseReason::SHUTDOWN);
@@ -126,6 +207,7 @@ async fn serve(
     };
     room.leave(conn).await;
     if let Some(reason) = reason {
+        metrics.observe_close(reason.code);
         close(&mut socket, reason).await;
     }
     metrics_open.fetch_sub(1, Ordering::Relaxed);
