@@ -7,10 +7,13 @@
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
 //! - [`viewport`]: the pan/zoom transform between screen pixels and board coordinates.
 //! - [`protocol`]: y-websocket frames (one message per frame), board ids and presence states.
+//! - [`room_state`]: the sans-IO server side of a board: what each message does to the document
+//!   and awareness, as effects (persist, reply, broadcast, close) for the server to carry out.
 
 pub mod layout;
 pub mod order;
 pub mod protocol;
+pub mod room_state;
 pub mod shape;
 pub mod viewport;
 

@@ -1,24 +1,24 @@
-//! One task per open board. It owns the board's yrs document and awareness; connections talk to
-//! it through a bounded channel and receive frames through their own bounded queues.
+//! One task per open board. It owns the board's [`RoomState`] (yrs document and awareness, sans
+//! IO); connections talk to it through a bounded channel and receive frames through their own
+//! bounded queues.
 //!
 //! Each turn of the loop takes every command already waiting (up to [`BATCH`]), applies them,
 //! commits all their document updates in one transaction (group commit), and only then sends
 //! anything out — so no peer ever sees an update that is not on disk.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use board::protocol::{self, Frame};
+use board::protocol::Frame;
+use board::room_state::{Effect, Refusal, RoomState};
 use board::BoardId;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 use tracing::{debug, info, warn, Instrument};
 use yrs::sync::{Awareness, Message, SyncMessage};
-use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
-use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::Doc;
 
 use crate::rooms::Rooms;
 use crate::store::BoardStore;
@@ -26,7 +26,7 @@ use crate::store::BoardStore;
 /// Most commands handled (and updates committed together) in one turn.
 const BATCH: usize = 256;
 /// Awareness states not renewed for this long are removed (clients renew every 15 s).
-const AWARENESS_TIMEOUT: Duration = Duration::from_secs(30);
+const AWARENESS_TIMEOUT_MS: u64 = 30_000;
 const AWARENESS_SWEEP: Duration = Duration::from_secs(5);
 
 /// Identifies a connection within the server.
@@ -47,6 +47,10 @@ impl CloseReason {
     pub const STORAGE: CloseReason = CloseReason {
         code: 1011,
         reason: "storage unavailable",
+    };
+    pub const INVALID_UPDATE: CloseReason = CloseReason {
+        code: 1007,
+        reason: "invalid update",
     };
     pub const BOARD_FULL: CloseReason = CloseReason {
         code: 1008,
@@ -96,20 +100,13 @@ impl RoomHandle {
 
 struct Peer {
     outbox: mpsc::Sender<Frame>,
+    /// Taken when the room closes this connection (it then leaves on its own).
     kick: Option<oneshot::Sender<CloseReason>>,
-    /// Awareness client ids this connection announced, removed when it leaves.
-    clients: HashSet<ClientID>,
-}
-
-/// Frames to send once the turn's updates are durable.
-enum Out {
-    To(ConnId, Frame),
-    All(Frame),
 }
 
 pub struct Room {
     id: BoardId,
-    awareness: Awareness,
+    state: RoomState<ConnId>,
     peers: HashMap<ConnId, Peer>,
     store: Arc<dyn BoardStore>,
     rooms: Rooms,
@@ -118,8 +115,6 @@ pub struct Room {
     last_seq: i64,
     /// Updates in the store's log since the last snapshot.
     log_len: usize,
-    /// Bytes of the board in the store (snapshot + log), checked against the size limit.
-    stored_bytes: usize,
 }
 
 impl Room {
@@ -136,16 +131,16 @@ impl Room {
             tx,
             members: Arc::new(AtomicUsize::new(0)),
         };
+        let max_bytes = rooms.config().max_board_bytes;
         let room = Room {
             id: id.clone(),
-            awareness: Awareness::new(Doc::new()),
+            state: RoomState::new(Awareness::new(Doc::new()), max_bytes),
             peers: HashMap::new(),
             store,
             rooms,
             handle: handle.clone(),
             last_seq: 0,
             log_len: 0,
-            stored_bytes: 0,
         };
         let span = tracing::info_span!("room", board_id = %id);
         let task = tokio::spawn(room.run(rx).instrument(span));
@@ -158,10 +153,8 @@ impl Room {
             self.fail(rx, CloseReason::STORAGE).await;
             return;
         }
-        self.rooms
-            .metrics()
-            .rooms_open
-            .fetch_add(1, Ordering::Relaxed);
+        let metrics = self.rooms.metrics();
+        metrics.rooms_open.fetch_add(1, Ordering::Relaxed);
         let grace = self.rooms.config().room_grace();
         let mut sweep = tokio::time::interval(AWARENESS_SWEEP);
         sweep.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -184,7 +177,11 @@ impl Room {
                         break;
                     }
                 }
-                _ = sweep.tick() => self.expire_awareness(),
+                _ = sweep.tick() => {
+                    let mut out = Vec::new();
+                    self.state.expire_awareness(now_ms(), AWARENESS_TIMEOUT_MS, &mut out);
+                    self.carry_out(out);
+                }
                 _ = sleep_until(idle_deadline) => {
                     if self.rooms.try_unload(&self.id, &self.handle) {
                         break;
@@ -208,43 +205,59 @@ impl Room {
 
     async fn load(&mut self) -> Result<(), crate::store::StoreError> {
         let stored = self.store.load(&self.id).await?;
-        let doc = self.awareness.doc();
-        let mut txn = doc.transact_mut();
-        for bytes in stored.snapshot.iter().chain(stored.updates.iter()) {
-            match Update::decode_v1(bytes) {
-                Ok(update) => {
-                    if let Err(e) = txn.apply_update(update) {
-                        warn!(error = %e, "stored update does not apply; skipped");
-                    }
-                }
-                Err(e) => warn!(error = %e, "stored update does not decode; skipped"),
-            }
+        let parts = stored.snapshot.iter().chain(stored.updates.iter());
+        let skipped = self.state.load(parts.map(Vec::as_slice));
+        if skipped > 0 {
+            warn!(skipped, "stored updates that do not apply were skipped");
         }
-        drop(txn);
         self.last_seq = stored.last_seq;
         self.log_len = stored.updates.len();
-        self.stored_bytes = stored.snapshot.as_ref().map_or(0, Vec::len)
-            + stored.updates.iter().map(Vec::len).sum::<usize>();
         debug!(last_seq = self.last_seq, log = self.log_len, "board loaded");
         Ok(())
     }
 
-    /// Handles one batch. Returns false when its updates could not be stored.
+    /// Handles one batch: applies every command, commits the batch's updates in one
+    /// transaction, then sends. Returns false when the updates could not be stored.
     async fn turn(&mut self, batch: Vec<Command>) -> bool {
         let mut out = Vec::new();
-        let mut durable = Vec::new();
         for cmd in batch {
             match cmd {
-                Command::Join(conn, member) => self.join(conn, member, &mut out),
+                Command::Join(conn, member) => {
+                    self.peers.insert(
+                        conn,
+                        Peer {
+                            outbox: member.outbox,
+                            kick: Some(member.kick),
+                        },
+                    );
+                    self.state.join(conn, &mut out);
+                }
                 Command::Messages(conn, msgs) => {
+                    let metrics = self.rooms.metrics();
                     for msg in msgs {
-                        self.handle(conn, msg, &mut out, &mut durable);
+                        if matches!(
+                            msg,
+                            Message::Sync(SyncMessage::Update(_) | SyncMessage::SyncStep2(_))
+                        ) {
+                            metrics.updates_in.fetch_add(1, Ordering::Relaxed);
+                        }
+                        self.state.handle(conn, msg, &mut out);
                     }
                 }
-                Command::Leave(conn) => self.leave(conn, &mut out),
+                Command::Leave(conn) => {
+                    self.peers.remove(&conn);
+                    self.state.leave(conn, &mut out);
+                }
                 Command::Shutdown => {}
             }
         }
+        let durable: Vec<Vec<u8>> = out
+            .iter_mut()
+            .filter_map(|e| match e {
+                Effect::Persist(update) => Some(std::mem::take(update)),
+                _ => None,
+            })
+            .collect();
         if !durable.is_empty() {
             let started = Instant::now();
             let first = self.last_seq + 1;
@@ -256,172 +269,32 @@ impl Room {
             self.last_seq += durable.len() as i64;
             self.log_len += durable.len();
         }
-        for o in out {
-            match o {
-                Out::To(conn, frame) => self.send(conn, frame),
-                Out::All(frame) => {
-                    let conns: Vec<ConnId> = self.peers.keys().copied().collect();
-                    for conn in conns {
-                        self.send(conn, frame.clone());
-                    }
-                }
-            }
-        }
+        self.carry_out(out);
         if self.log_len >= self.rooms.config().compact_every {
             self.compact().await;
         }
         true
     }
 
-    fn join(&mut self, conn: ConnId, member: Member, out: &mut Vec<Out>) {
-        self.peers.insert(
-            conn,
-            Peer {
-                outbox: member.outbox,
-                kick: Some(member.kick),
-                clients: HashSet::new(),
-            },
-        );
-        // Step 1 first (so the client uploads what it has), then the awareness we hold.
-        let sv = self.awareness.doc().transact().state_vector();
-        out.push(Out::To(conn, protocol::sync_step1(&sv)));
-        if let Some(frame) = protocol::awareness_frame(&self.awareness) {
-            out.push(Out::To(conn, frame));
-        }
-        debug!(conn, peers = self.peers.len(), "joined");
-    }
-
-    fn leave(&mut self, conn: ConnId, out: &mut Vec<Out>) {
-        let Some(peer) = self.peers.remove(&conn) else {
-            return;
-        };
-        self.remove_awareness(peer.clients, out);
-        debug!(conn, peers = self.peers.len(), "left");
-    }
-
-    fn handle(
-        &mut self,
-        conn: ConnId,
-        msg: Message,
-        out: &mut Vec<Out>,
-        durable: &mut Vec<Vec<u8>>,
-    ) {
-        if !self.peers.contains_key(&conn) {
-            return;
-        }
-        let metrics = self.rooms.metrics();
-        match msg {
-            Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                let update = self
-                    .awareness
-                    .doc()
-                    .transact()
-                    .encode_state_as_update_v1(&sv);
-                out.push(Out::To(conn, protocol::sync_step2(update)));
-            }
-            Message::Sync(SyncMessage::SyncStep2(bytes) | SyncMessage::Update(bytes)) => {
-                metrics.updates_in.fetch_add(1, Ordering::Relaxed);
-                if self.stored_bytes + bytes.len() > self.rooms.config().max_board_bytes {
-                    warn!(conn, "board size limit reached; update refused");
-                    self.kick(conn, CloseReason::BOARD_FULL);
-                    return;
-                }
-                match self.apply(&bytes) {
-                    Ok(Applied { changed, pending }) => {
-                        if changed {
-                            self.stored_bytes += bytes.len();
-                            out.push(Out::All(protocol::update(bytes.clone())));
-                            durable.push(bytes);
-                        }
-                        if pending {
-                            // Missing dependencies: ask this peer for everything we lack.
-                            let sv = self.awareness.doc().transact().state_vector();
-                            out.push(Out::To(conn, protocol::sync_step1(&sv)));
-                        }
-                    }
-                    Err(e) => {
-                        debug!(conn, error = %e, "update refused");
-                        self.kick(
-                            conn,
-                            CloseReason {
-                                code: 1007,
-                                reason: "invalid update",
-                            },
-                        );
+    /// Sends frames and closes connections, in order. Persist effects were handled already.
+    fn carry_out(&mut self, effects: Vec<Effect<ConnId>>) {
+        for effect in effects {
+            match effect {
+                Effect::Persist(_) => {}
+                Effect::Reply(conn, frame) => self.send(conn, frame),
+                Effect::Broadcast(frame) => {
+                    let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+                    for conn in conns {
+                        self.send(conn, frame.clone());
                     }
                 }
-            }
-            Message::Awareness(update) => {
-                if let Some(peer) = self.peers.get_mut(&conn) {
-                    peer.clients.extend(update.clients.keys().copied());
-                }
-                let frame = Message::Awareness(update.clone()).encode_v1();
-                if let Err(e) = self.awareness.apply_update(update) {
-                    debug!(conn, error = %e, "awareness refused");
-                    return;
-                }
-                out.push(Out::All(frame));
-            }
-            Message::AwarenessQuery => {
-                if let Some(frame) = protocol::awareness_frame(&self.awareness) {
-                    out.push(Out::To(conn, frame));
-                }
-            }
-            // Auth is server-to-client only; custom messages are not part of this protocol.
-            Message::Auth(_) | Message::Custom(..) => {}
-        }
-    }
-
-    fn apply(&mut self, bytes: &[u8]) -> Result<Applied, String> {
-        let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
-        let doc = self.awareness.doc();
-        let mut txn = doc.transact_mut();
-        txn.apply_update(update).map_err(|e| e.to_string())?;
-        let pending = txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
-        let changed =
-            txn.before_state() != txn.after_state() || !txn.delete_set().is_empty() || pending;
-        Ok(Applied { changed, pending })
-    }
-
-    fn remove_awareness(&mut self, clients: HashSet<ClientID>, out: &mut Vec<Out>) {
-        let mut removed = Vec::new();
-        for client in clients {
-            if self.awareness.meta(client).is_some() {
-                self.awareness.remove_state(client);
-                removed.push(client);
-            }
-        }
-        if removed.is_empty() {
-            return;
-        }
-        if let Ok(update) = self.awareness.update_with_clients(removed) {
-            out.push(Out::All(Message::Awareness(update).encode_v1()));
-        }
-    }
-
-    /// Removes awareness states nobody renewed for [`AWARENESS_TIMEOUT`] and tells everyone.
-    fn expire_awareness(&mut self) {
-        let now = now_ms();
-        let stale: HashSet<ClientID> = self
-            .awareness
-            .iter()
-            .filter(|(_, state)| {
-                state.data.is_some()
-                    && now.saturating_sub(state.last_updated)
-                        >= AWARENESS_TIMEOUT.as_millis() as u64
-            })
-            .map(|(client, _)| client)
-            .collect();
-        if stale.is_empty() {
-            return;
-        }
-        let mut out = Vec::new();
-        self.remove_awareness(stale, &mut out);
-        for o in out {
-            if let Out::All(frame) = o {
-                let conns: Vec<ConnId> = self.peers.keys().copied().collect();
-                for conn in conns {
-                    self.send(conn, frame.clone());
+                Effect::Close(conn, refusal) => {
+                    let reason = match refusal {
+                        Refusal::InvalidUpdate => CloseReason::INVALID_UPDATE,
+                        Refusal::BoardFull => CloseReason::BOARD_FULL,
+                    };
+                    debug!(conn, ?refusal, "closing connection");
+                    self.kick(conn, reason);
                 }
             }
         }
@@ -444,18 +317,14 @@ impl Room {
                 warn!(conn, "slow reader: closing its connection");
                 self.kick(conn, CloseReason::SLOW_READER);
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                self.peers.remove(&conn);
-            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
 
-    /// Closes one connection with a reason and forgets it (its awareness goes when it leaves).
+    /// Tells one connection to close; it leaves the room on its own.
     fn kick(&mut self, conn: ConnId, reason: CloseReason) {
-        if let Some(peer) = self.peers.get_mut(&conn) {
-            if let Some(kick) = peer.kick.take() {
-                let _ = kick.send(reason);
-            }
+        if let Some(kick) = self.peers.get_mut(&conn).and_then(|p| p.kick.take()) {
+            let _ = kick.send(reason);
         }
     }
 
@@ -485,25 +354,16 @@ impl Room {
         if self.log_len == 0 {
             return;
         }
-        let snapshot = self
-            .awareness
-            .doc()
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
+        let snapshot = self.state.snapshot();
         match self.store.compact(&self.id, &snapshot, self.last_seq).await {
             Ok(()) => {
                 debug!(through = self.last_seq, folded = self.log_len, "compacted");
                 self.log_len = 0;
-                self.stored_bytes = snapshot.len();
+                self.state.set_stored_bytes(snapshot.len());
             }
             Err(e) => warn!(error = %e, "compaction failed; the log is kept"),
         }
     }
-}
-
-struct Applied {
-    changed: bool,
-    pending: bool,
 }
 
 fn now_ms() -> u64 {

@@ -1,0 +1,299 @@
+//! The sans-IO half of a server room: one board's document and awareness, and what each
+//! y-websocket message does to them. Bytes in, [`Effect`]s out; the server's room task does the
+//! IO (storage, sockets) and the fuzz target drives this directly.
+//!
+//! The effects of one batch must be carried out in this order: every [`Effect::Persist`] made
+//! durable first, then the frames sent in the order given. That is what makes "no peer sees an
+//! update that is not on disk" hold.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+
+use yrs::sync::{Awareness, Message, SyncMessage};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{ClientID, ReadTxn, StateVector, Transact, Update};
+
+use crate::protocol::{self, Frame};
+
+/// Why the room closes a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The update does not decode or apply (close 1007).
+    InvalidUpdate,
+    /// The update would take the board past its size limit (close 1008).
+    BoardFull,
+}
+
+/// What the IO layer must do after a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect<C> {
+    /// Store this v1 update durably (before any frame of the same batch is sent).
+    Persist(Vec<u8>),
+    /// Send a frame to one connection.
+    Reply(C, Frame),
+    /// Send a frame to every connection, the sender included.
+    Broadcast(Frame),
+    /// Close one connection.
+    Close(C, Refusal),
+}
+
+/// A board's live state on the server. `C` identifies a connection.
+pub struct RoomState<C> {
+    awareness: Awareness,
+    /// Awareness client ids each connection announced, removed when it leaves.
+    announced: HashMap<C, HashSet<ClientID>>,
+    /// Bytes of the board as stored (snapshot + log), checked against `max_bytes`.
+    stored_bytes: usize,
+    max_bytes: usize,
+}
+
+impl<C: Copy + Eq + Hash> RoomState<C> {
+    /// `awareness` owns the (empty) document; `max_bytes` caps the stored size of the board.
+    pub fn new(awareness: Awareness, max_bytes: usize) -> Self {
+        Self {
+            awareness,
+            announced: HashMap::new(),
+            stored_bytes: 0,
+            max_bytes,
+        }
+    }
+
+    /// Applies stored history (snapshot first, then updates in order). Returns how many parts
+    /// were skipped because they do not decode or apply.
+    pub fn load<'a>(&mut self, parts: impl IntoIterator<Item = &'a [u8]>) -> usize {
+        let mut skipped = 0;
+        let doc = self.awareness.doc().clone();
+        let mut txn = doc.transact_mut();
+        for bytes in parts {
+            self.stored_bytes += bytes.len();
+            match Update::decode_v1(bytes) {
+                Ok(update) => {
+                    if txn.apply_update(update).is_err() {
+                        skipped += 1;
+                    }
+                }
+                Err(_) => skipped += 1,
+            }
+        }
+        skipped
+    }
+
+    pub fn awareness(&self) -> &Awareness {
+        &self.awareness
+    }
+
+    /// The whole document as one v1 update (a snapshot).
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.awareness
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// After a compaction the stored size is the snapshot's.
+    pub fn set_stored_bytes(&mut self, bytes: usize) {
+        self.stored_bytes = bytes;
+    }
+
+    /// A connection joined: it gets sync step 1 (so it uploads what it has), then the awareness
+    /// states the room holds.
+    pub fn join(&mut self, conn: C, out: &mut Vec<Effect<C>>) {
+        self.announced.insert(conn, HashSet::new());
+        let sv = self.awareness.doc().transact().state_vector();
+        out.push(Effect::Reply(conn, protocol::sync_step1(&sv)));
+        if let Some(frame) = protocol::awareness_frame(&self.awareness) {
+            out.push(Effect::Reply(conn, frame));
+        }
+    }
+
+    /// A connection left: the awareness states it announced are removed, and everyone told.
+    pub fn leave(&mut self, conn: C, out: &mut Vec<Effect<C>>) {
+        if let Some(clients) = self.announced.remove(&conn) {
+            self.remove_awareness(clients, out);
+        }
+    }
+
+    /// Connections currently in the room.
+    pub fn connections(&self) -> usize {
+        self.announced.len()
+    }
+
+    pub fn handle(&mut self, conn: C, msg: Message, out: &mut Vec<Effect<C>>) {
+        if !self.announced.contains_key(&conn) {
+            return;
+        }
+        match msg {
+            Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                let update = self
+                    .awareness
+                    .doc()
+                    .transact()
+                    .encode_state_as_update_v1(&sv);
+                out.push(Effect::Reply(conn, protocol::sync_step2(update)));
+            }
+            Message::Sync(SyncMessage::SyncStep2(bytes) | SyncMessage::Update(bytes)) => {
+                if self.stored_bytes.saturating_add(bytes.len()) > self.max_bytes {
+                    out.push(Effect::Close(conn, Refusal::BoardFull));
+                    return;
+                }
+                let Ok((changed, pending)) = self.apply(&bytes) else {
+                    out.push(Effect::Close(conn, Refusal::InvalidUpdate));
+                    return;
+                };
+                if changed {
+                    self.stored_bytes += bytes.len();
+                    out.push(Effect::Broadcast(protocol::update(bytes.clone())));
+                    out.push(Effect::Persist(bytes));
+                }
+                if pending {
+                    // Missing dependencies: ask this peer for everything the room lacks.
+                    let sv = self.awareness.doc().transact().state_vector();
+                    out.push(Effect::Reply(conn, protocol::sync_step1(&sv)));
+                }
+            }
+            Message::Awareness(update) => {
+                let frame = Message::Awareness(update.clone()).encode_v1();
+                let clients: Vec<ClientID> = update.clients.keys().copied().collect();
+                if self.awareness.apply_update(update).is_ok() {
+                    if let Some(announced) = self.announced.get_mut(&conn) {
+                        announced.extend(clients);
+                    }
+                    out.push(Effect::Broadcast(frame));
+                }
+            }
+            Message::AwarenessQuery => {
+                if let Some(frame) = protocol::awareness_frame(&self.awareness) {
+                    out.push(Effect::Reply(conn, frame));
+                }
+            }
+            // Auth is server-to-client only; custom messages are not part of this protocol.
+            Message::Auth(_) | Message::Custom(..) => {}
+        }
+    }
+
+    /// Applies an update; returns (changed anything, left pending structs).
+    fn apply(&mut self, bytes: &[u8]) -> Result<(bool, bool), ()> {
+        let update = Update::decode_v1(bytes).map_err(|_| ())?;
+        let doc = self.awareness.doc().clone();
+        let mut txn = doc.transact_mut();
+        txn.apply_update(update).map_err(|_| ())?;
+        let pending = txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
+        let changed =
+            txn.before_state() != txn.after_state() || !txn.delete_set().is_empty() || pending;
+        Ok((changed, pending))
+    }
+
+    /// Removes awareness states not renewed for `timeout_ms` (yrs has no sweep of its own).
+    pub fn expire_awareness(&mut self, now_ms: u64, timeout_ms: u64, out: &mut Vec<Effect<C>>) {
+        let stale: HashSet<ClientID> = self
+            .awareness
+            .iter()
+            .filter(|(_, s)| {
+                s.data.is_some() && now_ms.saturating_sub(s.last_updated) >= timeout_ms
+            })
+            .map(|(client, _)| client)
+            .collect();
+        self.remove_awareness(stale, out);
+    }
+
+    fn remove_awareness(&mut self, clients: HashSet<ClientID>, out: &mut Vec<Effect<C>>) {
+        let removed: Vec<ClientID> = clients
+            .into_iter()
+            .filter(|c| self.awareness.state::<serde_json::Value>(*c).is_some())
+            .collect();
+        if removed.is_empty() {
+            return;
+        }
+        for client in &removed {
+            self.awareness.remove_state(*client);
+        }
+        if let Ok(update) = self.awareness.update_with_clients(removed) {
+            out.push(Effect::Broadcast(Message::Awareness(update).encode_v1()));
+        }
+    }
+}
+
+#[cfg(all(test, not(target_family = "wasm")))]
+mod tests {
+    use super::*;
+    use crate::layout::BoardDoc;
+    use crate::shape::{Shape, ShapeKind, Style};
+    use yrs::Doc;
+
+    fn room() -> RoomState<u32> {
+        RoomState::new(Awareness::new(Doc::new()), 1 << 20)
+    }
+
+    fn rect_update(id: &str) -> Vec<u8> {
+        let doc = BoardDoc::new(Doc::new());
+        let shape = Shape {
+            id: id.into(),
+            kind: ShapeKind::Rectangle,
+            x: 0.0,
+            y: 0.0,
+            w: 1.0,
+            h: 1.0,
+            style: Style::default(),
+            points: vec![],
+            index: "a0".into(),
+        };
+        doc.change("l", |txn, b| b.put(txn, &shape)).unwrap().1
+    }
+
+    #[test]
+    fn join_sends_step1_first() {
+        let mut r = room();
+        let mut out = vec![];
+        r.join(1, &mut out);
+        assert!(matches!(&out[0], Effect::Reply(1, f) if f[0] == 0 && f[1] == 0));
+    }
+
+    #[test]
+    fn an_update_is_persisted_and_broadcast_once() {
+        let mut r = room();
+        let mut out = vec![];
+        r.join(1, &mut out);
+        out.clear();
+        let u = rect_update("a");
+        r.handle(1, Message::Sync(SyncMessage::Update(u.clone())), &mut out);
+        assert_eq!(out.len(), 2);
+        assert!(matches!(&out[1], Effect::Persist(p) if *p == u));
+        out.clear();
+        // The same update again changes nothing: nothing to store or send.
+        r.handle(1, Message::Sync(SyncMessage::Update(u)), &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn garbage_updates_close_the_sender_and_leave_the_document_alone() {
+        let mut r = room();
+        let mut out = vec![];
+        r.join(1, &mut out);
+        out.clear();
+        r.handle(
+            1,
+            Message::Sync(SyncMessage::Update(vec![1, 2, 3])),
+            &mut out,
+        );
+        assert_eq!(out, vec![Effect::Close(1, Refusal::InvalidUpdate)]);
+        assert_eq!(r.snapshot(), room().snapshot());
+    }
+
+    #[test]
+    fn leaving_removes_the_awareness_it_announced() {
+        let mut r = room();
+        let mut out = vec![];
+        r.join(1, &mut out);
+        let mut peer = Awareness::new(Doc::with_client_id(77));
+        peer.set_local_state_raw(r##"{"user":{"name":"A","color":"#000"}}"##);
+        r.handle(1, Message::Awareness(peer.update().unwrap()), &mut out);
+        out.clear();
+        r.leave(1, &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(r
+            .awareness()
+            .state::<serde_json::Value>(ClientID::new(77))
+            .is_none());
+    }
+}
