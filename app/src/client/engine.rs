@@ -577,8 +577,10 @@ impl Engine {
 
     /// The animation frame: write a pending move, re-read the shapes if needed, paint.
     pub fn frame(&mut self) {
-        self.frame_requested = false;
+        // Still marked as requested while painting: changes made now (the move written below)
+        // are part of this frame and need no other.
         self.paint_now();
+        self.frame_requested = false;
     }
 
     fn paint_now(&mut self) {
@@ -668,7 +670,7 @@ impl Engine {
         if self.gesture != Gesture::Idle {
             return false;
         }
-        self.tool = tool;
+        self.set_tool(tool);
         let at = self.board_point(input.screen);
         let pointer = input.pointer;
         let pan = Gesture::Pan {
