@@ -101,6 +101,7 @@ pub fn BoardPage() -> impl IntoView {
                 </div>
                 <div class="spacer"></div>
                 <People ui/>
+                <ShareButton/>
                 <label class="name">
                     <span class="visually-hidden">"Your name"</span>
                     <input
@@ -141,6 +142,27 @@ pub fn BoardPage() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Copies the board's link, the way a person invites others.
+#[component]
+fn ShareButton() -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            if let Ok(href) = window.location().href() {
+                let _ = window.navigator().clipboard().write_text(&href);
+                copied.set(true);
+                set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
+            }
+        }
+    };
+    view! {
+        <button type="button" class="share" on:click=on_click>
+            {move || if copied.get() { "Link copied" } else { "Copy link" }}
+        </button>
+    }
 }
 
 #[component]

@@ -24,10 +24,14 @@ async function openPage (browser: Browser, url: string): Promise<Page> {
   return page
 }
 
-test('the home page creates a board and lists it as recent', async ({ page }) => {
+test('the home page creates a board, its link can be copied, and it is listed as recent', async ({ page, context }) => {
   failOnPageErrors(page)
   const url = await newBoard(page)
   const id = url.split('/b/')[1]
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+  await page.getByRole('button', { name: 'Copy link' }).click()
+  await expect(page.getByRole('button', { name: 'Link copied' })).toBeVisible()
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url)
   await page.goto(server.url)
   await expect(page.getByRole('list', { name: 'Recent boards' }).getByRole('link', { name: id })).toBeVisible()
 })
