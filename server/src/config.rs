@@ -46,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "WB_PING_SECS", default_value_t = 30)]
     pub ping_secs: u64,
 
+    /// Milliseconds after which an awareness state (cursor, name) nobody renewed is removed and
+    /// the removal broadcast. Clients renew every 15 s.
+    #[arg(long, env = "WB_AWARENESS_TIMEOUT_MS", default_value_t = 30_000)]
+    pub awareness_timeout_ms: u64,
+
     /// Open WebSocket connections the server accepts (more: HTTP 503 at upgrade).
     #[arg(long, env = "WB_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
@@ -78,6 +83,11 @@ pub struct Config {
 impl Config {
     pub fn room_grace(&self) -> Duration {
         Duration::from_secs(self.room_grace_secs)
+    }
+
+    /// How often rooms look for expired awareness states.
+    pub fn awareness_sweep(&self) -> Duration {
+        Duration::from_millis((self.awareness_timeout_ms / 6).clamp(100, 5_000))
     }
 
     pub fn ping_interval(&self) -> Duration {

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use board::protocol::Frame;
 use board::room_state::{Effect, Refusal, RoomState};
@@ -25,9 +24,6 @@ use crate::store::BoardStore;
 
 /// Most commands handled (and updates committed together) in one turn.
 const BATCH: usize = 256;
-/// Awareness states not renewed for this long are removed (clients renew every 15 s).
-const AWARENESS_TIMEOUT_MS: u64 = 30_000;
-const AWARENESS_SWEEP: Duration = Duration::from_secs(5);
 
 /// Identifies a connection within the server.
 pub type ConnId = u64;
@@ -156,7 +152,8 @@ impl Room {
         let metrics = self.rooms.metrics();
         metrics.rooms_open.fetch_add(1, Ordering::Relaxed);
         let grace = self.rooms.config().room_grace();
-        let mut sweep = tokio::time::interval(AWARENESS_SWEEP);
+        let mut sweep = tokio::time::interval(self.rooms.config().awareness_sweep());
+        let awareness_timeout = self.rooms.config().awareness_timeout_ms;
         sweep.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut idle_since: Option<Instant> = Some(Instant::now());
         let mut batch = Vec::with_capacity(BATCH);
@@ -179,7 +176,7 @@ impl Room {
                 }
                 _ = sweep.tick() => {
                     let mut out = Vec::new();
-                    self.state.expire_awareness(now_ms(), AWARENESS_TIMEOUT_MS, &mut out);
+                    self.state.expire_awareness(now_ms(), awareness_timeout, &mut out);
                     self.carry_out(out);
                 }
                 _ = sleep_until(idle_deadline) => {
@@ -261,13 +258,14 @@ impl Room {
         if !durable.is_empty() {
             let started = Instant::now();
             let first = self.last_seq + 1;
-            if let Err(e) = self.store.append(&self.id, first, &durable).await {
-                warn!(error = %e, updates = durable.len(), "cannot store updates");
+            let count = durable.len();
+            if let Err(e) = self.store.append(&self.id, first, durable).await {
+                warn!(error = %e, updates = count, "cannot store updates");
                 return false;
             }
             self.rooms.metrics().observe_persist(started.elapsed());
-            self.last_seq += durable.len() as i64;
-            self.log_len += durable.len();
+            self.last_seq += count as i64;
+            self.log_len += count;
         }
         self.carry_out(out);
         if self.log_len >= self.rooms.config().compact_every {

@@ -278,3 +278,35 @@ async fn new_board_gets_an_unguessable_id() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn silent_awareness_expires_and_its_removal_is_broadcast() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start_with(&db, |c| c.awareness_timeout_ms = 600).await;
+    let url = server.ws_url("expiry");
+    let mut a = Client::connect(&url).await;
+    let mut b = Client::connect(&url).await;
+    let mut awareness = Awareness::new(Doc::with_client_id(777));
+    awareness.set_local_state_raw(r##"{"user":{"name":"Quiet","color":"#000000"}}"##);
+    a.send(Message::Awareness(awareness.update().unwrap()).encode_v1())
+        .await;
+    // `a` stays connected but never renews: `b` is told the state is gone.
+    b.wait_for(|m| {
+        matches!(m, Message::Awareness(u)
+            if u.clients.iter().any(|(c, e)| c.get() == 777 && &*e.json == "null"))
+    })
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_peer_that_misses_the_pong_is_dropped() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start_with(&db, |c| c.ping_secs = 1).await;
+    let silent = Client::connect(&server.ws_url("ping")).await;
+    // `silent` never reads again, so it never answers a ping.
+    wait_metric(&server, "whiteboard_connections_open", 1).await;
+    wait_metric(&server, "whiteboard_connections_open", 0).await;
+    drop(silent);
+    server.stop().await;
+}

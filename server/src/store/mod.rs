@@ -17,6 +17,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot prepare the database location: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the store's writer has stopped")]
+    WriterGone,
 }
 
 /// What a board's history holds when a room opens it.
@@ -40,12 +42,14 @@ pub trait BoardStore: Send + Sync + 'static {
     /// Loads a board's snapshot and later updates; an unknown board loads empty.
     async fn load(&self, id: &BoardId) -> Result<StoredBoard, StoreError>;
 
-    /// Appends updates with sequence numbers `first_seq..`, in one transaction (group commit).
+    /// Appends updates with sequence numbers `first_seq..`, atomically. Stores may commit the
+    /// appends of several boards in one transaction (group commit); this returns once they are
+    /// durable.
     async fn append(
         &self,
         id: &BoardId,
         first_seq: i64,
-        updates: &[Vec<u8>],
+        updates: Vec<Vec<u8>>,
     ) -> Result<(), StoreError>;
 
     /// Replaces the updates up to `through_seq` with `snapshot`, in one transaction.

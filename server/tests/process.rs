@@ -1,0 +1,155 @@
+//! The real `server` binary as an operator runs it: killed with SIGKILL it loses nothing any peer
+//! saw; SIGTERM flushes and exits cleanly; a database it cannot open stops start-up with a clear
+//! message.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{temp_db, Client, TIMEOUT};
+
+struct Process {
+    child: Child,
+    addr: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Process {
+    async fn start(db: &Path, port: u16) -> Process {
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("LEPTOS_SITE_ADDR", &addr)
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        while tokio::net::TcpStream::connect(&addr).await.is_err() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Process { child, addr }
+    }
+
+    fn ws_url(&self, board: &str) -> String {
+        format!("ws://{}/ws/{board}", self.addr)
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    async fn wait(mut self) -> std::process::ExitStatus {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "server did not exit"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn sigkill_loses_nothing_a_second_client_has_seen() {
+    const N: usize = 300;
+    let (_dir, db) = temp_db();
+    let port = free_port();
+    let server = Process::start(&db, port).await;
+    let url = server.ws_url("sigkill");
+    let mut writer = Client::connect(&url).await;
+    let mut reader = Client::connect(&url).await;
+    for i in 0..N {
+        writer.add_rect(&format!("s{i}"), i as f64).await;
+    }
+    while reader.shape_ids().len() < N {
+        reader.wait_update().await;
+    }
+    server.signal("-KILL");
+    server.wait().await;
+
+    let server = Process::start(&db, port).await;
+    let after = Client::connect(&server.ws_url("sigkill")).await;
+    assert_eq!(after.shape_ids().len(), N);
+    assert_eq!(after.shape_ids(), reader.shape_ids());
+    server.signal("-KILL");
+    server.wait().await;
+}
+
+#[tokio::test]
+async fn sigterm_closes_connections_with_1001_and_exits_cleanly() {
+    let (_dir, db) = temp_db();
+    let port = free_port();
+    let server = Process::start(&db, port).await;
+    let mut c = Client::connect(&server.ws_url("term")).await;
+    c.add_rect("kept", 0.0).await;
+    c.wait_update().await;
+    server.signal("-TERM");
+    assert_eq!(
+        c.close_code().await,
+        Some(tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Away)
+    );
+    assert!(server.wait().await.success());
+
+    let server = Process::start(&db, port).await;
+    let after = Client::connect(&server.ws_url("term")).await;
+    assert_eq!(after.shape_ids(), vec!["kept".to_owned()]);
+    server.signal("-TERM");
+    assert!(server.wait().await.success());
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_opened_stops_start_up_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the database file should be.
+    let blocked = dir.path().join("is-a-directory");
+    std::fs::create_dir(&blocked).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("DATABASE_URL", format!("sqlite://{}", blocked.display()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot open the database"),
+        "stderr: {stderr}"
+    );
+
+    // A file that is not a database at all.
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![b'x'; 4096]).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("DATABASE_URL", format!("sqlite://{}", garbage.display()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot open the database"),
+        "stderr: {stderr}"
+    );
+}
