@@ -9,11 +9,14 @@
 //! - [`protocol`]: y-websocket frames (one message per frame), board ids and presence states.
 //! - [`room_state`]: the sans-IO server side of a board: what each message does to the document
 //!   and awareness, as effects (persist, reply, broadcast, close) for the server to carry out.
+//! - [`session`]: the sans-IO client side: a board's sync and presence across connections, for
+//!   any transport (the browser's WebSocket today, an HTTP fallback later).
 
 pub mod layout;
 pub mod order;
 pub mod protocol;
 pub mod room_state;
+pub mod session;
 pub mod shape;
 pub mod viewport;
 

@@ -18,11 +18,11 @@ use yrs::TransactionMut;
 
 use super::presence::{Identity, PeerView};
 use super::render::{self, CanvasSize, Scene};
-use super::sync::SyncSession;
 use super::tools::{self, Gesture};
 use super::transport::{Backoff, Socket, SocketEvent};
 use super::{random, Client};
 use crate::ui::{ConnectionStatus, Peer, ShapeItem, Tool};
+use board::session::SyncSession;
 
 /// Peers drop a socket that stays silent this long; so do we.
 const SILENCE_LIMIT_MS: f64 = 30_000.0;

@@ -2,8 +2,8 @@
 //! renderer and the drawing tools.
 //!
 //! - [`engine`]: the client's state and behaviour, behind one `RefCell`.
-//! - [`sync`]: the sans-IO sync state machine (messages in, frames out), reusable by any
-//!   transport.
+//! - `board::session`: the sans-IO sync state machine (messages in, frames out), reusable by
+//!   any transport.
 //! - [`transport`]: the WebSocket and the reconnection backoff.
 //! - [`render`]: painting a scene on the 2D canvas.
 //! - [`tools`]: the pointer gestures, hit-testing and the shape list labels.
@@ -18,7 +18,6 @@ mod engine;
 mod presence;
 mod random;
 mod render;
-pub mod sync;
 mod tools;
 pub mod transport;
 

@@ -7,8 +7,8 @@
 use board::protocol::{Presence, PresenceCursor, PresenceUser};
 
 use super::random;
-use super::sync::RemotePresence;
 use crate::ui::Peer;
+use board::session::RemotePresence;
 
 const NAME_KEY: &str = "whiteboard.name";
 const COLOR_KEY: &str = "whiteboard.color";

@@ -7,8 +7,8 @@
 //! whatever frames come back, each as its own message (stable y-websocket peers read only the
 //! first message of a frame).
 
-use board::protocol::{self, Frame, Presence};
-use board::BoardDoc;
+use crate::layout::BoardDoc;
+use crate::protocol::{self, Frame, Presence};
 use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage, Timestamp};
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, Transact};
@@ -253,8 +253,8 @@ impl SyncSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use board::protocol::{PresenceCursor, PresenceUser};
-    use board::{Shape, ShapeKind, Style};
+    use crate::protocol::{PresenceCursor, PresenceUser};
+    use crate::{Shape, ShapeKind, Style};
     use std::collections::HashMap;
     use yrs::sync::awareness::AwarenessUpdateEntry;
     use yrs::{Doc, StateVector};
