@@ -12,7 +12,8 @@ const providers = []
 
 before(async () => { server = await TestServer.start() })
 after(async () => {
-  for (const p of providers) p.destroy()
+  // Destroying the doc also stops its awareness timer, which would keep Node running.
+  for (const p of providers) { p.destroy(); p.doc.destroy() }
   await server?.dispose()
 })
 

@@ -30,5 +30,6 @@ test('the browser app and an official y-websocket client share a board', async (
     await expect.poll(() => [...shapes.values()].map(m => (m as Y.Map<unknown>).get('type')).sort()).toEqual(['ellipse', 'rect'])
   } finally {
     provider.destroy()
+    doc.destroy()
   }
 })
