@@ -17,6 +17,11 @@ pub struct Config {
     )]
     pub addr: SocketAddr,
 
+    /// Threads running connections and rooms. 1 (the default) runs everything on one thread,
+    /// which costs the least CPU per message on small machines; more spread load over cores.
+    #[arg(long, env = "WB_WORKER_THREADS", default_value_t = 1)]
+    pub worker_threads: usize,
+
     /// SQLite database URL; the file and its folder are created when missing.
     #[arg(
         long,
@@ -24,6 +29,12 @@ pub struct Config {
         default_value = "sqlite://data/whiteboard.db"
     )]
     pub database_url: String,
+
+    /// SQLite `synchronous` setting: `full` (default) makes every commit reach the disk before a
+    /// peer sees the update, surviving power loss; `normal` survives a crashed or killed server
+    /// process but may lose the last commits on power loss, for less CPU and latency.
+    #[arg(long, env = "WB_SQLITE_SYNC", default_value = "full", value_parser = ["full", "normal"])]
+    pub sqlite_sync: String,
 
     /// Largest accepted WebSocket message, in bytes (larger: close 1009).
     #[arg(long, env = "WB_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]

@@ -51,7 +51,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = SqliteStore::open(&config.database_url)
+    let store = SqliteStore::open(&config.database_url, config.sqlite_sync == "full")
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url))?;
     let store: Arc<dyn BoardStore> = Arc::new(store);

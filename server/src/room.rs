@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use board::protocol::Frame;
 use board::room_state::{Effect, Refusal, RoomState};
 use board::BoardId;
+use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 use tracing::{debug, info, warn, Instrument};
@@ -61,7 +61,7 @@ impl CloseReason {
 /// What a connection gives the room when it joins.
 pub struct Member {
     /// Frames for this connection's writer.
-    pub outbox: mpsc::Sender<Frame>,
+    pub outbox: mpsc::Sender<Bytes>,
     /// Fired when the room closes this connection.
     pub kick: oneshot::Sender<CloseReason>,
 }
@@ -95,7 +95,7 @@ impl RoomHandle {
 }
 
 struct Peer {
-    outbox: mpsc::Sender<Frame>,
+    outbox: mpsc::Sender<Bytes>,
     /// Taken when the room closes this connection (it then leaves on its own).
     kick: Option<oneshot::Sender<CloseReason>>,
 }
@@ -279,8 +279,10 @@ impl Room {
         for effect in effects {
             match effect {
                 Effect::Persist(_) => {}
-                Effect::Reply(conn, frame) => self.send(conn, frame),
+                Effect::Reply(conn, frame) => self.send(conn, Bytes::from(frame)),
                 Effect::Broadcast(frame) => {
+                    // One buffer shared by every connection's queue.
+                    let frame = Bytes::from(frame);
                     let conns: Vec<ConnId> = self.peers.keys().copied().collect();
                     for conn in conns {
                         self.send(conn, frame.clone());
@@ -300,7 +302,7 @@ impl Room {
 
     /// Queues a frame for one connection; a full queue closes that connection (it resyncs on
     /// reconnection) instead of silently dropping the frame.
-    fn send(&mut self, conn: ConnId, frame: Frame) {
+    fn send(&mut self, conn: ConnId, frame: Bytes) {
         let Some(peer) = self.peers.get(&conn) else {
             return;
         };

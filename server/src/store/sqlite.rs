@@ -3,6 +3,7 @@
 //! Queries are checked at run time (`sqlx::query`), not compile time, so building needs no
 //! database; the integration tests exercise every query.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -50,13 +51,17 @@ fn now_ms() -> i64 {
 
 impl SqliteStore {
     /// Opens (creating when missing) the database at `url` — `sqlite://path` or `sqlite::memory:` —
-    /// and applies the migrations.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
+    /// and applies the migrations. `full_sync`: commits reach the disk before they return
+    /// (`synchronous=FULL`); otherwise they survive a process crash but not a power loss.
+    pub async fn open(url: &str, full_sync: bool) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit is on disk before `append` returns, so before any peer sees it.
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(if full_sync {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         if let Some(parent) = Path::new(options.get_filename()).parent() {
@@ -200,39 +205,66 @@ impl BoardStore for SqliteStore {
 /// each append is retried alone, so one board's bad append cannot fail another's.
 async fn write_appends(pool: SqlitePool, mut requests: mpsc::Receiver<AppendRequest>) {
     let mut batch = Vec::with_capacity(WRITER_BATCH);
+    // Boards whose row exists, so an append costs no upsert; cleared when it grows large.
+    let mut known: HashSet<BoardId> = HashSet::new();
     while requests.recv_many(&mut batch, WRITER_BATCH).await > 0 {
+        if known.len() > 100_000 {
+            known.clear();
+        }
         let all: Vec<&AppendRequest> = batch.iter().collect();
-        if insert_appends(&pool, &all).await.is_ok() {
+        if insert_appends(&pool, &all, &mut known).await.is_ok() {
             for request in batch.drain(..) {
                 let _ = request.done.send(Ok(()));
             }
             continue;
         }
+        known.clear();
         for request in batch.drain(..) {
-            let result = insert_appends(&pool, &[&request]).await;
+            let result = insert_appends(&pool, &[&request], &mut known).await;
             let _ = request.done.send(result);
         }
     }
 }
 
-async fn insert_appends(pool: &SqlitePool, appends: &[&AppendRequest]) -> Result<(), StoreError> {
+/// Rows per INSERT statement (4 bound values each; SQLite allows 32766).
+const ROWS_PER_INSERT: usize = 256;
+
+async fn insert_appends(
+    pool: &SqlitePool,
+    appends: &[&AppendRequest],
+    known: &mut HashSet<BoardId>,
+) -> Result<(), StoreError> {
     let now = now_ms();
     let mut txn = pool.begin().await?;
+    let mut fresh = Vec::new();
     for append in appends {
-        SqliteStore::ensure_board(&mut txn, &append.board, now).await?;
-        for (i, data) in append.updates.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO board_updates (board_id, seq, data, created_at) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .bind(append.board.as_str())
-            .bind(append.first_seq + i as i64)
-            .bind(data.as_slice())
-            .bind(now)
-            .execute(&mut *txn)
-            .await?;
+        if !known.contains(&append.board) {
+            SqliteStore::ensure_board(&mut txn, &append.board, now).await?;
+            fresh.push(append.board.clone());
         }
     }
+    let rows: Vec<(&BoardId, i64, &[u8])> = appends
+        .iter()
+        .flat_map(|a| {
+            a.updates
+                .iter()
+                .enumerate()
+                .map(move |(i, data)| (&a.board, a.first_seq + i as i64, data.as_slice()))
+        })
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut insert =
+            sqlx::QueryBuilder::new("INSERT INTO board_updates (board_id, seq, data, created_at) ");
+        insert.push_values(chunk, |mut row, (board, seq, data)| {
+            row.push_bind(board.as_str())
+                .push_bind(*seq)
+                .push_bind(*data)
+                .push_bind(now);
+        });
+        insert.build().execute(&mut *txn).await?;
+    }
     txn.commit().await?;
+    known.extend(fresh);
     Ok(())
 }
 
@@ -243,7 +275,7 @@ mod tests {
     async fn store() -> (SqliteStore, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        (SqliteStore::open(&url).await.unwrap(), dir)
+        (SqliteStore::open(&url, true).await.unwrap(), dir)
     }
 
     #[tokio::test]
