@@ -119,15 +119,15 @@ async fn foreign_origins_are_refused_with_403() {
     server.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_that_falls_behind_is_closed_with_1013_not_silently_skipped() {
     let (_dir, db) = temp_db();
-    let server = TestServer::start_with(&db, |c| c.outbound_queue = 2).await;
+    let server = TestServer::start_with(&db, |c| c.outbound_queue = 4).await;
     let url = server.ws_url("slow");
     let mut slow = Client::connect(&url).await;
     let mut writer = Client::connect(&url).await;
     // Large updates fill the socket buffers quickly; the slow client reads nothing meanwhile.
-    for i in 0..200 {
+    for i in 0..400 {
         let pts: Vec<_> = (0..3000)
             .map(|j| (board::Point::new(j as f64, i as f64), 0.5))
             .collect();
@@ -136,7 +136,12 @@ async fn a_reader_that_falls_behind_is_closed_with_1013_not_silently_skipped() {
             .board
             .change("local", |txn, d| d.put(txn, &shape))
             .unwrap();
-        writer.send(board::protocol::update(update)).await;
+        let frame = WsMessage::Binary(board::protocol::update(update).into());
+        if writer.ws.send(frame).await.is_err() {
+            panic!("the writer was closed: {:?}", writer.close_code().await);
+        }
+        // The writer reads its echo of each update, so only `slow` falls behind.
+        writer.wait_update().await;
     }
     assert_eq!(slow.close_code().await, Some(CloseCode::Again));
     server.stop().await;
