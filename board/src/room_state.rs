@@ -46,6 +46,10 @@ pub struct RoomState<C> {
     /// Bytes of the board as stored (snapshot + log), checked against `max_bytes`.
     stored_bytes: usize,
     max_bytes: usize,
+    /// The sync step 2 for a client with nothing (a page load), kept until the document
+    /// changes: every fresh client gets the same answer, and encoding a large board is the
+    /// expensive part of a join.
+    fresh_step2: Option<Frame>,
 }
 
 impl<C: Copy + Eq + Hash> RoomState<C> {
@@ -56,6 +60,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             announced: HashMap::new(),
             stored_bytes: 0,
             max_bytes,
+            fresh_step2: None,
         }
     }
 
@@ -63,6 +68,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
     /// were skipped because they do not decode or apply.
     pub fn load<'a>(&mut self, parts: impl IntoIterator<Item = &'a [u8]>) -> usize {
         let mut skipped = 0;
+        self.fresh_step2 = None;
         let doc = self.awareness.doc().clone();
         let mut txn = doc.transact_mut();
         for bytes in parts {
@@ -181,6 +187,9 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         let pending = txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
         let changed =
             txn.before_state() != txn.after_state() || !txn.delete_set().is_empty() || pending;
+        if changed {
+            self.fresh_step2 = None;
+        }
         Ok((changed, pending))
     }
 
@@ -263,6 +272,44 @@ mod tests {
         // The same update again changes nothing: nothing to store or send.
         r.handle(1, Message::Sync(SyncMessage::Update(u)), &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_fresh_client_gets_the_current_board_after_every_change() {
+        let mut r = room();
+        let mut out = vec![];
+        r.join(1, &mut out);
+        let step1 = Message::Sync(SyncMessage::SyncStep1(StateVector::default()));
+        let fresh_answer = |r: &mut RoomState<u32>| {
+            let mut out = vec![];
+            r.handle(1, step1.clone(), &mut out);
+            let [Effect::Reply(1, frame)] = out.as_slice() else {
+                panic!("{out:?}")
+            };
+            let Ok(msgs) = crate::protocol::decode_frame(frame) else {
+                panic!()
+            };
+            let [Message::Sync(SyncMessage::SyncStep2(update))] = msgs.as_slice() else {
+                panic!()
+            };
+            let doc = BoardDoc::new(Doc::new());
+            doc.apply_remote(update, "r").unwrap();
+            doc.shapes().unwrap().len()
+        };
+        assert_eq!(fresh_answer(&mut r), 0);
+        r.handle(
+            1,
+            Message::Sync(SyncMessage::Update(rect_update("a"))),
+            &mut out,
+        );
+        assert_eq!(fresh_answer(&mut r), 1);
+        assert_eq!(fresh_answer(&mut r), 1);
+        r.handle(
+            1,
+            Message::Sync(SyncMessage::Update(rect_update("b"))),
+            &mut out,
+        );
+        assert_eq!(fresh_answer(&mut r), 2);
     }
 
     #[test]
