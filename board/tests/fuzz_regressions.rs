@@ -5,30 +5,9 @@
 use std::path::Path;
 
 use board::protocol::{self, decode_frame};
-use board::room_state::{Effect, RoomState};
+use board::room_state::{replay_fuzz_input, Effect, RoomState};
 use yrs::sync::{Awareness, Message, SyncMessage};
 use yrs::Doc;
-
-fn replay(data: &[u8]) -> RoomState<u8> {
-    let mut room = RoomState::new(Awareness::new(Doc::with_client_id(1)), 1 << 20);
-    let mut out = Vec::new();
-    for conn in 0..3u8 {
-        room.join(conn, &mut out);
-    }
-    let mut rest = data;
-    while rest.len() >= 3 {
-        let conn = rest[0] % 3;
-        let len = u16::from_le_bytes([rest[1], rest[2]]) as usize;
-        let end = (3 + len).min(rest.len());
-        if let Ok(messages) = decode_frame(&rest[3..end]) {
-            for msg in messages {
-                room.handle(conn, msg, &mut out);
-            }
-        }
-        rest = &rest[end..];
-    }
-    room
-}
 
 #[test]
 fn recorded_crashes_are_handled() {
@@ -36,7 +15,7 @@ fn recorded_crashes_are_handled() {
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
-        let mut room = replay(&data);
+        let mut room = replay_fuzz_input(&data);
         count += 1;
         // The room still works: a fresh client's update applies and is broadcast.
         let doc = board::BoardDoc::new(Doc::with_client_id(99));

@@ -124,32 +124,23 @@ async fn sigterm_closes_connections_with_1001_and_exits_cleanly() {
 async fn a_database_that_cannot_be_opened_stops_start_up_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     // A directory where the database file should be.
-    let blocked = dir.path().join("is-a-directory");
-    std::fs::create_dir(&blocked).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
-        .env("DATABASE_URL", format!("sqlite://{}", blocked.display()))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("cannot open the database"),
-        "stderr: {stderr}"
-    );
-
+    let directory = dir.path().join("is-a-directory");
+    std::fs::create_dir(&directory).unwrap();
     // A file that is not a database at all.
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![b'x'; 4096]).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
-        .env("DATABASE_URL", format!("sqlite://{}", garbage.display()))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("cannot open the database"),
-        "stderr: {stderr}"
-    );
+
+    for path in [directory, garbage] {
+        let out = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("DATABASE_URL", format!("sqlite://{}", path.display()))
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("cannot open the database"),
+            "stderr: {stderr}"
+        );
+    }
 }
