@@ -17,6 +17,8 @@ fn recorded_crashes_are_handled() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
         let mut room = replay_fuzz_input(&data);
         count += 1;
+        // The whole board can still be encoded (snapshots, answers to fresh clients).
+        let _ = room.snapshot();
         // The room still works: a fresh client's update applies and is broadcast.
         let doc = board::BoardDoc::new(Doc::with_client_id(99));
         let shape = board::Shape::pen(
