@@ -10,14 +10,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use board::room_state::{Effect, Refusal, RoomState};
+use board::room_state::{server_doc, Effect, Refusal, RoomState};
 use board::BoardId;
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 use tracing::{debug, info, warn, Instrument};
 use yrs::sync::{Awareness, Message, SyncMessage};
-use yrs::Doc;
 
 use crate::rooms::Rooms;
 use crate::store::BoardStore;
@@ -130,7 +129,7 @@ impl Room {
         let max_bytes = rooms.config().max_board_bytes;
         let room = Room {
             id: id.clone(),
-            state: RoomState::new(Awareness::new(Doc::new()), max_bytes),
+            state: RoomState::new(Awareness::new(server_doc()), max_bytes),
             peers: HashMap::new(),
             store,
             rooms,
