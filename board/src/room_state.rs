@@ -250,25 +250,36 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
     }
 }
 
-/// Drives a fresh room the way the server does, from the `room_messages` fuzz target's input
-/// format: repeated `[conn: u8][len: u16 le][frame: len bytes]` from three connections, each
-/// frame decoded then handled. Shared by the fuzz target and its regression tests.
+/// Drives a room the way the server does, from the `room_messages` fuzz target's input format:
+/// repeated `[conn: u8][len: u16 le][frame: len bytes]` from three connections, each frame
+/// decoded then handled. A panic inside yrs is treated as the server treats it: the room is
+/// dropped and a fresh one takes its place. Shared by the fuzz target and its regression tests.
 #[doc(hidden)]
 #[cfg(not(target_family = "wasm"))]
 pub fn replay_fuzz_input(data: &[u8]) -> RoomState<u8> {
-    let mut room = RoomState::new(Awareness::new(server_doc()), 1 << 20);
+    let fresh = || {
+        let mut room = RoomState::new(Awareness::new(server_doc()), 1 << 20);
+        let mut out = Vec::new();
+        for conn in 0..3u8 {
+            room.join(conn, &mut out);
+        }
+        room
+    };
+    let mut room = fresh();
     let mut out = Vec::new();
-    for conn in 0..3u8 {
-        room.join(conn, &mut out);
-    }
     let mut rest = data;
     while rest.len() >= 3 {
         let conn = rest[0] % 3;
         let len = u16::from_le_bytes([rest[1], rest[2]]) as usize;
         let end = (3 + len).min(rest.len());
         if let Ok(messages) = protocol::decode_frame(&rest[3..end]) {
-            for msg in messages {
-                room.handle(conn, msg, &mut out);
+            let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                for msg in messages {
+                    room.handle(conn, msg, &mut out);
+                }
+            }));
+            if handled.is_err() {
+                room = fresh();
             }
         }
         out.clear();

@@ -7,6 +7,7 @@
 //! anything out — so no peer ever sees an update that is not on disk.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use board::BoardId;
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
-use tracing::{debug, info, warn, Instrument};
+use tracing::{debug, error, info, warn, Instrument};
 use yrs::sync::{Awareness, Message, SyncMessage};
 
 use crate::rooms::Rooms;
@@ -50,6 +51,10 @@ impl CloseReason {
     pub const BOARD_FULL: CloseReason = CloseReason {
         code: 1008,
         reason: "board size limit reached",
+    };
+    pub const INTERNAL: CloseReason = CloseReason {
+        code: 1011,
+        reason: "internal error; reconnect to resync",
     };
     pub const SHUTDOWN: CloseReason = CloseReason {
         code: 1001,
@@ -143,13 +148,15 @@ impl Room {
     }
 
     async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+        self.rooms
+            .metrics()
+            .rooms_open
+            .fetch_add(1, Ordering::Relaxed);
         if let Err(e) = self.load().await {
             warn!(error = %e, "cannot load board");
             self.fail(rx, CloseReason::STORAGE).await;
             return;
         }
-        let metrics = self.rooms.metrics();
-        metrics.rooms_open.fetch_add(1, Ordering::Relaxed);
         let grace = self.rooms.config().room_grace();
         let mut sweep = tokio::time::interval(self.rooms.config().awareness_sweep());
         let awareness_timeout = self.rooms.config().awareness_timeout_ms;
@@ -164,8 +171,8 @@ impl Room {
                         break;
                     }
                     let shutdown = batch.iter().any(|c| matches!(c, Command::Shutdown));
-                    if !self.turn(std::mem::take(&mut batch)).await {
-                        self.fail(rx, CloseReason::STORAGE).await;
+                    if let Some(reason) = self.turn(std::mem::take(&mut batch)).await {
+                        self.fail(rx, reason).await;
                         return;
                     }
                     if shutdown {
@@ -213,39 +220,17 @@ impl Room {
     }
 
     /// Handles one batch: applies every command, commits the batch's updates in one
-    /// transaction, then sends. Returns false when the updates could not be stored.
-    async fn turn(&mut self, batch: Vec<Command>) -> bool {
+    /// transaction, then sends. Returns why the room must close, if it must.
+    async fn turn(&mut self, batch: Vec<Command>) -> Option<CloseReason> {
         let mut out = Vec::new();
-        for cmd in batch {
-            match cmd {
-                Command::Join(conn, member) => {
-                    self.peers.insert(
-                        conn,
-                        Peer {
-                            outbox: member.outbox,
-                            kick: Some(member.kick),
-                        },
-                    );
-                    self.state.join(conn, &mut out);
-                }
-                Command::Messages(conn, msgs) => {
-                    let metrics = self.rooms.metrics();
-                    for msg in msgs {
-                        if matches!(
-                            msg,
-                            Message::Sync(SyncMessage::Update(_) | SyncMessage::SyncStep2(_))
-                        ) {
-                            metrics.updates_in.fetch_add(1, Ordering::Relaxed);
-                        }
-                        self.state.handle(conn, msg, &mut out);
-                    }
-                }
-                Command::Leave(conn) => {
-                    self.peers.remove(&conn);
-                    self.state.leave(conn, &mut out);
-                }
-                Command::Shutdown => {}
-            }
+        // A panic inside yrs (hostile input can still reach one) may leave the document half
+        // changed: the room is then dropped and reloaded from storage, which holds only what
+        // was committed before this turn, and clients resync. Nothing of this turn was sent.
+        let applied =
+            std::panic::catch_unwind(AssertUnwindSafe(|| self.apply_batch(batch, &mut out)));
+        if applied.is_err() {
+            error!("a message broke the board's document; reloading the board");
+            return Some(CloseReason::INTERNAL);
         }
         let durable: Vec<Vec<u8>> = out
             .iter_mut()
@@ -260,7 +245,7 @@ impl Room {
             let count = durable.len();
             if let Err(e) = self.store.append(&self.id, first, durable).await {
                 warn!(error = %e, updates = count, "cannot store updates");
-                return false;
+                return Some(CloseReason::STORAGE);
             }
             self.rooms.metrics().observe_persist(started.elapsed());
             self.last_seq += count as i64;
@@ -270,7 +255,41 @@ impl Room {
         if self.log_len >= self.rooms.config().compact_every {
             self.compact().await;
         }
-        true
+        None
+    }
+
+    fn apply_batch(&mut self, batch: Vec<Command>, out: &mut Vec<Effect<ConnId>>) {
+        for cmd in batch {
+            match cmd {
+                Command::Join(conn, member) => {
+                    self.peers.insert(
+                        conn,
+                        Peer {
+                            outbox: member.outbox,
+                            kick: Some(member.kick),
+                        },
+                    );
+                    self.state.join(conn, out);
+                }
+                Command::Messages(conn, msgs) => {
+                    let metrics = self.rooms.metrics();
+                    for msg in msgs {
+                        if matches!(
+                            msg,
+                            Message::Sync(SyncMessage::Update(_) | SyncMessage::SyncStep2(_))
+                        ) {
+                            metrics.updates_in.fetch_add(1, Ordering::Relaxed);
+                        }
+                        self.state.handle(conn, msg, out);
+                    }
+                }
+                Command::Leave(conn) => {
+                    self.peers.remove(&conn);
+                    self.state.leave(conn, out);
+                }
+                Command::Shutdown => {}
+            }
+        }
     }
 
     /// Sends frames and closes connections, in order. Persist effects were handled already.
@@ -338,6 +357,10 @@ impl Room {
     /// reloads the board from the store. Clients keep their documents and resync, so nothing
     /// they had is lost.
     async fn fail(mut self, mut rx: mpsc::Receiver<Command>, reason: CloseReason) {
+        self.rooms
+            .metrics()
+            .rooms_open
+            .fetch_sub(1, Ordering::Relaxed);
         self.close_all(reason);
         self.rooms.remove(&self.id, &self.handle);
         rx.close();
@@ -353,7 +376,11 @@ impl Room {
         if self.log_len == 0 {
             return;
         }
-        let snapshot = self.state.snapshot();
+        let Ok(snapshot) = std::panic::catch_unwind(AssertUnwindSafe(|| self.state.snapshot()))
+        else {
+            error!("the board cannot be encoded; compaction skipped, the log is kept");
+            return;
+        };
         match self.store.compact(&self.id, &snapshot, self.last_seq).await {
             Ok(()) => {
                 debug!(through = self.last_seq, folded = self.log_len, "compacted");

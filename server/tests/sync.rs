@@ -310,3 +310,70 @@ async fn a_peer_that_misses_the_pong_is_dropped() {
     drop(silent);
     server.stop().await;
 }
+
+/// The frames of a recorded fuzzing input (board/tests/fuzz-regressions) that one connection
+/// can send before yrs panics: frames the room would refuse (closing the connection) are left
+/// out, and the frame that panics comes last.
+fn frames_until_yrs_panics(input: &[u8]) -> Vec<Vec<u8>> {
+    use board::room_state::{server_doc, Effect, RoomState};
+    let mut room = RoomState::new(Awareness::new(server_doc()), 1 << 20);
+    let mut out = Vec::new();
+    room.join(0u8, &mut out);
+    let mut frames = Vec::new();
+    let mut rest = input;
+    while rest.len() >= 3 {
+        let len = u16::from_le_bytes([rest[1], rest[2]]) as usize;
+        let end = (3 + len).min(rest.len());
+        let frame = rest[3..end].to_vec();
+        rest = &rest[end..];
+        let Ok(messages) = board::protocol::decode_frame(&frame) else {
+            continue;
+        };
+        out.clear();
+        let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for m in messages {
+                room.handle(0, m, &mut out);
+            }
+        }));
+        if handled.is_err() {
+            frames.push(frame);
+            return frames;
+        }
+        if !out.iter().any(|e| matches!(e, Effect::Close(..))) {
+            frames.push(frame);
+        }
+    }
+    panic!("the recorded input no longer makes yrs panic");
+}
+
+#[tokio::test]
+async fn a_message_that_breaks_yrs_reloads_the_board_and_keeps_its_data() {
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../board/tests/fuzz-regressions/crash-a45f908ac491b733907989f025f27eb3a5ac90fb"
+    ))
+    .unwrap();
+    let frames = frames_until_yrs_panics(&input);
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let url = server.ws_url("hostile");
+    let mut good = Client::connect(&url).await;
+    good.add_rect("before", 0.0).await;
+    good.wait_update().await;
+
+    let (mut hostile, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    for frame in frames {
+        if hostile.send(WsMessage::Binary(frame.into())).await.is_err() {
+            break;
+        }
+    }
+    // The room is dropped: every connection is told to reconnect (1011).
+    assert_eq!(good.close_code().await, Some(CloseCode::Error));
+    // Reloaded from storage, the board has its data and works.
+    let mut fresh = Client::connect(&url).await;
+    assert_eq!(fresh.shape_ids(), vec!["before".to_owned()]);
+    fresh.add_rect("after", 60.0).await;
+    fresh.wait_update().await;
+    drop(hostile);
+    server.stop().await;
+}
