@@ -26,6 +26,14 @@ pub enum Refusal {
     BoardFull,
 }
 
+/// The outcome of applying one update.
+struct Applied {
+    /// The part of the update that changed the document (what to store and relay), if any.
+    integrated: Option<Vec<u8>>,
+    /// Parts depended on updates the room lacks; they were dropped and must be asked for.
+    missing: bool,
+}
+
 /// What the IO layer must do after a message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect<C> {
@@ -96,6 +104,8 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
                 Err(_) => skipped += 1,
             }
         }
+        // Stored history is whole; anything left waiting is dropped as in `apply`.
+        let _ = txn.prune_pending();
         skipped
     }
 
@@ -157,16 +167,20 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
                     out.push(Effect::Close(conn, Refusal::BoardFull));
                     return;
                 }
-                let Ok((changed, pending)) = self.apply(&bytes) else {
+                let Ok(Applied {
+                    integrated,
+                    missing,
+                }) = self.apply(bytes)
+                else {
                     out.push(Effect::Close(conn, Refusal::InvalidUpdate));
                     return;
                 };
-                if changed {
-                    self.stored_bytes += bytes.len();
-                    out.push(Effect::Broadcast(protocol::update(bytes.clone())));
-                    out.push(Effect::Persist(bytes));
+                if let Some(update) = integrated {
+                    self.stored_bytes += update.len();
+                    out.push(Effect::Broadcast(protocol::update(update.clone())));
+                    out.push(Effect::Persist(update));
                 }
-                if pending {
+                if missing {
                     // Missing dependencies: ask this peer for everything the room lacks.
                     let sv = self.awareness.doc().transact().state_vector();
                     out.push(Effect::Reply(conn, protocol::sync_step1(&sv)));
@@ -193,31 +207,33 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
     }
 
     /// Applies an update; returns (changed anything, left pending structs).
-    fn apply(&mut self, bytes: &[u8]) -> Result<(bool, bool), ()> {
-        let update = Update::decode_v1(bytes).map_err(|_| ())?;
+    /// Applies an update. The room holds nothing back inside yrs: what cannot be integrated
+    /// yet (missing dependencies) is dropped and the sender asked for a sync step 1, whose
+    /// answer brings it again with what it depends on. yrs' handling of held-back structs is
+    /// where fuzzing reached a use-after-free and unencodable state (fuzz/README.md).
+    fn apply(&mut self, bytes: Vec<u8>) -> Result<Applied, ()> {
+        let update = Update::decode_v1(&bytes).map_err(|_| ())?;
         let doc = self.awareness.doc().clone();
         let mut txn = doc.transact_mut();
         txn.apply_update(update).map_err(|_| ())?;
-        let pending = txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
-        if pending && !pending_is_encodable(txn.store()) {
-            // yrs would panic encoding this board from now on (snapshots, step 2): drop what is
-            // pending (never integrated, so the document itself is untouched) and refuse it.
-            let store = txn.store_mut();
-            if let Some(p) = store.pending_update_mut() {
-                p.update = Update::new();
-                p.missing = StateVector::default();
-            }
-            if let Some(ds) = store.pending_ds_mut() {
-                *ds = IdSet::new();
-            }
-            return Err(());
+        let missing = txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
+        if missing {
+            let _ = txn.prune_pending();
         }
-        let changed =
-            txn.before_state() != txn.after_state() || !txn.delete_set().is_empty() || pending;
+        let changed = txn.before_state() != txn.after_state() || !txn.delete_set().is_empty();
         if changed {
             self.fresh_step2 = None;
         }
-        Ok((changed, pending))
+        let integrated = match (changed, missing) {
+            (false, _) => None,
+            // Only what was integrated is stored and relayed.
+            (true, true) => Some(txn.encode_update_v1()),
+            (true, false) => Some(bytes),
+        };
+        Ok(Applied {
+            integrated,
+            missing,
+        })
     }
 
     /// Removes awareness states not renewed for `timeout_ms` (yrs has no sweep of its own).
@@ -286,22 +302,6 @@ pub fn replay_fuzz_input(data: &[u8]) -> RoomState<u8> {
         rest = &rest[end..];
     }
     room
-}
-
-/// Whether the structs and deletions waiting for missing updates encode into something yrs can
-/// decode again. `encode_state_as_update_v1` merges them into every full-state encoding and
-/// unwraps that decode (found by fuzzing: fuzz/README.md).
-fn pending_is_encodable(store: &yrs::Store) -> bool {
-    let update_ok = store
-        .pending_update()
-        .is_none_or(|p| Update::decode_v1(&p.update.encode_v1()).is_ok());
-    let ds_ok = store.pending_ds().is_none_or(|ds| {
-        let mut encoder = EncoderV1::new();
-        encoder.write_var(0u32);
-        ds.encode(&mut encoder);
-        Update::decode_v1(&encoder.to_vec()).is_ok()
-    });
-    update_ok && ds_ok
 }
 
 #[cfg(all(test, not(target_family = "wasm")))]
@@ -391,6 +391,48 @@ mod tests {
             &mut out,
         );
         assert_eq!(fresh_answer(&mut r), 2);
+    }
+
+    #[test]
+    fn an_update_with_missing_dependencies_asks_for_step1_and_stores_only_what_integrated() {
+        let source = BoardDoc::new(Doc::new());
+        let shape = |id: &str| Shape {
+            id: id.into(),
+            kind: ShapeKind::Ellipse,
+            x: 0.0,
+            y: 0.0,
+            w: 1.0,
+            h: 1.0,
+            style: Style::default(),
+            points: vec![],
+            index: "a0".into(),
+        };
+        let (_, first) = source.change("l", |t, b| b.put(t, &shape("one"))).unwrap();
+        let (_, second) = source
+            .change("l", |t, b| b.set_position(t, "one", 5.0, 5.0))
+            .unwrap();
+        let mut r = room();
+        let mut out = vec![];
+        r.join(1, &mut out);
+        out.clear();
+        r.handle(
+            1,
+            Message::Sync(SyncMessage::Update(second.clone())),
+            &mut out,
+        );
+        assert!(
+            matches!(out.as_slice(), [Effect::Reply(1, f)] if f[..2] == [0, 0]),
+            "{out:?}"
+        );
+        out.clear();
+        // The peer answers with everything: the shape lands where it was moved.
+        r.handle(1, Message::Sync(SyncMessage::SyncStep2(first)), &mut out);
+        r.handle(1, Message::Sync(SyncMessage::Update(second)), &mut out);
+        assert!(out.iter().any(|e| matches!(e, Effect::Persist(_))));
+        let doc = BoardDoc::new(Doc::new());
+        doc.apply_remote(&r.snapshot(), "r").unwrap();
+        let shapes = doc.shapes().unwrap();
+        assert_eq!((shapes.len(), shapes[0].x), (1, 5.0));
     }
 
     #[test]
