@@ -9,11 +9,10 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
-use yrs::encoding::write::Write;
 use yrs::sync::{Awareness, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
-use yrs::{ClientID, IdSet, ReadTxn, StateVector, Transact, Update, WriteTxn};
+use yrs::updates::encoder::Encode;
+use yrs::{ClientID, ReadTxn, StateVector, Transact, Update, WriteTxn};
 
 use crate::protocol::{self, Frame};
 
