@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::ui::{BoardUi, Tool};
+use crate::ui::{BoardUi, HistoryAction, Tool};
 
 /// A board the person opened before, as kept in the browser.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -99,6 +99,10 @@ pub fn BoardPage() -> impl IntoView {
                 <div role="toolbar" aria-label="Tools" class="tools">
                     {Tool::ALL.into_iter().map(|tool| view! { <ToolButton tool ui/> }).collect_view()}
                 </div>
+                <div role="toolbar" aria-label="History" class="tools">
+                    <HistoryButton action=HistoryAction::Undo ui/>
+                    <HistoryButton action=HistoryAction::Redo ui/>
+                </div>
                 <div class="spacer"></div>
                 <People ui/>
                 <ShareButton/>
@@ -178,6 +182,41 @@ fn ToolButton(tool: Tool, ui: BoardUi) -> impl IntoView {
             on:click=move |_| ui.tool.set(tool)
         >
             <ToolIcon tool/>
+        </button>
+    }
+}
+
+/// Undoes or redoes this person's own last change; disabled when there is none.
+#[component]
+fn HistoryButton(action: HistoryAction, ui: BoardUi) -> impl IntoView {
+    let (name, title, path, available, requests) = match action {
+        HistoryAction::Undo => (
+            "Undo",
+            "Undo (Ctrl+Z)",
+            "M9 14L4 9l5-5M4 9h10a6 6 0 010 12h-3",
+            ui.can_undo,
+            ui.undo_requests,
+        ),
+        HistoryAction::Redo => (
+            "Redo",
+            "Redo (Ctrl+Shift+Z)",
+            "M15 14l5-5-5-5M20 9H10a6 6 0 000 12h3",
+            ui.can_redo,
+            ui.redo_requests,
+        ),
+    };
+    view! {
+        <button
+            type="button"
+            class="tool"
+            aria-label=name
+            title=title
+            disabled=move || !available.get()
+            on:click=move |_| requests.update(|n| *n = n.wrapping_add(1))
+        >
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                <path d=path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>
+            </svg>
         </button>
     }
 }

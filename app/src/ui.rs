@@ -41,6 +41,39 @@ impl Tool {
     }
 }
 
+/// Undo or redo of this person's own changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryAction {
+    Undo,
+    Redo,
+}
+
+impl HistoryAction {
+    /// The shortcut's action: Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z and Ctrl+Y redo.
+    pub fn from_shortcut(
+        key: &str,
+        ctrl: bool,
+        meta: bool,
+        shift: bool,
+        alt: bool,
+    ) -> Option<Self> {
+        if alt || !(ctrl || meta) {
+            return None;
+        }
+        if key.eq_ignore_ascii_case("z") {
+            Some(if shift {
+                HistoryAction::Redo
+            } else {
+                HistoryAction::Undo
+            })
+        } else if key.eq_ignore_ascii_case("y") && ctrl && !shift {
+            Some(HistoryAction::Redo)
+        } else {
+            None
+        }
+    }
+}
+
 /// The state of the board's WebSocket, as shown to the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionStatus {
@@ -104,6 +137,12 @@ pub struct BoardUi {
     pub peers: RwSignal<Vec<Peer>>,
     /// This person's display name, shown to others next to their cursor.
     pub user_name: RwSignal<String>,
+    /// There is a change of ours to undo / an undone one to redo.
+    pub can_undo: RwSignal<bool>,
+    pub can_redo: RwSignal<bool>,
+    /// Counts presses of the Undo / Redo buttons; the client acts on each increment.
+    pub undo_requests: RwSignal<u32>,
+    pub redo_requests: RwSignal<u32>,
 }
 
 impl BoardUi {
@@ -114,6 +153,10 @@ impl BoardUi {
             shapes: RwSignal::new(Vec::new()),
             peers: RwSignal::new(Vec::new()),
             user_name: RwSignal::new(String::new()),
+            can_undo: RwSignal::new(false),
+            can_redo: RwSignal::new(false),
+            undo_requests: RwSignal::new(0),
+            redo_requests: RwSignal::new(0),
         }
     }
 }
@@ -121,5 +164,48 @@ impl BoardUi {
 impl Default for BoardUi {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_shortcuts() {
+        let undo = Some(HistoryAction::Undo);
+        let redo = Some(HistoryAction::Redo);
+        assert_eq!(
+            HistoryAction::from_shortcut("z", true, false, false, false),
+            undo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("z", false, true, false, false),
+            undo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("Z", true, false, true, false),
+            redo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("z", false, true, true, false),
+            redo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("y", true, false, false, false),
+            redo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("z", false, false, false, false),
+            None
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("z", true, false, false, true),
+            None
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("x", true, false, false, false),
+            None
+        );
     }
 }

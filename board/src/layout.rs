@@ -60,6 +60,11 @@ impl BoardDoc {
         &self.doc
     }
 
+    /// The root map of shapes (the undo history's scope).
+    pub(crate) fn shapes_map(&self) -> &MapRef {
+        &self.shapes
+    }
+
     /// Every well-formed shape, in paint order (back to front).
     pub fn shapes(&self) -> Result<Vec<Shape>, LayoutError> {
         let txn = self.doc.try_transact().map_err(|_| LayoutError::Busy)?;

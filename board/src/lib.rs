@@ -12,6 +12,7 @@
 //! - [`session`]: the sans-IO client side: a board's sync and presence across connections, for
 //!   any transport (the browser's WebSocket today, an HTTP fallback later).
 
+pub mod history;
 pub mod layout;
 pub mod order;
 pub mod protocol;

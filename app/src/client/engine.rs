@@ -9,6 +9,7 @@
 
 use std::rc::Weak;
 
+use board::history::{History, LOCAL_ORIGIN};
 use board::protocol::{Frame, PresenceCursor};
 use board::{BoardDoc, Point, Shape, Viewport};
 use wasm_bindgen::closure::Closure;
@@ -21,7 +22,7 @@ use super::render::{self, CanvasSize, Scene};
 use super::tools::{self, Gesture};
 use super::transport::{Backoff, Socket, SocketEvent};
 use super::{random, Client};
-use crate::ui::{ConnectionStatus, Peer, ShapeItem, Tool};
+use crate::ui::{ConnectionStatus, HistoryAction, Peer, ShapeItem, Tool};
 use board::session::SyncSession;
 
 /// Peers drop a socket that stays silent this long; so do we.
@@ -43,6 +44,8 @@ pub struct After {
     pub shapes: Option<Vec<ShapeItem>>,
     pub peers: Option<Vec<Peer>>,
     pub tool: Option<Tool>,
+    /// Whether undo and redo are possible.
+    pub history: Option<(bool, bool)>,
     pub focus_canvas: bool,
 }
 
@@ -88,6 +91,8 @@ pub struct Engine {
     callbacks: Callbacks,
     board: BoardDoc,
     session: SyncSession,
+    /// Undo and redo of our own changes; one gesture is one step.
+    history: History,
 
     url: String,
     link: Link,
@@ -128,6 +133,7 @@ pub struct Engine {
     shown_status: ConnectionStatus,
     shown_items: Vec<ShapeItem>,
     shown_peers: Vec<Peer>,
+    shown_history: (bool, bool),
 }
 
 fn now() -> f64 {
@@ -152,6 +158,7 @@ impl Engine {
         tool: Tool,
     ) -> Self {
         let session = SyncSession::new(board.clone(), || js_sys::Date::now() as u64);
+        let history = History::new(&board, || js_sys::Date::now() as u64);
         Self {
             me,
             window,
@@ -160,6 +167,7 @@ impl Engine {
             callbacks,
             board,
             session,
+            history,
             url,
             link: Link::Idle,
             generation: 0,
@@ -187,6 +195,7 @@ impl Engine {
             shown_status: ConnectionStatus::Connecting,
             shown_items: Vec::new(),
             shown_peers: Vec::new(),
+            shown_history: (false, false),
         }
     }
 
@@ -477,17 +486,23 @@ impl Engine {
 
     // ----- document -------------------------------------------------------------------------
 
-    /// Runs one local change and sends its update when connected.
+    /// Runs one local change as a new undo step and sends its update when connected.
     fn change<R>(&mut self, f: impl FnOnce(&mut TransactionMut, &BoardDoc) -> R) -> Option<R> {
-        match self.board.change("local", f) {
+        self.history.new_step();
+        self.change_in_step(f)
+    }
+
+    /// Runs one local change that joins the current undo step (the rest of a drag).
+    fn change_in_step<R>(
+        &mut self,
+        f: impl FnOnce(&mut TransactionMut, &BoardDoc) -> R,
+    ) -> Option<R> {
+        match self.board.change(LOCAL_ORIGIN, f) {
             Ok((result, update)) => {
                 if !update.is_empty() {
-                    if let Some(frame) = self.session.local_update(update) {
-                        self.send(&frame);
-                    }
-                    self.doc_dirty = true;
-                    self.request_frame();
+                    self.sent_local(update);
                 }
+                self.refresh_history();
                 Some(result)
             }
             Err(e) => {
@@ -495,6 +510,40 @@ impl Engine {
                 None
             }
         }
+    }
+
+    /// Sends a local update when connected and redraws.
+    fn sent_local(&mut self, update: Vec<u8>) {
+        if let Some(frame) = self.session.local_update(update) {
+            self.send(&frame);
+        }
+        self.doc_dirty = true;
+        self.request_frame();
+    }
+
+    fn refresh_history(&mut self) {
+        let state = (self.history.can_undo(), self.history.can_redo());
+        if state != self.shown_history {
+            self.shown_history = state;
+            self.after.history = Some(state);
+        }
+    }
+
+    /// Undoes or redoes one step of our own changes; others' changes stay.
+    pub fn history(&mut self, action: HistoryAction) {
+        if self.gesture != Gesture::Idle {
+            return;
+        }
+        let result = match action {
+            HistoryAction::Undo => self.history.undo(),
+            HistoryAction::Redo => self.history.redo(),
+        };
+        match result {
+            Ok(Some(update)) => self.sent_local(update),
+            Ok(None) => {}
+            Err(e) => warn(&format!("undo or redo failed: {e}")),
+        }
+        self.refresh_history();
     }
 
     fn reload_shapes(&mut self) {
@@ -546,7 +595,7 @@ impl Engine {
             return;
         }
         let (id, to) = (id.clone(), *to);
-        let moved = self.change(|txn, b| b.set_position(txn, &id, to.x, to.y));
+        let moved = self.change_in_step(|txn, b| b.set_position(txn, &id, to.x, to.y));
         match moved {
             Some(true) => {
                 if let Gesture::Move { written, .. } = &mut self.gesture {
@@ -686,6 +735,8 @@ impl Engine {
                 match hit {
                     Some((id, from)) => {
                         self.select(Some(id.clone()));
+                        // The whole drag is one undo step.
+                        self.history.new_step();
                         Gesture::Move {
                             pointer,
                             id,
@@ -853,7 +904,8 @@ impl Engine {
             "Escape" => {
                 // Escape abandons the gesture; a dragged shape goes back where it was.
                 if let Gesture::Move { id, from, .. } = std::mem::take(&mut self.gesture) {
-                    self.change(|txn, b| b.set_position(txn, &id, from.x, from.y));
+                    // Joins the drag's step: undo has nothing left to do for it.
+                    self.change_in_step(|txn, b| b.set_position(txn, &id, from.x, from.y));
                 }
                 self.select(None);
                 self.update_cursor();

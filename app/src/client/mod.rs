@@ -34,7 +34,7 @@ use web_sys::{
 };
 use yrs::Doc;
 
-use crate::ui::BoardUi;
+use crate::ui::{BoardUi, HistoryAction};
 use engine::{After, Callbacks, Engine, PointerInput};
 use presence::Identity;
 
@@ -74,6 +74,7 @@ impl Client {
             shapes,
             peers,
             tool,
+            history,
             focus_canvas,
         } = after;
         if let Some(status) = status {
@@ -87,6 +88,10 @@ impl Client {
         }
         if let Some(tool) = tool {
             self.ui.tool.set(tool);
+        }
+        if let Some((can_undo, can_redo)) = history {
+            self.ui.can_undo.set(can_undo);
+            self.ui.can_redo.set(can_redo);
         }
         if focus_canvas {
             let _ = self.canvas.focus();
@@ -181,6 +186,19 @@ fn try_start(board_id: &str, canvas: HtmlCanvasElement, ui: BoardUi) -> Result<(
             let tool = ui.tool.get();
             c.run(|e| e.set_tool(tool));
         });
+        for (requests, action) in [
+            (ui.undo_requests, HistoryAction::Undo),
+            (ui.redo_requests, HistoryAction::Redo),
+        ] {
+            let c = Rc::clone(&client);
+            Effect::new(move |seen: Option<u32>| {
+                let count = requests.get();
+                if seen.is_some_and(|seen| seen != count) {
+                    c.run(|e| e.history(action));
+                }
+                count
+            });
+        }
     });
 
     client.run(|e| {
@@ -391,8 +409,20 @@ fn attach_window_listeners(client: &Rc<Client>, window: &web_sys::Window) {
         if typing_in(ev.target()) || key_event.is_composing() {
             return;
         }
-        let modifier = key_event.ctrl_key() || key_event.meta_key() || key_event.alt_key();
         let key = key_event.key();
+        let shortcut = HistoryAction::from_shortcut(
+            &key,
+            key_event.ctrl_key(),
+            key_event.meta_key(),
+            key_event.shift_key(),
+            key_event.alt_key(),
+        );
+        if let Some(action) = shortcut {
+            ev.prevent_default();
+            c.run(|e| e.history(action));
+            return;
+        }
+        let modifier = key_event.ctrl_key() || key_event.meta_key() || key_event.alt_key();
         if c.run(|e| e.key_down(&key, modifier)) == Some(true) {
             ev.prevent_default();
         }
