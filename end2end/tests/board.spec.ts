@@ -1,32 +1,16 @@
-import { test, expect, type Browser, type Page } from '@playwright/test'
+import { test, expect } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { shapeItems, expectConnected, failOnPageErrors, draw, clickCanvas, drag } from './helpers'
+import { shapeItems, expectConnected, failOnPageErrors, draw, clickCanvas, drag, newBoard, openPage } from './helpers'
 
 let server: TestServer
 
 test.beforeAll(async () => { server = await TestServer.start() })
 test.afterAll(async () => { await server?.dispose() })
 
-async function newBoard (page: Page): Promise<string> {
-  await page.goto(server.url)
-  await page.getByRole('button', { name: 'New board' }).click()
-  await expect(page).toHaveURL(/\/b\/[A-Za-z0-9_-]{22}$/)
-  await expectConnected(page)
-  return page.url()
-}
-
-async function openPage (browser: Browser, url: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage()
-  failOnPageErrors(page)
-  await page.goto(url)
-  await expectConnected(page)
-  return page
-}
-
 test('the home page creates a board, its link can be copied, and it is listed as recent', async ({ page, context }) => {
   failOnPageErrors(page)
-  const url = await newBoard(page)
+  const url = await newBoard(page, server.url)
   const id = url.split('/b/')[1]
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
   await page.getByRole('button', { name: 'Copy link' }).click()
@@ -39,7 +23,7 @@ test('the home page creates a board, its link can be copied, and it is listed as
 test('two people draw on one board; reload and restart keep the drawing', async ({ browser }) => {
   const alice = await (await browser.newContext()).newPage()
   failOnPageErrors(alice)
-  const url = await newBoard(alice)
+  const url = await newBoard(alice, server.url)
   const bob = await openPage(browser, url)
 
   await draw(alice, 'Rectangle', 100, 100, 260, 200)
@@ -66,7 +50,7 @@ test('two people draw on one board; reload and restart keep the drawing', async 
 test('edits made while disconnected reach the others after reconnection', async ({ browser }) => {
   const alice = await (await browser.newContext()).newPage()
   failOnPageErrors(alice)
-  const url = await newBoard(alice)
+  const url = await newBoard(alice, server.url)
   const bob = await openPage(browser, url)
 
   await server.stop()
@@ -83,7 +67,7 @@ test('edits made while disconnected reach the others after reconnection', async 
 test('select, move and delete a shape; the other person sees it', async ({ browser }) => {
   const alice = await (await browser.newContext()).newPage()
   failOnPageErrors(alice)
-  const url = await newBoard(alice)
+  const url = await newBoard(alice, server.url)
   const bob = await openPage(browser, url)
 
   await draw(alice, 'Rectangle', 100, 100, 200, 180)
@@ -104,7 +88,7 @@ test('select, move and delete a shape; the other person sees it', async ({ brows
 test('people see each other on the board', async ({ browser }) => {
   const alice = await (await browser.newContext()).newPage()
   failOnPageErrors(alice)
-  const url = await newBoard(alice)
+  const url = await newBoard(alice, server.url)
   await alice.getByPlaceholder('Your name').fill('Alice')
   const bob = await openPage(browser, url)
   const people = bob.getByRole('list', { name: 'People on this board' })

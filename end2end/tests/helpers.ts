@@ -1,4 +1,4 @@
-import { expect, type Page, type Locator } from '@playwright/test'
+import { expect, type Browser, type Page, type Locator } from '@playwright/test'
 
 /** The accessible list with one item per shape. */
 export function shapeItems (page: Page): Locator {
@@ -38,4 +38,22 @@ export async function draw (page: Page, tool: 'Rectangle' | 'Ellipse' | 'Pen', x
 export async function clickCanvas (page: Page, x: number, y: number): Promise<void> {
   const box = await canvasBox(page)
   await page.mouse.click(box.x + x, box.y + y)
+}
+
+/** Creates a board from the home page of the server at `baseUrl`; returns the board's URL. */
+export async function newBoard (page: Page, baseUrl: string): Promise<string> {
+  await page.goto(baseUrl)
+  await page.getByRole('button', { name: 'New board' }).click()
+  await expect(page).toHaveURL(/\/b\/[A-Za-z0-9_-]{22}$/)
+  await expectConnected(page)
+  return page.url()
+}
+
+/** Opens `url` in a fresh browser context (another person) and waits until it is connected. */
+export async function openPage (browser: Browser, url: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage()
+  failOnPageErrors(page)
+  await page.goto(url)
+  await expectConnected(page)
+  return page
 }

@@ -1,33 +1,17 @@
-import { test, expect, type Browser, type Page } from '@playwright/test'
+import { test, expect } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { shapeItems, expectConnected, failOnPageErrors, draw, drag } from './helpers'
+import { shapeItems, expectConnected, failOnPageErrors, draw, drag, newBoard, openPage } from './helpers'
 
 let server: TestServer
 
 test.beforeAll(async () => { server = await TestServer.start() })
 test.afterAll(async () => { await server?.dispose() })
 
-async function newBoard (page: Page): Promise<string> {
-  await page.goto(server.url)
-  await page.getByRole('button', { name: 'New board' }).click()
-  await expect(page).toHaveURL(/\/b\/[A-Za-z0-9_-]{22}$/)
-  await expectConnected(page)
-  return page.url()
-}
-
-async function openPage (browser: Browser, url: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage()
-  failOnPageErrors(page)
-  await page.goto(url)
-  await expectConnected(page)
-  return page
-}
-
 test('undo and redo take back only your own changes, for everyone', async ({ browser }) => {
   const alice = await (await browser.newContext()).newPage()
   failOnPageErrors(alice)
-  const url = await newBoard(alice)
+  const url = await newBoard(alice, server.url)
   const bob = await openPage(browser, url)
   await expect(alice.getByRole('button', { name: 'Undo' })).toBeDisabled()
   await expect(alice.getByRole('button', { name: 'Redo' })).toBeDisabled()
@@ -53,7 +37,7 @@ test('undo and redo take back only your own changes, for everyone', async ({ bro
 test('undo puts a moved shape back where it was, for the other person too', async ({ browser }) => {
   const alice = await (await browser.newContext()).newPage()
   failOnPageErrors(alice)
-  const url = await newBoard(alice)
+  const url = await newBoard(alice, server.url)
   const bob = await openPage(browser, url)
 
   await draw(alice, 'Rectangle', 100, 100, 200, 180)
