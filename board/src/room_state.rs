@@ -314,11 +314,10 @@ mod tests {
         RoomState::new(Awareness::new(server_doc()), 1 << 20)
     }
 
-    fn rect_update(id: &str) -> Vec<u8> {
-        let doc = BoardDoc::new(Doc::new());
-        let shape = Shape {
+    fn unit_shape(id: &str, kind: ShapeKind) -> Shape {
+        Shape {
             id: id.into(),
-            kind: ShapeKind::Rectangle,
+            kind,
             x: 0.0,
             y: 0.0,
             w: 1.0,
@@ -326,7 +325,12 @@ mod tests {
             style: Style::default(),
             points: vec![],
             index: "a0".into(),
-        };
+        }
+    }
+
+    fn rect_update(id: &str) -> Vec<u8> {
+        let doc = BoardDoc::new(Doc::new());
+        let shape = unit_shape(id, ShapeKind::Rectangle);
         doc.change("l", |txn, b| b.put(txn, &shape)).unwrap().1
     }
 
@@ -395,18 +399,8 @@ mod tests {
     #[test]
     fn an_update_with_missing_dependencies_asks_for_step1_and_stores_only_what_integrated() {
         let source = BoardDoc::new(Doc::new());
-        let shape = |id: &str| Shape {
-            id: id.into(),
-            kind: ShapeKind::Ellipse,
-            x: 0.0,
-            y: 0.0,
-            w: 1.0,
-            h: 1.0,
-            style: Style::default(),
-            points: vec![],
-            index: "a0".into(),
-        };
-        let (_, first) = source.change("l", |t, b| b.put(t, &shape("one"))).unwrap();
+        let one = unit_shape("one", ShapeKind::Ellipse);
+        let (_, first) = source.change("l", |t, b| b.put(t, &one)).unwrap();
         let (_, second) = source
             .change("l", |t, b| b.set_position(t, "one", 5.0, 5.0))
             .unwrap();

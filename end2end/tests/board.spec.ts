@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { shapeItems, expectConnected, failOnPageErrors, draw, clickCanvas, drag, newBoard, openPage } from './helpers'
+import { shapeItems, expectConnected, failOnPageErrors, draw, clickCanvas, drag, newBoard, openPage, twoPeopleOnANewBoard } from './helpers'
 
 let server: TestServer
 
@@ -21,10 +21,7 @@ test('the home page creates a board, its link can be copied, and it is listed as
 })
 
 test('two people draw on one board; reload and restart keep the drawing', async ({ browser }) => {
-  const alice = await (await browser.newContext()).newPage()
-  failOnPageErrors(alice)
-  const url = await newBoard(alice, server.url)
-  const bob = await openPage(browser, url)
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
 
   await draw(alice, 'Rectangle', 100, 100, 260, 200)
   await expect(shapeItems(alice)).toHaveCount(1)
@@ -48,10 +45,7 @@ test('two people draw on one board; reload and restart keep the drawing', async 
 })
 
 test('edits made while disconnected reach the others after reconnection', async ({ browser }) => {
-  const alice = await (await browser.newContext()).newPage()
-  failOnPageErrors(alice)
-  const url = await newBoard(alice, server.url)
-  const bob = await openPage(browser, url)
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
 
   await server.stop()
   await expect(alice.getByRole('status')).toHaveAttribute('data-status', /reconnecting|offline/)
@@ -65,10 +59,7 @@ test('edits made while disconnected reach the others after reconnection', async 
 })
 
 test('select, move and delete a shape; the other person sees it', async ({ browser }) => {
-  const alice = await (await browser.newContext()).newPage()
-  failOnPageErrors(alice)
-  const url = await newBoard(alice, server.url)
-  const bob = await openPage(browser, url)
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
 
   await draw(alice, 'Rectangle', 100, 100, 200, 180)
   await expect(shapeItems(bob)).toHaveText([/^Rectangle at 1\d\d, 1\d\d/])

@@ -57,3 +57,12 @@ export async function openPage (browser: Browser, url: string): Promise<Page> {
   await expectConnected(page)
   return page
 }
+
+/** Alice creates a board from the home page and Bob opens it in his own browser context. */
+export async function twoPeopleOnANewBoard (browser: Browser, baseUrl: string): Promise<{ alice: Page, bob: Page, url: string }> {
+  const alice = await (await browser.newContext()).newPage()
+  failOnPageErrors(alice)
+  const url = await newBoard(alice, baseUrl)
+  const bob = await openPage(browser, url)
+  return { alice, bob, url }
+}

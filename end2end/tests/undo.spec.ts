@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { shapeItems, expectConnected, failOnPageErrors, draw, drag, newBoard, openPage } from './helpers'
+import { shapeItems, expectConnected, failOnPageErrors, draw, drag, newBoard, openPage, twoPeopleOnANewBoard } from './helpers'
 
 let server: TestServer
 
@@ -9,10 +9,7 @@ test.beforeAll(async () => { server = await TestServer.start() })
 test.afterAll(async () => { await server?.dispose() })
 
 test('undo and redo take back only your own changes, for everyone', async ({ browser }) => {
-  const alice = await (await browser.newContext()).newPage()
-  failOnPageErrors(alice)
-  const url = await newBoard(alice, server.url)
-  const bob = await openPage(browser, url)
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
   await expect(alice.getByRole('button', { name: 'Undo' })).toBeDisabled()
   await expect(alice.getByRole('button', { name: 'Redo' })).toBeDisabled()
 
@@ -35,10 +32,7 @@ test('undo and redo take back only your own changes, for everyone', async ({ bro
 })
 
 test('undo puts a moved shape back where it was, for the other person too', async ({ browser }) => {
-  const alice = await (await browser.newContext()).newPage()
-  failOnPageErrors(alice)
-  const url = await newBoard(alice, server.url)
-  const bob = await openPage(browser, url)
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
 
   await draw(alice, 'Rectangle', 100, 100, 200, 180)
   await expect(shapeItems(bob)).toHaveText([/^Rectangle at 1\d\d, 1\d\d/])
