@@ -83,10 +83,18 @@ pub struct Config {
     #[arg(long, env = "WB_MAX_BOARD_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_board_bytes: usize,
 
-    /// Extra origins (e.g. `https://board.example.com`) allowed to open WebSockets, comma
-    /// separated. Same-origin browser requests and clients that send no `Origin` (native and
-    /// Node clients) are always allowed; any other origin gets HTTP 403, which stops
-    /// cross-site WebSocket hijacking.
+    /// Largest accepted image upload, in bytes (larger: HTTP 413). The body is read no further.
+    #[arg(long, env = "WB_MAX_IMAGE_BYTES", default_value_t = 5 * 1024 * 1024)]
+    pub max_image_bytes: usize,
+
+    /// Total bytes of images one board may hold; an upload past it is refused (HTTP 413).
+    #[arg(long, env = "WB_MAX_BOARD_IMAGE_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_board_image_bytes: u64,
+
+    /// Extra origins (e.g. `https://board.example.com`) allowed to open WebSockets and upload
+    /// images, comma separated. Same-origin browser requests and clients that send no `Origin`
+    /// (native and Node clients) are always allowed; any other origin gets HTTP 403, which stops
+    /// cross-site WebSocket hijacking and cross-site uploads.
     #[arg(long, env = "WB_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 }

@@ -11,6 +11,15 @@ pub enum AppError {
     /// The request is not allowed from where it came (e.g. a foreign `Origin`).
     #[error("{0}")]
     Forbidden(String),
+    /// What the request names does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The body, or what it would add up to, is past a size limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body is not of a kind this endpoint accepts.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// A limit is reached; the client may retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -24,6 +33,11 @@ impl IntoResponse for AppError {
         match self {
             AppError::BadRequest(msg) => (StatusCode::BAD_REQUEST, msg).into_response(),
             AppError::Forbidden(msg) => (StatusCode::FORBIDDEN, msg).into_response(),
+            AppError::NotFound(msg) => (StatusCode::NOT_FOUND, msg).into_response(),
+            AppError::TooLarge(msg) => (StatusCode::PAYLOAD_TOO_LARGE, msg).into_response(),
+            AppError::UnsupportedMediaType(msg) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, msg).into_response()
+            }
             AppError::Unavailable(msg) => (StatusCode::SERVICE_UNAVAILABLE, msg).into_response(),
             AppError::Store(e) => {
                 tracing::error!(error = %e, "storage error");
@@ -34,5 +48,17 @@ impl IntoResponse for AppError {
                     .into_response()
             }
         }
+    }
+}
+
+impl From<board::BoardIdError> for AppError {
+    fn from(e: board::BoardIdError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
+impl From<crate::images::ImageIdError> for AppError {
+    fn from(e: crate::images::ImageIdError) -> Self {
+        AppError::BadRequest(e.to_string())
     }
 }

@@ -1,10 +1,11 @@
-//! HTTP routes: pages (Leptos SSR), board creation, the WebSocket endpoint, health and metrics.
+//! HTTP routes: pages (Leptos SSR), board creation, the WebSocket and image endpoints, health and
+//! metrics.
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
 use app::{shell, App};
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,11 +17,12 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::rooms::PERSIST_BUCKETS;
-use crate::{ws, AppState};
+use crate::{images, ws, AppState};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let max_image_bytes = state.rooms.config().max_image_bytes;
     let pages = Router::new()
         .route("/boards", post(create_board))
         .route("/healthz", get(healthz))
@@ -30,6 +32,12 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new());
     Router::new()
         .route("/ws/{board}", get(ws::upgrade))
+        // Outside `pages`: images are compressed already.
+        .route(
+            "/boards/{board}/images",
+            post(images::upload).layer(DefaultBodyLimit::max(max_image_bytes)),
+        )
+        .route("/boards/{board}/images/{id}", get(images::download))
         .merge(pages)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -116,6 +124,18 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "counter",
         "WebSocket payload bytes sent.",
         &get(&m.bytes_out),
+    );
+    metric(
+        "whiteboard_images_stored_total",
+        "counter",
+        "Images uploaded that were new to their board.",
+        &get(&m.images_stored),
+    );
+    metric(
+        "whiteboard_image_bytes_stored_total",
+        "counter",
+        "Bytes of the images counted by whiteboard_images_stored_total.",
+        &get(&m.image_bytes_stored),
     );
 
     let _ = writeln!(

@@ -6,14 +6,18 @@
 //!   before fanning them out.
 //! - [`rooms`]: the registry of open rooms and the server counters.
 //! - [`ws`]: the `/ws/{board}` y-websocket endpoint.
-//! - [`http`]: board creation, health, metrics and the Leptos pages.
+//! - [`images`]: `/boards/{board}/images`, the uploaded bytes behind the Image tool.
+//! - [`access`]: the permission checks the endpoints share (the `Origin` rule).
+//! - [`http`]: the router, board creation, health, metrics and the Leptos pages.
 //!
 //! [`run`] serves until the shutdown future completes, then closes every connection, flushes
 //! every room and returns.
 
+pub mod access;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod images;
 pub mod room;
 pub mod rooms;
 pub mod store;

@@ -35,6 +35,10 @@ pub struct Metrics {
     pub persist_buckets: [AtomicU64; PERSIST_BUCKETS.len()],
     /// Connections closed by the server, by close code.
     pub closes: Mutex<BTreeMap<u16, u64>>,
+    /// Images uploaded and new to their board (repeated uploads of the same bytes not counted),
+    /// and their bytes.
+    pub images_stored: AtomicU64,
+    pub image_bytes_stored: AtomicU64,
 }
 
 impl Metrics {

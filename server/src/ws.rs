@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use board::protocol::decode_frame;
 use board::BoardId;
@@ -20,6 +20,7 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, Instrument};
 
+use crate::access::check_origin;
 use crate::error::AppError;
 use crate::room::{CloseReason, Command, Member};
 use crate::AppState;
@@ -35,7 +36,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let id = BoardId::parse(&board).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let id = BoardId::parse(&board)?;
     let config = state.rooms.config();
     check_origin(&headers, &config.allowed_origins)?;
     let open = state
@@ -69,31 +70,6 @@ pub async fn upgrade(
             serve(socket, id, conn, rooms, shutdown).instrument(span)
         })
         .into_response())
-}
-
-/// Refuses browser requests from a foreign origin (cross-site WebSocket hijacking). Requests
-/// without `Origin` come from native or Node clients, which no web page can drive, and pass.
-fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return Ok(());
-    };
-    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-    let same_origin = !host.is_empty() && origin_host.eq_ignore_ascii_case(host);
-    let listed = allowed
-        .iter()
-        .any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin));
-    if same_origin || listed {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "WebSocket connections from origin {origin} are not allowed."
-        )))
-    }
 }
 
 /// Average message rate with bursts (token bucket).

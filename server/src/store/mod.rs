@@ -8,6 +8,8 @@ pub use sqlite::SqliteStore;
 use async_trait::async_trait;
 use board::BoardId;
 
+use crate::images::{Image, ImageId};
+
 /// Why a store operation failed. Shown to operators in logs, never to peers.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -31,6 +33,27 @@ pub struct StoredBoard {
     /// Sequence number of the last update (or of the snapshot when there is none); 0 for a
     /// board with no history.
     pub last_seq: i64,
+}
+
+/// What [`BoardStore::put_image`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImagePut {
+    /// The image is new to the board and now stored.
+    Stored,
+    /// The board already had these bytes; nothing changed.
+    AlreadyStored,
+    /// Storing it would take the board's images past the quota; nothing changed.
+    BoardFull,
+    /// The board was never created; nothing changed.
+    NoSuchBoard,
+}
+
+/// An image as stored.
+#[derive(Debug, Clone)]
+pub struct StoredImage {
+    /// From the magic bytes at upload, e.g. `image/png`.
+    pub mime: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Durable storage for boards. Every method commits before it returns.
@@ -59,6 +82,23 @@ pub trait BoardStore: Send + Sync + 'static {
         snapshot: &[u8],
         through_seq: i64,
     ) -> Result<(), StoreError>;
+
+    /// Stores an image of an existing board under its id, unless the board's images would then
+    /// take more than `quota` bytes. The quota check and the write are one atomic step, so
+    /// uploads racing each other cannot overshoot it together.
+    async fn put_image(
+        &self,
+        board: &BoardId,
+        image: &Image,
+        quota: u64,
+    ) -> Result<ImagePut, StoreError>;
+
+    /// One image of a board; `None` when the board has no image with that id.
+    async fn get_image(
+        &self,
+        board: &BoardId,
+        id: &ImageId,
+    ) -> Result<Option<StoredImage>, StoreError>;
 
     /// Whether the database answers (health checks).
     async fn ping(&self) -> Result<(), StoreError>;

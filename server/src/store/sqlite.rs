@@ -17,7 +17,8 @@ use sqlx::{ConnectOptions, Executor};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BoardStore, StoreError, StoredBoard};
+use super::{BoardStore, ImagePut, StoreError, StoredBoard, StoredImage};
+use crate::images::{Image, ImageId};
 
 /// Snapshots kept per board after a compaction (the newest ones): room for version history.
 const SNAPSHOTS_KEPT: i64 = 5;
@@ -31,7 +32,9 @@ const WRITER_BATCH: usize = 512;
 ///
 /// Appends from every room go through one writer task that commits everything waiting in one
 /// transaction: under load a single fsync makes many rooms' updates durable, instead of one per
-/// room and batch.
+/// room and batch. The rarer writes (board creation, compaction, images) run on the pool, each
+/// in its own transaction; SQLite serialises them with the writer's commits (a writer waits up
+/// to the busy timeout for another to finish).
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -199,6 +202,72 @@ impl BoardStore for SqliteStore {
         Ok(())
     }
 
+    async fn put_image(
+        &self,
+        board: &BoardId,
+        image: &Image,
+        quota: u64,
+    ) -> Result<ImagePut, StoreError> {
+        let size = i64::try_from(image.bytes.len()).unwrap_or(i64::MAX);
+        let quota = i64::try_from(quota).unwrap_or(i64::MAX);
+        // One statement, so one write transaction: SQLite takes the write lock before the
+        // quota sum is read, and no other upload can slip in between the check and the insert.
+        let inserted = sqlx::query(
+            "INSERT INTO images (board_id, id, mime, size, created_at, bytes)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6
+             WHERE EXISTS (SELECT 1 FROM boards WHERE id = ?1)
+               AND (SELECT COALESCE(SUM(size), 0) FROM images WHERE board_id = ?1) + ?4 <= ?7
+             ON CONFLICT (board_id, id) DO NOTHING",
+        )
+        .bind(board.as_str())
+        .bind(image.id.as_str())
+        .bind(image.format.mime())
+        .bind(size)
+        .bind(now_ms())
+        .bind(&image.bytes[..])
+        .bind(quota)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(ImagePut::Stored);
+        }
+        let row = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM images WHERE board_id = ?1 AND id = ?2),
+                    EXISTS (SELECT 1 FROM boards WHERE id = ?1)",
+        )
+        .bind(board.as_str())
+        .bind(image.id.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(if row.try_get::<bool, _>(0)? {
+            ImagePut::AlreadyStored
+        } else if !row.try_get::<bool, _>(1)? {
+            ImagePut::NoSuchBoard
+        } else {
+            ImagePut::BoardFull
+        })
+    }
+
+    async fn get_image(
+        &self,
+        board: &BoardId,
+        id: &ImageId,
+    ) -> Result<Option<StoredImage>, StoreError> {
+        let row = sqlx::query("SELECT mime, bytes FROM images WHERE board_id = ?1 AND id = ?2")
+            .bind(board.as_str())
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(StoredImage {
+                mime: row.try_get(0)?,
+                bytes: row.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -355,6 +424,60 @@ mod tests {
             vec![vec![1], vec![2]]
         );
         assert_eq!(store.load(&b).await.unwrap().updates, vec![vec![7]]);
+    }
+
+    fn png(n: u8, len: usize) -> Image {
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.resize(len, n);
+        Image::from_bytes(bytes.into()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn images_are_stored_once_and_only_for_created_boards() {
+        let (store, _dir) = store().await;
+        let id = BoardId::parse("pictures").unwrap();
+        let image = png(1, 100);
+        assert_eq!(
+            store.put_image(&id, &image, 1000).await.unwrap(),
+            ImagePut::NoSuchBoard
+        );
+        store.create_board(&id).await.unwrap();
+        assert_eq!(
+            store.put_image(&id, &image, 1000).await.unwrap(),
+            ImagePut::Stored
+        );
+        assert_eq!(
+            store.put_image(&id, &image, 1000).await.unwrap(),
+            ImagePut::AlreadyStored
+        );
+        let stored = store.get_image(&id, &image.id).await.unwrap().unwrap();
+        assert_eq!(stored.mime, "image/png");
+        assert_eq!(stored.bytes, image.bytes);
+        let elsewhere = BoardId::parse("elsewhere").unwrap();
+        assert!(store
+            .get_image(&elsewhere, &image.id)
+            .await
+            .unwrap()
+            .is_none());
+    }
+
+    #[tokio::test]
+    async fn racing_uploads_never_take_a_board_past_its_quota() {
+        let (store, _dir) = store().await;
+        let id = BoardId::parse("racing").unwrap();
+        store.create_board(&id).await.unwrap();
+        let images: Vec<Image> = (0..12).map(|n| png(n, 100)).collect();
+        let puts = images.iter().map(|image| store.put_image(&id, image, 350));
+        let results = futures_util::future::join_all(puts).await;
+        let stored = results
+            .iter()
+            .filter(|r| matches!(r, Ok(ImagePut::Stored)))
+            .count();
+        let full = results
+            .iter()
+            .filter(|r| matches!(r, Ok(ImagePut::BoardFull)))
+            .count();
+        assert_eq!((stored, full), (3, 9), "{results:?}");
     }
 
     #[tokio::test]
