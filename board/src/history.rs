@@ -117,8 +117,8 @@ mod tests {
             w: 30.0,
             h: 40.0,
             style: Style::default(),
-            points: vec![],
             index: format!("a{id}"),
+            ..Shape::default()
         }
     }
 

@@ -2,13 +2,23 @@
 //!
 //! ```text
 //! Y.Map "shapes"   shape id -> Y.Map {
-//!     type:        "rect" | "ellipse" | "pen"
-//!     x, y, w, h:  number   bounding box, board units
-//!     stroke:      string   CSS colour
+//!     type:        "rect" | "ellipse" | "diamond" | "pen" | "line" | "arrow" | "text"
+//!                  | "sticky" | "image"
+//!     x, y, w, h:  number   bounding box before rotation, board units
+//!     rotation:    number   radians about the box centre; absent = 0
+//!     stroke:      string   CSS colour (outline, stroke, text)
 //!     fill:        string   CSS colour; absent = no fill
 //!     strokeWidth: number
-//!     points:      Uint8Array (pen only) little-endian f32 triples (x, y, pressure),
+//!     dash:        "solid" | "dashed" | "dotted"; absent = solid
+//!     opacity:     number   0.1..=1; absent = 1
+//!     fontSize:    number   text and sticky notes; absent = 20
+//!     points:      Uint8Array (pen, line, arrow) little-endian f32 triples (x, y, pressure),
 //!                  relative to (x, y): one value per stroke, not one Yjs item per point
+//!     text:        string   text and sticky notes
+//!     startBind,
+//!     endBind:     string   arrows: id of the shape an end is attached to (it follows it)
+//!     src:         string   images: URL of the stored image
+//!     group:       string   shapes with the same group id select and move together
 //!     index:       string   fractional-index key; paint order is ascending
 //! }
 //! Y.Map "meta"     title: string
@@ -23,7 +33,10 @@ use yrs::updates::decoder::Decode;
 use yrs::{Any, Doc, Map, MapPrelim, MapRef, Out, ReadTxn, Transact, TransactionMut, Update};
 
 use crate::order;
-use crate::shape::{PenPoint, Shape, ShapeKind, Style};
+use crate::shape::{
+    Dash, PenPoint, Shape, ShapeKind, Style, MAX_FONT_SIZE, MAX_STROKE_WIDTH, MIN_FONT_SIZE,
+    MIN_OPACITY,
+};
 
 /// Root map holding every shape by id.
 pub const SHAPES: &str = "shapes";
@@ -116,35 +129,54 @@ impl BoardDoc {
 
     /// Adds or replaces a shape.
     pub fn put(&self, txn: &mut TransactionMut, shape: &Shape) {
-        let mut fields: HashMap<String, Any> = HashMap::new();
-        fields.insert("type".into(), shape.kind.as_str().into());
-        fields.insert("x".into(), shape.x.into());
-        fields.insert("y".into(), shape.y.into());
-        fields.insert("w".into(), shape.w.into());
-        fields.insert("h".into(), shape.h.into());
-        fields.insert("stroke".into(), shape.style.stroke.as_str().into());
-        fields.insert("strokeWidth".into(), shape.style.stroke_width.into());
-        fields.insert("index".into(), shape.index.as_str().into());
-        if let Some(fill) = &shape.style.fill {
-            fields.insert("fill".into(), fill.as_str().into());
-        }
-        if shape.kind == ShapeKind::Pen {
-            fields.insert("points".into(), encode_points(&shape.points).into());
-        }
+        let fields: HashMap<String, Any> = shape_fields(shape).into_iter().collect();
         let prelim: MapPrelim = fields.into_iter().collect();
         self.shapes.insert(txn, shape.id.as_str(), prelim);
     }
 
-    /// Moves a shape's top-left corner; returns false when the shape no longer exists.
-    pub fn set_position(&self, txn: &mut TransactionMut, id: &str, x: f64, y: f64) -> bool {
+    /// Writes one field of a shape (`None` removes it); returns false when the shape no longer
+    /// exists. Editing single fields lets two people change different properties of one shape
+    /// at once without either change being lost.
+    pub fn set(&self, txn: &mut TransactionMut, id: &str, key: &str, value: Option<Any>) -> bool {
         match self.shapes.get(txn, id) {
             Some(Out::YMap(map)) => {
-                map.insert(txn, "x", x);
-                map.insert(txn, "y", y);
+                match value {
+                    Some(v) => {
+                        let unchanged =
+                            matches!(map.get(txn, key), Some(Out::Any(old)) if old == v);
+                        if !unchanged {
+                            map.insert(txn, key, v);
+                        }
+                    }
+                    None => {
+                        map.remove(txn, key);
+                    }
+                }
                 true
             }
             _ => false,
         }
+    }
+
+    /// Moves a shape's top-left corner; returns false when the shape no longer exists.
+    pub fn set_position(&self, txn: &mut TransactionMut, id: &str, x: f64, y: f64) -> bool {
+        self.set(txn, id, "x", Some(x.into())) && self.set(txn, id, "y", Some(y.into()))
+    }
+
+    /// Writes a shape's geometry (box, rotation, points, font size) and leaves the rest.
+    pub fn set_geometry(&self, txn: &mut TransactionMut, shape: &Shape) -> bool {
+        const GEOMETRY: [&str; 7] = ["x", "y", "w", "h", "rotation", "points", "fontSize"];
+        let mut fields = shape_fields(shape);
+        if shape.rotation == 0.0 {
+            fields.push(("rotation".into(), 0.0.into()));
+        }
+        let mut exists = true;
+        for (key, value) in fields {
+            if GEOMETRY.contains(&key.as_str()) {
+                exists &= self.set(txn, &shape.id, &key, Some(value));
+            }
+        }
+        exists
     }
 
     /// Removes a shape; returns false when it did not exist.
@@ -201,11 +233,12 @@ fn string<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<String> {
 
 fn read_shape<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<Shape> {
     let kind = ShapeKind::parse(&string(txn, map, "type")?)?;
-    let points = match (kind, map.get(txn, "points")) {
-        (ShapeKind::Pen, Some(Out::Any(Any::Buffer(buf)))) => decode_points(&buf),
+    let points = match (kind.is_polyline(), map.get(txn, "points")) {
+        (true, Some(Out::Any(Any::Buffer(buf)))) => decode_points(&buf),
         _ => Vec::new(),
     };
     let defaults = Style::default();
+    let text = |key: &str| string(txn, map, key).filter(|s| !s.is_empty());
     Some(Shape {
         id: id.to_owned(),
         kind,
@@ -213,16 +246,81 @@ fn read_shape<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<Shape> {
         y: number(txn, map, "y")?,
         w: number(txn, map, "w").unwrap_or(0.0).max(0.0),
         h: number(txn, map, "h").unwrap_or(0.0).max(0.0),
+        rotation: number(txn, map, "rotation").unwrap_or(0.0) % std::f64::consts::TAU,
         style: Style {
             stroke: string(txn, map, "stroke").unwrap_or(defaults.stroke),
             fill: string(txn, map, "fill"),
             stroke_width: number(txn, map, "strokeWidth")
                 .filter(|w| *w > 0.0)
-                .unwrap_or(defaults.stroke_width),
+                .map_or(defaults.stroke_width, |w| w.min(MAX_STROKE_WIDTH)),
+            dash: string(txn, map, "dash")
+                .and_then(|d| Dash::parse(&d))
+                .unwrap_or_default(),
+            opacity: number(txn, map, "opacity").map_or(1.0, |o| o.clamp(MIN_OPACITY, 1.0)),
+            font_size: number(txn, map, "fontSize").map_or(defaults.font_size, |f| {
+                f.clamp(MIN_FONT_SIZE, MAX_FONT_SIZE)
+            }),
         },
         points,
+        text: string(txn, map, "text").unwrap_or_default(),
+        start_bind: text("startBind"),
+        end_bind: text("endBind"),
+        src: text("src"),
+        group: text("group"),
         index: string(txn, map, "index").unwrap_or_default(),
     })
+}
+
+/// Every field a shape stores, defaults left out.
+fn shape_fields(shape: &Shape) -> Vec<(String, Any)> {
+    let mut fields: Vec<(String, Any)> = vec![
+        ("type".into(), shape.kind.as_str().into()),
+        ("x".into(), shape.x.into()),
+        ("y".into(), shape.y.into()),
+        ("w".into(), shape.w.into()),
+        ("h".into(), shape.h.into()),
+        ("stroke".into(), shape.style.stroke.as_str().into()),
+        ("strokeWidth".into(), shape.style.stroke_width.into()),
+        ("index".into(), shape.index.as_str().into()),
+    ];
+    let mut optional = |key: &str, value: Option<Any>| {
+        if let Some(v) = value {
+            fields.push((key.into(), v));
+        }
+    };
+    optional(
+        "rotation",
+        (shape.rotation != 0.0).then(|| shape.rotation.into()),
+    );
+    optional("fill", shape.style.fill.as_deref().map(Any::from));
+    optional(
+        "dash",
+        (shape.style.dash != Dash::Solid).then(|| shape.style.dash.as_str().into()),
+    );
+    optional(
+        "opacity",
+        (shape.style.opacity < 1.0).then(|| shape.style.opacity.into()),
+    );
+    optional(
+        "fontSize",
+        shape.kind.has_text().then(|| shape.style.font_size.into()),
+    );
+    optional(
+        "points",
+        shape
+            .kind
+            .is_polyline()
+            .then(|| encode_points(&shape.points).into()),
+    );
+    optional(
+        "text",
+        shape.kind.has_text().then(|| shape.text.as_str().into()),
+    );
+    optional("startBind", shape.start_bind.as_deref().map(Any::from));
+    optional("endBind", shape.end_bind.as_deref().map(Any::from));
+    optional("src", shape.src.as_deref().map(Any::from));
+    optional("group", shape.group.as_deref().map(Any::from));
+    fields
 }
 
 /// Packs pen points as little-endian f32 triples.
@@ -267,8 +365,8 @@ mod tests {
             w: 30.0,
             h: 40.0,
             style: Style::default(),
-            points: vec![],
             index: index.into(),
+            ..Shape::default()
         }
     }
 

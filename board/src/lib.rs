@@ -4,7 +4,10 @@
 //!   (bounds, hit-testing).
 //! - [`layout`]: how shapes live inside a Yjs document (documented there, so any Yjs client can
 //!   draw on a board), plus reading and writing them in a transaction.
+//! - [`edit`]: editing geometry: arrow bindings, handles, resize, rotate, align, distribute,
+//!   snapping and z-order moves.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
+//! - [`spatial`]: a grid index of shapes' boxes for viewport culling and hit-testing.
 //! - [`viewport`]: the pan/zoom transform between screen pixels and board coordinates.
 //! - [`protocol`]: y-websocket frames (one message per frame), board ids and presence states.
 //! - [`room_state`]: the sans-IO server side of a board: what each message does to the document
@@ -12,6 +15,7 @@
 //! - [`session`]: the sans-IO client side: a board's sync and presence across connections, for
 //!   any transport (the browser's WebSocket today, an HTTP fallback later).
 
+pub mod edit;
 pub mod history;
 pub mod layout;
 pub mod order;
@@ -19,9 +23,10 @@ pub mod protocol;
 pub mod room_state;
 pub mod session;
 pub mod shape;
+pub mod spatial;
 pub mod viewport;
 
 pub use layout::{BoardDoc, META, SHAPES};
 pub use protocol::{BoardId, BoardIdError, Frame, FrameError, Presence};
-pub use shape::{Point, Rect, Shape, ShapeKind, Style};
+pub use shape::{Dash, Point, Rect, Shape, ShapeKind, Style};
 pub use viewport::Viewport;

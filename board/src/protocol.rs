@@ -145,7 +145,13 @@ pub struct Presence {
     /// Pointer position in board coordinates; `None` when the pointer left the canvas.
     #[serde(default)]
     pub cursor: Option<PresenceCursor>,
+    /// The laser pointer's recent trail, oldest first, in board coordinates (empty when off).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub laser: Vec<PresenceCursor>,
 }
+
+/// Longest laser trail published or shown.
+pub const MAX_LASER_POINTS: usize = 48;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PresenceUser {

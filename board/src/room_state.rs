@@ -323,8 +323,8 @@ mod tests {
             w: 1.0,
             h: 1.0,
             style: Style::default(),
-            points: vec![],
             index: "a0".into(),
+            ..Shape::default()
         }
     }
 

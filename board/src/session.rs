@@ -274,6 +274,7 @@ mod tests {
                 color: "#1971c2".into(),
             },
             cursor: Some(PresenceCursor { x: 1.0, y: 2.0 }),
+            laser: Vec::new(),
         }
     }
 
@@ -286,8 +287,8 @@ mod tests {
             w: 10.0,
             h: 10.0,
             style: Style::default(),
-            points: vec![],
             index: "a0".into(),
+            ..Shape::default()
         }
     }
 

@@ -1,5 +1,7 @@
 //! A shape is a plain data record; geometry is computed from it, never stored beside it.
 
+use serde::{Deserialize, Serialize};
+
 /// A point on the board, in board coordinates (not screen pixels).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Point {
@@ -37,6 +39,50 @@ impl Rect {
         }
     }
 
+    /// The smallest rectangle holding every point (an empty rectangle at the origin for none).
+    pub fn around(points: &[Point]) -> Self {
+        let Some(first) = points.first() else {
+            return Rect::default();
+        };
+        let (mut x0, mut y0, mut x1, mut y1) = (first.x, first.y, first.x, first.y);
+        for p in &points[1..] {
+            x0 = x0.min(p.x);
+            y0 = y0.min(p.y);
+            x1 = x1.max(p.x);
+            y1 = y1.max(p.y);
+        }
+        Rect {
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+        }
+    }
+
+    /// The smallest rectangle holding both.
+    pub fn union(&self, other: &Rect) -> Rect {
+        let x = self.x.min(other.x);
+        let y = self.y.min(other.y);
+        Rect {
+            x,
+            y,
+            w: (self.x + self.w).max(other.x + other.w) - x,
+            h: (self.y + self.h).max(other.y + other.h) - y,
+        }
+    }
+
+    pub fn center(&self) -> Point {
+        Point::new(self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+
+    /// Whether `other` lies wholly inside this rectangle.
+    pub fn contains_rect(&self, other: &Rect) -> bool {
+        other.x >= self.x
+            && other.y >= self.y
+            && other.x + other.w <= self.x + self.w
+            && other.y + other.h <= self.y + self.h
+    }
+
     pub fn contains(&self, p: Point) -> bool {
         p.x >= self.x && p.x <= self.x + self.w && p.y >= self.y && p.y <= self.y + self.h
     }
@@ -59,30 +105,51 @@ impl Rect {
 }
 
 /// What a shape is. The string form is what the document stores under `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ShapeKind {
+    #[default]
     Rectangle,
     Ellipse,
+    Diamond,
     Pen,
+    Line,
+    Arrow,
+    Text,
+    Sticky,
+    Image,
 }
 
 impl ShapeKind {
+    pub const ALL: [ShapeKind; 9] = [
+        ShapeKind::Rectangle,
+        ShapeKind::Ellipse,
+        ShapeKind::Diamond,
+        ShapeKind::Pen,
+        ShapeKind::Line,
+        ShapeKind::Arrow,
+        ShapeKind::Text,
+        ShapeKind::Sticky,
+        ShapeKind::Image,
+    ];
+
     /// The value stored in the document (`type` field).
     pub fn as_str(self) -> &'static str {
         match self {
             ShapeKind::Rectangle => "rect",
             ShapeKind::Ellipse => "ellipse",
+            ShapeKind::Diamond => "diamond",
             ShapeKind::Pen => "pen",
+            ShapeKind::Line => "line",
+            ShapeKind::Arrow => "arrow",
+            ShapeKind::Text => "text",
+            ShapeKind::Sticky => "sticky",
+            ShapeKind::Image => "image",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "rect" => Some(ShapeKind::Rectangle),
-            "ellipse" => Some(ShapeKind::Ellipse),
-            "pen" => Some(ShapeKind::Pen),
-            _ => None,
-        }
+        ShapeKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// The name a person reads (shape list, screen readers).
@@ -90,20 +157,91 @@ impl ShapeKind {
         match self {
             ShapeKind::Rectangle => "Rectangle",
             ShapeKind::Ellipse => "Ellipse",
+            ShapeKind::Diamond => "Diamond",
             ShapeKind::Pen => "Pen stroke",
+            ShapeKind::Line => "Line",
+            ShapeKind::Arrow => "Arrow",
+            ShapeKind::Text => "Text",
+            ShapeKind::Sticky => "Sticky note",
+            ShapeKind::Image => "Image",
+        }
+    }
+
+    /// Shapes drawn as a polyline through `points` (relative to the shape's origin).
+    pub fn is_polyline(self) -> bool {
+        matches!(self, ShapeKind::Pen | ShapeKind::Line | ShapeKind::Arrow)
+    }
+
+    /// Shapes that hold text edited in place.
+    pub fn has_text(self) -> bool {
+        matches!(self, ShapeKind::Text | ShapeKind::Sticky)
+    }
+
+    /// Shapes whose outline can be dashed and filled.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            ShapeKind::Rectangle | ShapeKind::Ellipse | ShapeKind::Diamond
+        )
+    }
+}
+
+/// How an outline is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dash {
+    #[default]
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+impl Dash {
+    pub const ALL: [Dash; 3] = [Dash::Solid, Dash::Dashed, Dash::Dotted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dash::Solid => "solid",
+            Dash::Dashed => "dashed",
+            Dash::Dotted => "dotted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Dash::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
+    /// Dash pattern in multiples of the stroke width (empty = solid).
+    pub fn pattern(self, width: f64) -> Vec<f64> {
+        match self {
+            Dash::Solid => Vec::new(),
+            Dash::Dashed => vec![width * 4.0 + 4.0, width * 3.0 + 4.0],
+            Dash::Dotted => vec![0.01, width * 2.0 + 3.0],
         }
     }
 }
 
+/// Limits every reader applies, whatever a foreign client wrote.
+pub const MIN_OPACITY: f64 = 0.1;
+pub const MIN_FONT_SIZE: f64 = 6.0;
+pub const MAX_FONT_SIZE: f64 = 400.0;
+pub const MAX_STROKE_WIDTH: f64 = 64.0;
+
 /// How a shape is painted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Style {
-    /// CSS colour of the outline or stroke.
+    /// CSS colour of the outline, stroke or text.
     pub stroke: String,
-    /// CSS colour of the fill, or `None` for no fill.
+    /// CSS colour of the fill, or `None` for no fill (sticky notes: the paper colour).
     pub fill: Option<String>,
     /// Outline width in board units.
     pub stroke_width: f64,
+    pub dash: Dash,
+    /// 0.1 ..= 1.
+    pub opacity: f64,
+    /// Text size in board units (text and sticky notes).
+    pub font_size: f64,
 }
 
 impl Default for Style {
@@ -112,15 +250,20 @@ impl Default for Style {
             stroke: "#1e1e1e".to_owned(),
             fill: None,
             stroke_width: 2.0,
+            dash: Dash::Solid,
+            opacity: 1.0,
+            font_size: 20.0,
         }
     }
 }
 
 /// One shape on a board.
 ///
-/// `x, y, w, h` is the bounding box in board coordinates. A pen stroke keeps its points relative
-/// to `(x, y)`, so moving a stroke rewrites two numbers rather than every point.
-#[derive(Debug, Clone, PartialEq)]
+/// `x, y, w, h` is the bounding box in board coordinates before rotation; `rotation` turns the
+/// shape about the box's centre. Polylines (pen, line, arrow) keep their points relative to
+/// `(x, y)`, so moving one rewrites two numbers rather than every point.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Shape {
     /// Unique within the board; the key in the `shapes` map.
     pub id: String,
@@ -129,15 +272,26 @@ pub struct Shape {
     pub y: f64,
     pub w: f64,
     pub h: f64,
+    /// Radians, clockwise on screen, about the centre of the box.
+    pub rotation: f64,
     pub style: Style,
-    /// Pen strokes only: points relative to `(x, y)`, with pressure in 0..=1.
+    /// Polylines only: points relative to `(x, y)`, with pressure in 0..=1.
     pub points: Vec<PenPoint>,
+    /// Text and sticky notes.
+    pub text: String,
+    /// Arrows: the shapes their start and end are attached to.
+    pub start_bind: Option<String>,
+    pub end_bind: Option<String>,
+    /// Images: the URL of the stored image (a path on the board's server).
+    pub src: Option<String>,
+    /// Shapes sharing a group id are selected and moved together.
+    pub group: Option<String>,
     /// Fractional-index key; shapes paint in ascending key order (see [`crate::order`]).
     pub index: String,
 }
 
 /// One sampled point of a pen stroke, relative to the stroke's origin.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct PenPoint {
     pub x: f32,
     pub y: f32,
@@ -145,6 +299,21 @@ pub struct PenPoint {
 }
 
 impl Shape {
+    /// A shape of `kind` filling `rect`, with no points, text or links.
+    pub fn boxed(id: String, kind: ShapeKind, rect: Rect, style: Style, index: String) -> Self {
+        Shape {
+            id,
+            kind,
+            x: rect.x,
+            y: rect.y,
+            w: rect.w,
+            h: rect.h,
+            style,
+            index,
+            ..Shape::default()
+        }
+    }
+
     pub fn bounds(&self) -> Rect {
         Rect {
             x: self.x,
@@ -154,92 +323,123 @@ impl Shape {
         }
     }
 
-    /// Builds a pen stroke from absolute points: the origin becomes the top-left of their bounds.
-    pub fn pen(id: String, index: String, style: Style, absolute: &[(Point, f32)]) -> Self {
-        let min_x = absolute
-            .iter()
-            .map(|(p, _)| p.x)
-            .fold(f64::INFINITY, f64::min);
-        let min_y = absolute
-            .iter()
-            .map(|(p, _)| p.y)
-            .fold(f64::INFINITY, f64::min);
-        let max_x = absolute
-            .iter()
-            .map(|(p, _)| p.x)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let max_y = absolute
-            .iter()
-            .map(|(p, _)| p.y)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let (min_x, min_y) = if absolute.is_empty() {
-            (0.0, 0.0)
-        } else {
-            (min_x, min_y)
-        };
+    pub fn center(&self) -> Point {
+        Point::new(self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+
+    /// The axis-aligned box around the shape as painted (rotation included, stroke excluded).
+    pub fn aabb(&self) -> Rect {
+        if self.rotation == 0.0 {
+            return self.bounds();
+        }
+        let c = self.center();
+        let corners = [
+            Point::new(self.x, self.y),
+            Point::new(self.x + self.w, self.y),
+            Point::new(self.x + self.w, self.y + self.h),
+            Point::new(self.x, self.y + self.h),
+        ]
+        .map(|p| rotate_about(p, c, self.rotation));
+        Rect::around(&corners)
+    }
+
+    /// Builds a polyline (pen stroke, line, arrow) from absolute points: the origin becomes the
+    /// top-left of their bounds.
+    pub fn polyline(
+        id: String,
+        kind: ShapeKind,
+        index: String,
+        style: Style,
+        absolute: &[(Point, f32)],
+    ) -> Self {
+        let pts: Vec<Point> = absolute.iter().map(|(p, _)| *p).collect();
+        let b = Rect::around(&pts);
         let points = absolute
             .iter()
             .map(|(p, pressure)| PenPoint {
-                x: (p.x - min_x) as f32,
-                y: (p.y - min_y) as f32,
+                x: (p.x - b.x) as f32,
+                y: (p.y - b.y) as f32,
                 pressure: *pressure,
             })
             .collect();
         Shape {
-            id,
-            kind: ShapeKind::Pen,
-            x: min_x,
-            y: min_y,
-            w: if absolute.is_empty() {
-                0.0
-            } else {
-                max_x - min_x
-            },
-            h: if absolute.is_empty() {
-                0.0
-            } else {
-                max_y - min_y
-            },
-            style,
             points,
-            index,
+            ..Shape::boxed(id, kind, b, style, index)
         }
+    }
+
+    /// Builds a pen stroke from absolute points.
+    pub fn pen(id: String, index: String, style: Style, absolute: &[(Point, f32)]) -> Self {
+        Shape::polyline(id, ShapeKind::Pen, index, style, absolute)
+    }
+
+    /// A polyline's points in board coordinates (rotation included).
+    pub fn absolute_points(&self) -> Vec<Point> {
+        let c = self.center();
+        self.points
+            .iter()
+            .map(|q| {
+                let p = Point::new(self.x + f64::from(q.x), self.y + f64::from(q.y));
+                if self.rotation == 0.0 {
+                    p
+                } else {
+                    rotate_about(p, c, self.rotation)
+                }
+            })
+            .collect()
     }
 
     /// Whether a point (board coordinates) touches this shape, within `tolerance` board units.
     ///
-    /// Filled shapes are hit anywhere inside; unfilled rectangles and ellipses only near their
-    /// outline, as in other whiteboards, so a shape drawn around others does not swallow clicks.
+    /// Filled shapes are hit anywhere inside; unfilled rectangles, ellipses and diamonds only
+    /// near their outline, as in other whiteboards, so a shape drawn around others does not
+    /// swallow clicks. Text, sticky notes and images are hit anywhere in their box.
     pub fn hit(&self, p: Point, tolerance: f64) -> bool {
         let slack = tolerance + self.style.stroke_width / 2.0;
+        // Work in the shape's own frame.
+        let p = if self.rotation == 0.0 {
+            p
+        } else {
+            rotate_about(p, self.center(), -self.rotation)
+        };
         if !self.bounds().inflate(slack).contains(p) {
             return false;
         }
+        let filled = self.style.fill.is_some();
+        let (rx, ry) = (self.w / 2.0, self.h / 2.0);
+        let c = self.center();
         match self.kind {
             ShapeKind::Rectangle => {
-                if self.style.fill.is_some() {
+                if filled {
                     return true;
                 }
                 let inner = self.bounds().inflate(-slack);
                 inner.w <= 0.0 || inner.h <= 0.0 || !inner.contains(p)
             }
             ShapeKind::Ellipse => {
-                let (rx, ry) = (self.w / 2.0, self.h / 2.0);
-                let (cx, cy) = (self.x + rx, self.y + ry);
                 let norm = |rx: f64, ry: f64| {
                     if rx <= 0.0 || ry <= 0.0 {
                         return f64::INFINITY;
                     }
-                    ((p.x - cx) / rx).powi(2) + ((p.y - cy) / ry).powi(2)
+                    ((p.x - c.x) / rx).powi(2) + ((p.y - c.y) / ry).powi(2)
                 };
                 let outer = norm(rx + slack, ry + slack);
-                if self.style.fill.is_some() {
+                if filled {
                     return outer <= 1.0;
                 }
                 let inner = norm(rx - slack, ry - slack);
                 outer <= 1.0 && (inner >= 1.0 || rx <= slack || ry <= slack)
             }
-            ShapeKind::Pen => {
+            ShapeKind::Diamond => {
+                let corners = diamond_corners(&self.bounds());
+                let inside =
+                    rx > 0.0 && ry > 0.0 && (p.x - c.x).abs() / rx + (p.y - c.y).abs() / ry <= 1.0;
+                if filled && inside {
+                    return true;
+                }
+                (0..4).any(|i| distance_to_segment(p, corners[i], corners[(i + 1) % 4]) <= slack)
+            }
+            ShapeKind::Pen | ShapeKind::Line | ShapeKind::Arrow => {
                 let abs = |q: &PenPoint| Point::new(self.x + q.x as f64, self.y + q.y as f64);
                 match self.points.as_slice() {
                     [] => false,
@@ -249,8 +449,27 @@ impl Shape {
                         .any(|w| distance_to_segment(p, abs(&w[0]), abs(&w[1])) <= slack),
                 }
             }
+            ShapeKind::Text | ShapeKind::Sticky | ShapeKind::Image => true,
         }
     }
+}
+
+/// The four corners of the diamond inscribed in `r`: top, right, bottom, left.
+pub fn diamond_corners(r: &Rect) -> [Point; 4] {
+    let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
+    [
+        Point::new(cx, r.y),
+        Point::new(r.x + r.w, cy),
+        Point::new(cx, r.y + r.h),
+        Point::new(r.x, cy),
+    ]
+}
+
+/// `p` turned by `angle` radians about `c`.
+pub fn rotate_about(p: Point, c: Point, angle: f64) -> Point {
+    let (sin, cos) = angle.sin_cos();
+    let (dx, dy) = (p.x - c.x, p.y - c.y);
+    Point::new(c.x + dx * cos - dy * sin, c.y + dx * sin + dy * cos)
 }
 
 /// Distance from `p` to the segment `a`–`b`.
@@ -280,8 +499,8 @@ mod tests {
                 fill: fill.map(str::to_owned),
                 ..Style::default()
             },
-            points: vec![],
             index: "a0".into(),
+            ..Shape::default()
         }
     }
 

@@ -73,8 +73,8 @@ async fn offline_edits_are_uploaded_on_reconnection() {
         w: 3.0,
         h: 4.0,
         style: board::Style::default(),
-        points: vec![],
         index: "a0".into(),
+        ..Default::default()
     };
     offline_doc
         .change("local", |txn, b| b.put(txn, &shape))

@@ -170,8 +170,8 @@ impl Client {
             w: 50.0,
             h: 40.0,
             style: Style::default(),
-            points: vec![],
             index: String::new(),
+            ..Default::default()
         };
         let (_, update) = self
             .board
