@@ -1,14 +1,18 @@
 //! The Leptos application, rendered on the server (`ssr`) and hydrated in the browser
 //! (`hydrate`).
 //!
-//! - [`pages`]: the home page (new board, recent boards) and the board page (toolbar, canvas,
-//!   connection status, the accessible shape list).
+//! - [`pages`]: the home page (new board, recent boards) and the not-found page.
+//! - [`board_page`]: the board page: tools, canvas, style panel, zoom and history controls,
+//!   minimap, text editor, shortcuts dialog, the accessible shape list.
 //! - [`ui`]: the reactive state the board page shares with the canvas client.
 //! - `client` (browser only): the board client — yrs document, y-websocket sync with
 //!   reconnection, presence, canvas rendering and the drawing tools.
 //! - `recent` (browser only): the list of recently opened boards, kept in `localStorage`, so
 //!   the server never lists boards to strangers.
 
+#![recursion_limit = "256"]
+
+pub mod board_page;
 pub mod pages;
 pub mod ui;
 
@@ -52,7 +56,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::HomePage/>
-                <Route path=path!("/b/:id") view=pages::BoardPage/>
+                <Route path=path!("/b/:id") view=board_page::BoardPage/>
             </Routes>
         </Router>
     }

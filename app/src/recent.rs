@@ -35,3 +35,22 @@ pub fn remember(id: &str) {
         let _ = storage.set_item(KEY, &json);
     }
 }
+
+const THEME_KEY: &str = "whiteboard.theme";
+
+/// Dark theme: the person's choice if they made one, else the system's preference.
+pub fn prefers_dark() -> bool {
+    match storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten()) {
+        Some(theme) => theme == "dark",
+        None => web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    }
+}
+
+/// Remembers the person's theme choice.
+pub fn remember_theme(dark: bool) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(THEME_KEY, if dark { "dark" } else { "light" });
+    }
+}

@@ -2,25 +2,58 @@
 
 use leptos::prelude::*;
 
-/// The drawing tools, in toolbar order.
+/// The tools, in toolbar order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
     Select,
+    Hand,
     Pen,
     Rectangle,
     Ellipse,
+    Diamond,
+    Line,
+    Arrow,
+    Text,
+    Sticky,
+    Eraser,
+    Laser,
+    /// Not a mode: the button opens the file picker; pasting or dropping works with any tool.
+    Image,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 4] = [Tool::Select, Tool::Pen, Tool::Rectangle, Tool::Ellipse];
+    pub const ALL: [Tool; 13] = [
+        Tool::Select,
+        Tool::Hand,
+        Tool::Pen,
+        Tool::Rectangle,
+        Tool::Ellipse,
+        Tool::Diamond,
+        Tool::Line,
+        Tool::Arrow,
+        Tool::Text,
+        Tool::Sticky,
+        Tool::Eraser,
+        Tool::Laser,
+        Tool::Image,
+    ];
 
     /// The accessible name of the tool's button.
     pub fn name(self) -> &'static str {
         match self {
             Tool::Select => "Select",
+            Tool::Hand => "Hand",
             Tool::Pen => "Pen",
             Tool::Rectangle => "Rectangle",
             Tool::Ellipse => "Ellipse",
+            Tool::Diamond => "Diamond",
+            Tool::Line => "Line",
+            Tool::Arrow => "Arrow",
+            Tool::Text => "Text",
+            Tool::Sticky => "Sticky note",
+            Tool::Eraser => "Eraser",
+            Tool::Laser => "Laser pointer",
+            Tool::Image => "Image",
         }
     }
 
@@ -28,9 +61,18 @@ impl Tool {
     pub fn shortcut(self) -> char {
         match self {
             Tool::Select => 'v',
+            Tool::Hand => 'h',
             Tool::Pen => 'p',
             Tool::Rectangle => 'r',
             Tool::Ellipse => 'o',
+            Tool::Diamond => 'd',
+            Tool::Line => 'l',
+            Tool::Arrow => 'a',
+            Tool::Text => 't',
+            Tool::Sticky => 's',
+            Tool::Eraser => 'e',
+            Tool::Laser => 'k',
+            Tool::Image => 'i',
         }
     }
 
@@ -39,6 +81,79 @@ impl Tool {
             .into_iter()
             .find(|t| key.eq_ignore_ascii_case(&t.shortcut().to_string()))
     }
+
+    /// Tools that draw a new shape (the style panel shows for them).
+    pub fn draws(self) -> bool {
+        !matches!(
+            self,
+            Tool::Select | Tool::Hand | Tool::Eraser | Tool::Laser | Tool::Image
+        )
+    }
+}
+
+/// One change of style from the style panel: applied to the selection and kept as the default
+/// for new shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StyleChange {
+    Stroke(String),
+    Fill(Option<String>),
+    StrokeWidth(f64),
+    Dash(board::Dash),
+    Opacity(f64),
+    FontSize(f64),
+}
+
+/// What the controls outside the canvas ask the board to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    History(HistoryAction),
+    Style(StyleChange),
+    Duplicate,
+    Delete,
+    SelectAll,
+    Order(board::edit::ZOrder),
+    Group,
+    Ungroup,
+    Align(board::edit::Align),
+    Distribute {
+        horizontal: bool,
+    },
+    ZoomIn,
+    ZoomOut,
+    ZoomReset,
+    ZoomToFit,
+    /// The minimap was pressed at this fraction of its width and height.
+    MinimapJump {
+        fx: f64,
+        fy: f64,
+    },
+    /// The text editor closed: keep `Some(text)`, or drop the edit.
+    FinishText(Option<String>),
+}
+
+/// Sends a command to the board client (in the browser; nothing happens on the server).
+pub fn send(command: Command) {
+    #[cfg(feature = "hydrate")]
+    crate::client::command(command);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = command;
+}
+
+/// The text being edited in place, positioned over the canvas (CSS pixels).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextEdit {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    /// Font size on screen.
+    pub font_px: f64,
+    pub color: String,
+    /// Sticky notes wrap and centre their text; free text grows.
+    pub sticky: bool,
+    pub text: String,
+    /// Rotation in radians.
+    pub rotation: f64,
 }
 
 /// Undo or redo of this person's own changes.
@@ -116,7 +231,8 @@ impl ConnectionStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShapeItem {
     pub id: String,
-    /// Starts with the kind ("Rectangle", "Ellipse", "Pen stroke"), then position and size.
+    /// Starts with the kind ("Rectangle", "Ellipse", "Pen stroke", …), then position and size
+    /// (and the text of text and sticky notes).
     pub label: String,
     pub selected: bool,
 }
@@ -131,6 +247,24 @@ pub struct Peer {
 /// Signals the board page renders and the canvas client writes.
 #[derive(Debug, Clone, Copy)]
 pub struct BoardUi {
+    /// The style the panel shows: the first selected shape's, or the defaults for new shapes.
+    pub style: RwSignal<board::Style>,
+    /// How many shapes are selected.
+    pub selected: RwSignal<usize>,
+    /// The view's zoom factor (1 = 100 %).
+    pub zoom: RwSignal<f64>,
+    /// Moving shapes snaps them to other shapes' edges and centres.
+    pub snap: RwSignal<bool>,
+    /// The text editor over the canvas, while text is edited.
+    pub editing: RwSignal<Option<TextEdit>>,
+    /// The keyboard shortcuts dialog is open.
+    pub help: RwSignal<bool>,
+    /// Dark theme on (follows the system until toggled).
+    pub dark: RwSignal<bool>,
+    /// Incremented to open the image file picker.
+    pub pick_image: RwSignal<u32>,
+    /// A message for the person (a refused upload), shown until dismissed.
+    pub notice: RwSignal<Option<String>>,
     pub tool: RwSignal<Tool>,
     pub status: RwSignal<ConnectionStatus>,
     pub shapes: RwSignal<Vec<ShapeItem>>,
@@ -140,9 +274,6 @@ pub struct BoardUi {
     /// There is a change of ours to undo / an undone one to redo.
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
-    /// Counts presses of the Undo / Redo buttons; the client acts on each increment.
-    pub undo_requests: RwSignal<u32>,
-    pub redo_requests: RwSignal<u32>,
 }
 
 impl BoardUi {
@@ -155,8 +286,15 @@ impl BoardUi {
             user_name: RwSignal::new(String::new()),
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
-            undo_requests: RwSignal::new(0),
-            redo_requests: RwSignal::new(0),
+            style: RwSignal::new(board::Style::default()),
+            selected: RwSignal::new(0),
+            zoom: RwSignal::new(1.0),
+            snap: RwSignal::new(true),
+            editing: RwSignal::new(None),
+            help: RwSignal::new(false),
+            dark: RwSignal::new(false),
+            pick_image: RwSignal::new(0),
+            notice: RwSignal::new(None),
         }
     }
 }

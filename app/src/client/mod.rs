@@ -15,6 +15,7 @@
 //! every callback through [`Client::run`].
 
 mod engine;
+mod images;
 mod presence;
 mod random;
 mod render;
@@ -34,12 +35,55 @@ use web_sys::{
 };
 use yrs::Doc;
 
-use crate::ui::{BoardUi, HistoryAction};
-use engine::{After, Callbacks, Engine, PointerInput};
+use crate::ui::{BoardUi, Command, HistoryAction};
+use engine::{After, Callbacks, Engine, Keys, Parts, PointerInput};
 use presence::Identity;
 
 /// How often the engine checks for a silent socket, renews presence and expires peers.
 const HEARTBEAT_MS: i32 = 1_000;
+
+thread_local! {
+    /// The board page's client, for commands from the panels (one board per page).
+    static CLIENT: RefCell<std::rc::Weak<Client>> = const { RefCell::new(std::rc::Weak::new()) };
+}
+
+/// Runs a command from the panels on the board client, if one is running.
+pub fn command(command: Command) {
+    if let Some(client) = CLIENT.with(|c| c.borrow().upgrade()) {
+        client.run(|e| e.command(command));
+    }
+}
+
+/// Uploads image files (picked, pasted or dropped at `screen`) and places them on the board.
+pub fn upload_images(files: Vec<web_sys::File>, screen: Option<Point>) {
+    let Some(client) = CLIENT.with(|c| c.borrow().upgrade()) else {
+        return;
+    };
+    for file in files {
+        if !file.type_().starts_with("image/") {
+            continue;
+        }
+        let Some((url, at)) = client.run(|e| (e.image_upload_url(), e.image_anchor(screen))) else {
+            return;
+        };
+        let weak = Rc::downgrade(&client);
+        wasm_bindgen_futures::spawn_local(async move {
+            match images::upload(&url, &file).await {
+                Ok((src, w, h)) => {
+                    if let Some(client) = weak.upgrade() {
+                        client.run(|e| e.add_image(src, w, h, at));
+                    }
+                }
+                Err(message) => {
+                    web_sys::console::warn_1(&format!("whiteboard: {message}").into());
+                    if let Some(client) = weak.upgrade() {
+                        client.ui.notice.set(Some(message));
+                    }
+                }
+            }
+        });
+    }
+}
 
 /// The running client of one board page.
 pub struct Client {
@@ -75,8 +119,36 @@ impl Client {
             peers,
             tool,
             history,
+            style,
+            selected,
+            zoom,
+            snap,
+            editing,
+            pick_image,
+            help,
             focus_canvas,
         } = after;
+        if let Some(style) = style {
+            self.ui.style.set(style);
+        }
+        if let Some(selected) = selected {
+            self.ui.selected.set(selected);
+        }
+        if let Some(zoom) = zoom {
+            self.ui.zoom.set(zoom);
+        }
+        if let Some(snap) = snap {
+            self.ui.snap.set(snap);
+        }
+        if let Some(editing) = editing {
+            self.ui.editing.set(editing);
+        }
+        if pick_image {
+            self.ui.pick_image.update(|n| *n = n.wrapping_add(1));
+        }
+        if help {
+            self.ui.help.set(true);
+        }
         if let Some(status) = status {
             self.ui.status.set(status);
         }
@@ -99,16 +171,27 @@ impl Client {
     }
 }
 
-/// Starts the client for `board_id` on the mounted canvas. Called once per board page.
-pub fn start(board_id: String, canvas: HtmlCanvasElement, ui: BoardUi) {
-    if let Err(e) = try_start(&board_id, canvas, ui) {
+/// Starts the client for `board_id` on the mounted canvas (and minimap). Called once per board
+/// page.
+pub fn start(
+    board_id: String,
+    canvas: HtmlCanvasElement,
+    minimap: Option<HtmlCanvasElement>,
+    ui: BoardUi,
+) {
+    if let Err(e) = try_start(&board_id, canvas, minimap, ui) {
         web_sys::console::error_1(
             &format!("whiteboard: the board client could not start: {e:?}").into(),
         );
     }
 }
 
-fn try_start(board_id: &str, canvas: HtmlCanvasElement, ui: BoardUi) -> Result<(), JsValue> {
+fn try_start(
+    board_id: &str,
+    canvas: HtmlCanvasElement,
+    minimap_canvas: Option<HtmlCanvasElement>,
+    ui: BoardUi,
+) -> Result<(), JsValue> {
     let id = BoardId::parse(board_id).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let window = web_sys::window().ok_or("no window")?;
     let ctx = canvas
@@ -147,21 +230,24 @@ fn try_start(board_id: &str, canvas: HtmlCanvasElement, ui: BoardUi) -> Result<(
                 client.run(Engine::presence_timer_due);
             }
         });
-        let engine = Engine::new(
-            me.clone(),
-            window.clone(),
-            canvas.clone(),
+        let minimap = minimap_canvas.clone().and_then(render::Minimap::new);
+        let engine = Engine::new(Parts {
+            me: me.clone(),
+            window: window.clone(),
+            canvas: canvas.clone(),
             ctx,
-            Callbacks {
+            minimap,
+            callbacks: Callbacks {
                 frame,
                 retry,
                 presence,
             },
             board,
+            board_id: id.to_string(),
             url,
             identity,
-            ui.tool.get_untracked(),
-        );
+            tool: ui.tool.get_untracked(),
+        });
         Client {
             engine: RefCell::new(engine),
             ui,
@@ -170,10 +256,14 @@ fn try_start(board_id: &str, canvas: HtmlCanvasElement, ui: BoardUi) -> Result<(
         }
     });
 
+    CLIENT.with(|c| *c.borrow_mut() = Rc::downgrade(&client));
     // Pointer events must not turn into scrolling or zooming the page on touch screens.
     let _ = HtmlElement::style(&canvas).set_property("touch-action", "none");
     attach_canvas_listeners(&client, &canvas);
     attach_window_listeners(&client, &window);
+    if let Some(minimap) = &minimap_canvas {
+        attach_minimap_listeners(minimap);
+    }
 
     effects.with(|| {
         let c = Rc::clone(&client);
@@ -186,19 +276,11 @@ fn try_start(board_id: &str, canvas: HtmlCanvasElement, ui: BoardUi) -> Result<(
             let tool = ui.tool.get();
             c.run(|e| e.set_tool(tool));
         });
-        for (requests, action) in [
-            (ui.undo_requests, HistoryAction::Undo),
-            (ui.redo_requests, HistoryAction::Redo),
-        ] {
-            let c = Rc::clone(&client);
-            Effect::new(move |seen: Option<u32>| {
-                let count = requests.get();
-                if seen.is_some_and(|seen| seen != count) {
-                    c.run(|e| e.history(action));
-                }
-                count
-            });
-        }
+        let c = Rc::clone(&client);
+        Effect::new(move |_| {
+            let snap = ui.snap.get();
+            c.run(|e| e.set_snap(snap));
+        });
     });
 
     client.run(|e| {
@@ -263,6 +345,9 @@ fn pointer_input(ev: &PointerEvent, canvas_rect: &web_sys::DomRect) -> PointerIn
         screen: canvas_point(ev, canvas_rect),
         button: ev.button(),
         pressure: tools::effective_pressure(ev.pressure(), &ev.pointer_type()),
+        shift: ev.shift_key(),
+        alt: ev.alt_key(),
+        touch: ev.pointer_type() == "touch",
     }
 }
 
@@ -350,7 +435,10 @@ fn attach_canvas_listeners(client: &Rc<Client>, canvas: &HtmlCanvasElement) {
             _ => 1.0,
         };
         let pinch = ev.ctrl_key();
-        c.run(|e| e.wheel(at, ev.delta_y() * lines_to_px, pinch));
+        let (dx, dy) = (ev.delta_x() * lines_to_px, ev.delta_y() * lines_to_px);
+        // A touchpad's two-finger scroll moves sideways too: it pans rather than zooms.
+        let pan = dx != 0.0 || ev.shift_key();
+        c.run(|e| e.wheel(at, dx, dy, pinch, pan));
     });
     let options = AddEventListenerOptions::new();
     options.set_passive(false);
@@ -366,6 +454,27 @@ fn attach_canvas_listeners(client: &Rc<Client>, canvas: &HtmlCanvasElement) {
     }
     wheel.forget();
 
+    let (c, el) = (Rc::clone(client), canvas.clone());
+    listen(target, "dblclick", move |ev| {
+        if let Some(ev) = ev.dyn_ref::<MouseEvent>() {
+            let at = canvas_point(ev, &el.get_bounding_client_rect());
+            c.run(|e| e.double_click(at));
+        }
+    });
+
+    // Images dropped on the board are uploaded and placed where they land.
+    listen(target, "dragover", |ev| ev.prevent_default());
+    let el = canvas.clone();
+    listen(target, "drop", move |ev| {
+        let Some(ev) = ev.dyn_ref::<web_sys::DragEvent>() else {
+            return;
+        };
+        ev.prevent_default();
+        let files = ev.data_transfer().and_then(|d| d.files()).map(file_list);
+        let at = canvas_point(ev, &el.get_bounding_client_rect());
+        upload_images(files.unwrap_or_default(), Some(at));
+    });
+
     // The canvas also resizes when the header wraps, not only with the window.
     let c = Rc::clone(client);
     let resized = Closure::<dyn FnMut()>::new(move || {
@@ -380,6 +489,35 @@ fn attach_canvas_listeners(client: &Rc<Client>, canvas: &HtmlCanvasElement) {
         Err(_) => web_sys::console::warn_1(&"whiteboard: no ResizeObserver".into()),
     }
     resized.forget();
+}
+
+fn file_list(list: web_sys::FileList) -> Vec<web_sys::File> {
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// Pressing or dragging on the minimap moves the view there.
+fn attach_minimap_listeners(minimap: &HtmlCanvasElement) {
+    let target: &EventTarget = minimap;
+    for kind in ["pointerdown", "pointermove"] {
+        let el = minimap.clone();
+        listen(target, kind, move |ev| {
+            let Some(ev) = ev.dyn_ref::<PointerEvent>() else {
+                return;
+            };
+            if ev.buttons() & 1 == 0 {
+                return;
+            }
+            if kind == "pointerdown" {
+                let _ = el.set_pointer_capture(ev.pointer_id());
+            }
+            let rect = el.get_bounding_client_rect();
+            let p = canvas_point(ev, &rect);
+            command(Command::MinimapJump {
+                fx: p.x / rect.width().max(1.0),
+                fy: p.y / rect.height().max(1.0),
+            });
+        });
+    }
 }
 
 /// Whether keys typed now belong to a text field rather than to the board.
@@ -422,9 +560,63 @@ fn attach_window_listeners(client: &Rc<Client>, window: &web_sys::Window) {
             c.run(|e| e.history(action));
             return;
         }
-        let modifier = key_event.ctrl_key() || key_event.meta_key() || key_event.alt_key();
-        if c.run(|e| e.key_down(&key, modifier)) == Some(true) {
+        let keys = Keys {
+            command: key_event.ctrl_key() || key_event.meta_key(),
+            shift: key_event.shift_key(),
+            alt: key_event.alt_key(),
+            on_canvas: ev
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())
+                .is_some(),
+        };
+        let code = key_event.code();
+        if c.run(|e| e.key_down(&key, &code, keys)) == Some(true) {
             ev.prevent_default();
+        }
+    });
+
+    // The system clipboard: the board's own shapes as JSON text; pasted text becomes a text
+    // shape, pasted images are uploaded.
+    for kind in ["copy", "cut"] {
+        let c = Rc::clone(client);
+        listen(target, kind, move |ev| {
+            if typing_in(ev.target()) {
+                return;
+            }
+            let Some(clip) = ev.dyn_ref::<web_sys::ClipboardEvent>() else {
+                return;
+            };
+            let text = if kind == "cut" {
+                c.run(Engine::cut_selection)
+            } else {
+                c.run(|e| e.copy_selection())
+            };
+            if let (Some(Some(text)), Some(data)) = (text, clip.clipboard_data()) {
+                if data.set_data("text/plain", &text).is_ok() {
+                    ev.prevent_default();
+                }
+            }
+        });
+    }
+    let c = Rc::clone(client);
+    listen(target, "paste", move |ev| {
+        if typing_in(ev.target()) {
+            return;
+        }
+        let Some(data) = ev
+            .dyn_ref::<web_sys::ClipboardEvent>()
+            .and_then(web_sys::ClipboardEvent::clipboard_data)
+        else {
+            return;
+        };
+        ev.prevent_default();
+        let files = data.files().map(file_list).unwrap_or_default();
+        if !files.is_empty() {
+            upload_images(files, None);
+            return;
+        }
+        if let Ok(text) = data.get_data("text/plain") {
+            c.run(|e| e.paste_text(&text));
         }
     });
 

@@ -67,7 +67,7 @@ impl Identity {
     }
 
     /// The presence to publish with the pointer at `cursor` (board coordinates).
-    pub fn presence(&self, cursor: Option<PresenceCursor>) -> Presence {
+    pub fn presence(&self, cursor: Option<PresenceCursor>, laser: Vec<PresenceCursor>) -> Presence {
         let name = bounded_name(&self.name);
         Presence {
             user: PresenceUser {
@@ -79,6 +79,7 @@ impl Identity {
                 color: self.color.clone(),
             },
             cursor,
+            laser,
         }
     }
 }
@@ -106,6 +107,8 @@ pub struct PeerView {
     pub name: String,
     pub color: String,
     pub cursor: Option<PresenceCursor>,
+    /// Their laser pointer's trail (bounded, finite points only).
+    pub laser: Vec<PresenceCursor>,
 }
 
 impl PeerView {
@@ -127,6 +130,16 @@ impl PeerView {
                 .presence
                 .cursor
                 .filter(|c| c.x.is_finite() && c.y.is_finite()),
+            laser: remote
+                .presence
+                .laser
+                .iter()
+                .rev()
+                .take(board::protocol::MAX_LASER_POINTS)
+                .rev()
+                .filter(|c| c.x.is_finite() && c.y.is_finite())
+                .copied()
+                .collect(),
         }
     }
 

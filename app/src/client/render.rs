@@ -1,18 +1,23 @@
 //! Painting a board on a 2D canvas: dot grid, shapes in paint order, the shape being drawn,
-//! the selection and other people's cursors.
+//! the selection with its handles, snap guides, the marquee, eraser and laser trails, other
+//! people's cursors and lasers; and the minimap.
 //!
 //! The renderer only paints what it is given (a [`Scene`]); deciding *when* to paint (one
-//! `requestAnimationFrame` per batch of changes) is the engine's job. Shapes outside the visible
-//! part of the board are skipped.
+//! `requestAnimationFrame` per batch of changes) is the engine's job. Only shapes the spatial
+//! index finds in the visible area are painted, and shapes a few pixels wide on screen are
+//! drawn as a simple box.
 
+use std::collections::HashMap;
 use std::f64::consts::TAU;
 
-use board::shape::PenPoint;
+use board::edit::Handle;
+use board::shape::diamond_corners;
 use board::{Point, Rect, Shape, ShapeKind, Viewport};
-use wasm_bindgen::JsValue;
-use web_sys::CanvasRenderingContext2d;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement};
 
 use super::presence::PeerView;
+use super::tools::STICKY_PAPER;
 
 const BACKGROUND: &str = "#fafafa";
 const GRID_DOT: &str = "#c9cdd3";
@@ -23,6 +28,17 @@ const GRID_STEP: f64 = 24.0;
 const MIN_GRID_PX: f64 = 14.0;
 const SELECTION: &str = "#1c7ed6";
 const LABEL_FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
+/// The board's text face.
+pub const FONT_FAMILY: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+/// Line height as a multiple of the font size.
+pub const LINE_HEIGHT: f64 = 1.25;
+/// Padding inside a sticky note, in board units.
+const STICKY_PAD: f64 = 14.0;
+/// Screen size under which a shape is drawn as a plain box.
+const DETAIL_PX: f64 = 3.0;
+const HANDLE_PX: f64 = 8.0;
+/// The rotate handle's distance above the selection (screen pixels).
+pub const ROTATE_OFFSET_PX: f64 = 24.0;
 
 /// The canvas size in CSS pixels and the device pixel ratio its backing store uses.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,44 +64,106 @@ pub struct Scene<'a> {
     pub size: CanvasSize,
     /// In paint order (back to front).
     pub shapes: &'a [Shape],
+    /// Positions in `shapes` that may be visible, in paint order.
+    pub visible: &'a [usize],
     /// The shape being drawn, not yet in the document.
     pub preview: Option<&'a Shape>,
-    pub selected: Option<&'a Shape>,
+    pub selected: &'a [Shape],
+    /// Whether to show the resize and rotate handles.
+    pub handles: bool,
+    /// Shapes about to be erased.
+    pub faded: &'a [String],
+    /// A shape whose text is being edited (the editor shows it instead).
+    pub hidden: Option<&'a str>,
+    pub guides: &'a [(Point, Point)],
+    pub marquee: Option<Rect>,
+    pub eraser: &'a [Point],
+    /// Our laser trail: points with their remaining strength (1 new .. 0 gone).
+    pub laser: &'a [(Point, f64)],
     pub peers: &'a [PeerView],
+    /// Our own colour (laser).
+    pub color: &'a str,
 }
 
-/// Paints a scene. Canvas calls only fail on invalid arguments, which finite geometry never
-/// produces, so their results are ignored rather than unwrapped.
-pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene) {
+/// Space between a selected shape and its selection frame, in board units.
+pub fn selection_pad(zoom: f64) -> f64 {
+    4.0 / zoom
+}
+
+/// Paints a scene. Returns the image URLs it could not paint yet (not loaded). Canvas calls only
+/// fail on invalid arguments, which finite geometry never produces, so their results are
+/// ignored rather than unwrapped.
+pub fn paint(
+    ctx: &CanvasRenderingContext2d,
+    scene: &Scene,
+    images: &HashMap<String, HtmlImageElement>,
+) -> Vec<String> {
+    let mut missing = Vec::new();
     let CanvasSize { width, height, dpr } = scene.size;
     if width <= 0.0 || height <= 0.0 {
-        return;
+        return missing;
     }
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    ctx.set_global_alpha(1.0);
     ctx.set_fill_style_str(BACKGROUND);
     ctx.fill_rect(0.0, 0.0, width, height);
     paint_grid(ctx, &scene.viewport, width, height);
 
     let v = scene.viewport;
-    let scale = dpr * v.zoom;
-    let _ = ctx.set_transform(
-        scale,
-        0.0,
-        0.0,
-        scale,
-        -v.origin.x * scale,
-        -v.origin.y * scale,
-    );
-    let visible = v.visible(width, height);
-    for shape in scene.shapes.iter().chain(scene.preview) {
-        if on_screen(shape, &visible) {
-            paint_shape(ctx, shape);
+    let board_transform = || {
+        let scale = dpr * v.zoom;
+        let _ = ctx.set_transform(
+            scale,
+            0.0,
+            0.0,
+            scale,
+            -v.origin.x * scale,
+            -v.origin.y * scale,
+        );
+    };
+    board_transform();
+    let shapes = scene.visible.iter().map(|&i| &scene.shapes[i]);
+    for shape in shapes.chain(scene.preview) {
+        if Some(shape.id.as_str()) == scene.hidden && shape.kind == ShapeKind::Text {
+            continue;
         }
+        let faded = scene.faded.contains(&shape.id);
+        let hide_text = Some(shape.id.as_str()) == scene.hidden;
+        if let Some(src) = paint_shape(ctx, shape, v.zoom, faded, hide_text, images) {
+            missing.push(src);
+        }
+    }
+    ctx.set_global_alpha(1.0);
+    for (a, b) in scene.guides {
+        ctx.set_stroke_style_str("#f03e3e");
+        ctx.set_line_width(1.0 / v.zoom);
+        ctx.begin_path();
+        ctx.move_to(a.x, a.y);
+        ctx.line_to(b.x, b.y);
+        ctx.stroke();
+    }
+    paint_trail(ctx, scene.eraser, "#adb5bd", 6.0 / v.zoom, &|_| 0.6);
+    let strengths: Vec<Point> = scene.laser.iter().map(|(p, _)| *p).collect();
+    let alpha = |i: usize| scene.laser.get(i).map_or(0.0, |(_, a)| *a);
+    paint_trail(ctx, &strengths, scene.color, 4.0 / v.zoom, &alpha);
+    for peer in scene.peers {
+        let pts: Vec<Point> = peer.laser.iter().map(|c| Point::new(c.x, c.y)).collect();
+        let n = pts.len().max(1) as f64;
+        paint_trail(ctx, &pts, &peer.color, 4.0 / v.zoom, &|i| {
+            (i + 1) as f64 / n
+        });
     }
 
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-    if let Some(shape) = scene.selected {
-        paint_selection(ctx, &v, shape);
+    ctx.set_global_alpha(1.0);
+    paint_selection(ctx, &v, scene.selected, scene.handles);
+    if let Some(m) = scene.marquee {
+        let a = v.to_screen(Point::new(m.x, m.y));
+        ctx.set_fill_style_str("rgba(28, 126, 214, 0.08)");
+        ctx.fill_rect(a.x, a.y, m.w * v.zoom, m.h * v.zoom);
+        ctx.set_stroke_style_str(SELECTION);
+        ctx.set_line_width(1.0);
+        ctx.stroke_rect(a.x, a.y, m.w * v.zoom, m.h * v.zoom);
     }
     for peer in scene.peers {
         if let Some(c) = peer.cursor {
@@ -95,13 +173,7 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene) {
             }
         }
     }
-}
-
-fn on_screen(shape: &Shape, visible: &Rect) -> bool {
-    shape
-        .bounds()
-        .inflate(shape.style.stroke_width * 1.5)
-        .intersects(visible)
+    missing
 }
 
 fn paint_grid(ctx: &CanvasRenderingContext2d, v: &Viewport, width: f64, height: f64) {
@@ -128,32 +200,260 @@ fn paint_grid(ctx: &CanvasRenderingContext2d, v: &Viewport, width: f64, height: 
     ctx.fill();
 }
 
-/// Paints one shape in board coordinates (the context already maps board to device pixels).
-pub fn paint_shape(ctx: &CanvasRenderingContext2d, shape: &Shape) {
-    let style = &shape.style;
-    ctx.set_line_width(style.stroke_width);
-    ctx.set_stroke_style_str(&style.stroke);
+/// A fading polyline (eraser or laser); `alpha(i)` is the strength of segment `i`.
+fn paint_trail(
+    ctx: &CanvasRenderingContext2d,
+    points: &[Point],
+    color: &str,
+    width: f64,
+    alpha: &dyn Fn(usize) -> f64,
+) {
+    if points.len() < 2 {
+        return;
+    }
+    ctx.save();
+    ctx.set_stroke_style_str(color);
     ctx.set_line_cap("round");
-    ctx.set_line_join("round");
-    match shape.kind {
-        ShapeKind::Rectangle => {
-            if let Some(fill) = &style.fill {
-                ctx.set_fill_style_str(fill);
+    for i in 1..points.len() {
+        let a = alpha(i).clamp(0.0, 1.0);
+        ctx.set_global_alpha(a);
+        ctx.set_line_width(width * (0.4 + 0.6 * a));
+        ctx.begin_path();
+        ctx.move_to(points[i - 1].x, points[i - 1].y);
+        ctx.line_to(points[i].x, points[i].y);
+        ctx.stroke();
+    }
+    ctx.restore();
+}
+
+/// The CSS font for text of `size` board units.
+pub fn font(size: f64) -> String {
+    format!("{size}px {FONT_FAMILY}")
+}
+
+/// The box (width, height) free text of `size` needs, in board units.
+pub fn measure_text(ctx: &CanvasRenderingContext2d, text: &str, size: f64) -> (f64, f64) {
+    ctx.save();
+    ctx.set_font(&font(size));
+    let lines: Vec<&str> = text.split('\n').collect();
+    let width = lines
+        .iter()
+        .map(|l| ctx.measure_text(l).map(|m| m.width()).unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    ctx.restore();
+    (
+        (width + 2.0).max(size / 2.0),
+        lines.len() as f64 * size * LINE_HEIGHT,
+    )
+}
+
+/// `text` broken into lines no wider than `width` (words longer than a line are cut).
+fn wrap(ctx: &CanvasRenderingContext2d, text: &str, width: f64) -> Vec<String> {
+    let measure = |s: &str| ctx.measure_text(s).map(|m| m.width()).unwrap_or(0.0);
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let candidate = if line.is_empty() {
+                word.to_owned()
+            } else {
+                format!("{line} {word}")
+            };
+            if measure(&candidate) <= width || line.is_empty() {
+                line = candidate;
+            } else {
+                lines.push(std::mem::take(&mut line));
+                line = word.to_owned();
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Paints one shape in board coordinates (the context already maps board to device pixels).
+/// Returns the image URL when an image is not loaded yet.
+pub fn paint_shape(
+    ctx: &CanvasRenderingContext2d,
+    shape: &Shape,
+    zoom: f64,
+    faded: bool,
+    hide_text: bool,
+    images: &HashMap<String, HtmlImageElement>,
+) -> Option<String> {
+    let style = &shape.style;
+    ctx.set_global_alpha(if faded {
+        style.opacity * 0.3
+    } else {
+        style.opacity
+    });
+    let turned = shape.rotation != 0.0;
+    if turned {
+        let c = shape.center();
+        ctx.save();
+        let _ = ctx.translate(c.x, c.y);
+        let _ = ctx.rotate(shape.rotation);
+        let _ = ctx.translate(-c.x, -c.y);
+    }
+    let mut missing = None;
+    if shape.w.max(shape.h) * zoom < DETAIL_PX && shape.kind != ShapeKind::Pen {
+        // Too small to show detail: a box in the shape's colour.
+        ctx.set_fill_style_str(style.fill.as_deref().unwrap_or(&style.stroke));
+        ctx.fill_rect(
+            shape.x,
+            shape.y,
+            shape.w.max(1.0 / zoom),
+            shape.h.max(1.0 / zoom),
+        );
+    } else {
+        ctx.set_line_width(style.stroke_width);
+        ctx.set_stroke_style_str(&style.stroke);
+        ctx.set_line_cap("round");
+        ctx.set_line_join("round");
+        let dashed =
+            shape.kind.is_closed() || matches!(shape.kind, ShapeKind::Line | ShapeKind::Arrow);
+        if dashed {
+            let _ = ctx.set_line_dash(&dash(&style.dash.pattern(style.stroke_width)));
+        }
+        match shape.kind {
+            ShapeKind::Rectangle => {
+                if let Some(fill) = &style.fill {
+                    ctx.set_fill_style_str(fill);
+                    ctx.fill_rect(shape.x, shape.y, shape.w, shape.h);
+                }
+                ctx.stroke_rect(shape.x, shape.y, shape.w, shape.h);
+            }
+            ShapeKind::Ellipse => {
+                let (rx, ry) = (shape.w / 2.0, shape.h / 2.0);
+                ctx.begin_path();
+                let _ = ctx.ellipse(shape.x + rx, shape.y + ry, rx, ry, 0.0, 0.0, TAU);
+                fill_and_stroke(ctx, style.fill.as_deref());
+            }
+            ShapeKind::Diamond => {
+                let c = diamond_corners(&shape.bounds());
+                ctx.begin_path();
+                ctx.move_to(c[0].x, c[0].y);
+                for p in &c[1..] {
+                    ctx.line_to(p.x, p.y);
+                }
+                ctx.close_path();
+                fill_and_stroke(ctx, style.fill.as_deref());
+            }
+            ShapeKind::Pen => paint_pen(ctx, shape, zoom),
+            ShapeKind::Line | ShapeKind::Arrow => paint_line(ctx, shape),
+            ShapeKind::Text => {
+                if !hide_text {
+                    paint_text(
+                        ctx,
+                        shape,
+                        &shape
+                            .text
+                            .split('\n')
+                            .map(str::to_owned)
+                            .collect::<Vec<_>>(),
+                        false,
+                    );
+                }
+            }
+            ShapeKind::Sticky => {
+                ctx.set_shadow_color("rgba(0, 0, 0, 0.18)");
+                ctx.set_shadow_blur(8.0 * zoom.min(1.0));
+                ctx.set_shadow_offset_y(2.0);
+                ctx.set_fill_style_str(style.fill.as_deref().unwrap_or(STICKY_PAPER));
                 ctx.fill_rect(shape.x, shape.y, shape.w, shape.h);
+                ctx.set_shadow_color("transparent");
+                if !hide_text && style.font_size * zoom >= 4.0 {
+                    ctx.set_font(&font(style.font_size));
+                    let lines = wrap(ctx, &shape.text, (shape.w - 2.0 * STICKY_PAD).max(1.0));
+                    paint_text(ctx, shape, &lines, true);
+                }
             }
-            ctx.stroke_rect(shape.x, shape.y, shape.w, shape.h);
+            ShapeKind::Image => match shape.src.as_ref().map(|s| (s, images.get(s))) {
+                Some((_, Some(img))) if img.complete() && img.natural_width() > 0 => {
+                    let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(
+                        img, shape.x, shape.y, shape.w, shape.h,
+                    );
+                }
+                other => {
+                    if let Some((src, None)) = other {
+                        missing = Some(src.clone());
+                    }
+                    ctx.set_fill_style_str("#e9ecef");
+                    ctx.fill_rect(shape.x, shape.y, shape.w, shape.h);
+                }
+            },
         }
-        ShapeKind::Ellipse => {
-            let (rx, ry) = (shape.w / 2.0, shape.h / 2.0);
-            ctx.begin_path();
-            let _ = ctx.ellipse(shape.x + rx, shape.y + ry, rx, ry, 0.0, 0.0, TAU);
-            if let Some(fill) = &style.fill {
-                ctx.set_fill_style_str(fill);
-                ctx.fill();
-            }
-            ctx.stroke();
+        if dashed {
+            let _ = ctx.set_line_dash(&dash(&[]));
         }
-        ShapeKind::Pen => paint_pen(ctx, shape),
+    }
+    if turned {
+        ctx.restore();
+    }
+    missing
+}
+
+fn fill_and_stroke(ctx: &CanvasRenderingContext2d, fill: Option<&str>) {
+    if let Some(fill) = fill {
+        ctx.set_fill_style_str(fill);
+        ctx.fill();
+    }
+    ctx.stroke();
+}
+
+/// Lines of text in the shape's box: top-left for free text, centred in a sticky note.
+fn paint_text(ctx: &CanvasRenderingContext2d, shape: &Shape, lines: &[String], centred: bool) {
+    let size = shape.style.font_size;
+    ctx.set_font(&font(size));
+    ctx.set_fill_style_str(&shape.style.stroke);
+    ctx.set_text_baseline("middle");
+    let line_h = size * LINE_HEIGHT;
+    let block = line_h * lines.len() as f64;
+    let top = if centred {
+        shape.y + (shape.h - block) / 2.0
+    } else {
+        shape.y
+    };
+    ctx.set_text_align(if centred { "center" } else { "left" });
+    let x = if centred {
+        shape.x + shape.w / 2.0
+    } else {
+        shape.x + 1.0
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let _ = ctx.fill_text(line, x, top + line_h * (i as f64 + 0.5));
+    }
+    ctx.set_text_align("left");
+}
+
+/// A line or an arrow; arrows get a head at their end.
+fn paint_line(ctx: &CanvasRenderingContext2d, shape: &Shape) {
+    let pts: Vec<Point> = shape
+        .points
+        .iter()
+        .map(|q| Point::new(shape.x + f64::from(q.x), shape.y + f64::from(q.y)))
+        .collect();
+    if pts.len() < 2 {
+        return;
+    }
+    ctx.begin_path();
+    ctx.move_to(pts[0].x, pts[0].y);
+    for p in &pts[1..] {
+        ctx.line_to(p.x, p.y);
+    }
+    ctx.stroke();
+    if shape.kind == ShapeKind::Arrow {
+        let (a, b) = (pts[pts.len() - 2], pts[pts.len() - 1]);
+        let angle = (b.y - a.y).atan2(b.x - a.x);
+        let len = (shape.style.stroke_width * 4.0 + 8.0).min(a.distance(b) * 0.5);
+        let _ = ctx.set_line_dash(&dash(&[]));
+        ctx.begin_path();
+        for side in [-1.0, 1.0] {
+            let t = angle + side * 0.5;
+            ctx.move_to(b.x, b.y);
+            ctx.line_to(b.x - len * t.cos(), b.y - len * t.sin());
+        }
+        ctx.stroke();
     }
 }
 
@@ -165,45 +465,57 @@ fn pen_width(base: f64, pressure: f32) -> f64 {
 
 /// A pen stroke as quadratic curves through the midpoints of its samples, so it looks smooth
 /// between pointer events. Consecutive segments of (nearly) equal width share one path; a width
-/// change starts a new path, and round caps hide the seams.
-fn paint_pen(ctx: &CanvasRenderingContext2d, shape: &Shape) {
+/// change starts a new path, and round caps hide the seams. Samples closer than a screen pixel
+/// are skipped when zoomed out.
+fn paint_pen(ctx: &CanvasRenderingContext2d, shape: &Shape, zoom: f64) {
     let base = shape.style.stroke_width;
-    let abs = |p: &PenPoint| Point::new(shape.x + f64::from(p.x), shape.y + f64::from(p.y));
-    let pts = &shape.points;
+    let min_step = 1.0 / zoom;
+    let mut pts: Vec<(Point, f32)> = Vec::with_capacity(shape.points.len());
+    for q in &shape.points {
+        let p = Point::new(shape.x + f64::from(q.x), shape.y + f64::from(q.y));
+        if pts
+            .last()
+            .is_some_and(|(last, _)| last.distance(p) < min_step)
+        {
+            continue;
+        }
+        pts.push((p, q.pressure));
+    }
+    if let (Some(last), Some(q)) = (pts.last_mut(), shape.points.last()) {
+        *last = (
+            Point::new(shape.x + f64::from(q.x), shape.y + f64::from(q.y)),
+            q.pressure,
+        );
+    }
     match pts.as_slice() {
         [] => {}
-        [only] => {
-            let p = abs(only);
+        [(p, pressure)] => {
             ctx.begin_path();
-            let _ = ctx.arc(p.x, p.y, pen_width(base, only.pressure) / 2.0, 0.0, TAU);
+            let _ = ctx.arc(p.x, p.y, pen_width(base, *pressure) / 2.0, 0.0, TAU);
             ctx.set_fill_style_str(&shape.style.stroke);
             ctx.fill();
         }
-        [a, b] => {
-            ctx.set_line_width(pen_width(base, (a.pressure + b.pressure) / 2.0));
+        [(a, pa), (b, pb)] => {
+            ctx.set_line_width(pen_width(base, (pa + pb) / 2.0));
             ctx.begin_path();
-            let (pa, pb) = (abs(a), abs(b));
-            ctx.move_to(pa.x, pa.y);
-            ctx.line_to(pb.x, pb.y);
+            ctx.move_to(a.x, a.y);
+            ctx.line_to(b.x, b.y);
             ctx.stroke();
         }
         _ => {
             let quantise = |w: f64| (w * 8.0).round() / 8.0;
-            let mut at = abs(&pts[0]);
-            let mut width = quantise(pen_width(base, pts[0].pressure));
+            let mut at = pts[0].0;
+            let mut width = quantise(pen_width(base, pts[0].1));
             ctx.set_line_width(width);
             ctx.begin_path();
             ctx.move_to(at.x, at.y);
             for i in 1..pts.len() {
-                let control = abs(&pts[i]);
+                let control = pts[i].0;
                 let end = match pts.get(i + 1) {
-                    Some(next) => {
-                        let n = abs(next);
-                        Point::new((control.x + n.x) / 2.0, (control.y + n.y) / 2.0)
-                    }
+                    Some((n, _)) => Point::new((control.x + n.x) / 2.0, (control.y + n.y) / 2.0),
                     None => control,
                 };
-                let w = quantise(pen_width(base, pts[i].pressure));
+                let w = quantise(pen_width(base, pts[i].1));
                 if w != width {
                     ctx.stroke();
                     width = w;
@@ -219,19 +531,83 @@ fn paint_pen(ctx: &CanvasRenderingContext2d, shape: &Shape) {
     }
 }
 
-fn paint_selection(ctx: &CanvasRenderingContext2d, v: &Viewport, shape: &Shape) {
-    let pad = 4.0 + shape.style.stroke_width * v.zoom / 2.0;
-    let top_left = v.to_screen(Point::new(shape.x, shape.y));
+/// The corners of `r` turned by `rotation` about `c`, on screen.
+fn screen_corners(v: &Viewport, r: &Rect, rotation: f64, c: Point) -> [Point; 4] {
+    [
+        Point::new(r.x, r.y),
+        Point::new(r.x + r.w, r.y),
+        Point::new(r.x + r.w, r.y + r.h),
+        Point::new(r.x, r.y + r.h),
+    ]
+    .map(|p| v.to_screen(board::shape::rotate_about(p, c, rotation)))
+}
+
+fn outline(ctx: &CanvasRenderingContext2d, corners: &[Point; 4]) {
+    ctx.begin_path();
+    ctx.move_to(corners[0].x, corners[0].y);
+    for p in &corners[1..] {
+        ctx.line_to(p.x, p.y);
+    }
+    ctx.close_path();
+    ctx.stroke();
+}
+
+/// Dashed outlines around selected shapes, and the handles of the selection's frame.
+fn paint_selection(
+    ctx: &CanvasRenderingContext2d,
+    v: &Viewport,
+    selected: &[Shape],
+    handles: bool,
+) {
+    if selected.is_empty() {
+        return;
+    }
+    let pad = selection_pad(v.zoom);
     ctx.save();
     ctx.set_stroke_style_str(SELECTION);
     ctx.set_line_width(1.0);
     let _ = ctx.set_line_dash(&dash(&[5.0, 4.0]));
-    ctx.stroke_rect(
-        top_left.x - pad,
-        top_left.y - pad,
-        shape.w * v.zoom + 2.0 * pad,
-        shape.h * v.zoom + 2.0 * pad,
-    );
+    for s in selected {
+        let r = s.bounds().inflate(pad + s.style.stroke_width / 2.0);
+        outline(ctx, &screen_corners(v, &r, s.rotation, s.center()));
+    }
+    let _ = ctx.set_line_dash(&dash(&[]));
+    let (frame, rotation, center) = match selected {
+        [one] => (one.bounds(), one.rotation, one.center()),
+        many => {
+            let b = board::edit::bounds_of(many).unwrap_or_default();
+            (b, 0.0, b.center())
+        }
+    };
+    let framed = frame.inflate(pad);
+    if selected.len() > 1 {
+        outline(ctx, &screen_corners(v, &framed, 0.0, center));
+    }
+    if handles {
+        let lines_only =
+            selected.iter().all(|s| s.kind.is_polyline()) && frame.w.min(frame.h) * v.zoom < 4.0;
+        for h in Handle::ALL {
+            if lines_only && h != Handle::Rotate {
+                continue;
+            }
+            let p = h.position(&framed, ROTATE_OFFSET_PX / v.zoom);
+            let s = v.to_screen(board::shape::rotate_about(p, center, rotation));
+            ctx.set_fill_style_str("#ffffff");
+            ctx.begin_path();
+            if h == Handle::Rotate {
+                let _ = ctx.arc(s.x, s.y, HANDLE_PX / 2.0, 0.0, TAU);
+            } else {
+                ctx.rect(
+                    s.x - HANDLE_PX / 2.0,
+                    s.y - HANDLE_PX / 2.0,
+                    HANDLE_PX,
+                    HANDLE_PX,
+                );
+            }
+            ctx.fill();
+            ctx.stroke();
+        }
+    }
     ctx.restore();
 }
 
@@ -288,4 +664,130 @@ fn paint_cursor(ctx: &CanvasRenderingContext2d, at: Point, peer: &PeerView) {
     ctx.set_text_baseline("middle");
     let _ = ctx.fill_text(&peer.name, x + 5.0, y + h / 2.0 + 0.5);
     ctx.restore();
+}
+
+/// The minimap: every shape as a small box over the board's extent, and the view as a frame.
+/// The shapes are drawn into a cache only when they change; each frame copies the cache and
+/// draws the view frame.
+pub struct Minimap {
+    canvas: HtmlCanvasElement,
+    ctx: CanvasRenderingContext2d,
+    cache: HtmlCanvasElement,
+    cache_ctx: CanvasRenderingContext2d,
+    dpr: f64,
+    dirty: bool,
+    /// The board area the minimap shows (the shapes' extent with a margin).
+    world: Option<Rect>,
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok()??.dyn_into().ok()
+}
+
+impl Minimap {
+    pub fn new(canvas: HtmlCanvasElement) -> Option<Self> {
+        let ctx = context(&canvas)?;
+        let cache: HtmlCanvasElement = web_sys::window()?
+            .document()?
+            .create_element("canvas")
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let cache_ctx = context(&cache)?;
+        Some(Self {
+            canvas,
+            ctx,
+            cache,
+            cache_ctx,
+            dpr: 1.0,
+            dirty: true,
+            world: None,
+        })
+    }
+
+    pub fn invalidate(&mut self) {
+        self.dirty = true;
+    }
+
+    pub fn resize(&mut self, dpr: f64) {
+        self.dpr = dpr;
+        self.dirty = true;
+    }
+
+    fn css_size(&self) -> (f64, f64) {
+        (
+            f64::from(self.canvas.client_width().max(1)),
+            f64::from(self.canvas.client_height().max(1)),
+        )
+    }
+
+    /// Board → minimap transform: (scale, offset x, offset y) in CSS pixels.
+    fn transform(&self) -> Option<(f64, f64, f64)> {
+        let world = self.world?;
+        let (w, h) = self.css_size();
+        let scale = (w / world.w.max(1.0)).min(h / world.h.max(1.0));
+        let ox = (w - world.w * scale) / 2.0 - world.x * scale;
+        let oy = (h - world.h * scale) / 2.0 - world.y * scale;
+        Some((scale, ox, oy))
+    }
+
+    /// The board point under a press at a fraction of the minimap's size.
+    pub fn board_point(&self, fx: f64, fy: f64) -> Option<Point> {
+        let (scale, ox, oy) = self.transform()?;
+        let (w, h) = self.css_size();
+        Some(Point::new((fx * w - ox) / scale, (fy * h - oy) / scale))
+    }
+
+    pub fn paint(&mut self, shapes: &[Shape], view: &Viewport, size: CanvasSize) {
+        let (w, h) = self.css_size();
+        let (pw, ph) = ((w * self.dpr).round() as u32, (h * self.dpr).round() as u32);
+        if self.canvas.width() != pw || self.canvas.height() != ph {
+            self.canvas.set_width(pw);
+            self.canvas.set_height(ph);
+            self.cache.set_width(pw);
+            self.cache.set_height(ph);
+            self.dirty = true;
+        }
+        let visible = view.visible(size.width, size.height);
+        if self.dirty {
+            self.dirty = false;
+            let extent = board::edit::bounds_of(shapes).unwrap_or(visible);
+            self.world = Some(
+                extent
+                    .union(&visible)
+                    .inflate(extent.w.max(extent.h) * 0.1 + 50.0),
+            );
+            let Some((scale, ox, oy)) = self.transform() else {
+                return;
+            };
+            let c = &self.cache_ctx;
+            let _ = c.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0);
+            c.clear_rect(0.0, 0.0, w, h);
+            c.set_fill_style_str("#868e96");
+            for s in shapes {
+                let b = s.aabb();
+                c.fill_rect(
+                    b.x * scale + ox,
+                    b.y * scale + oy,
+                    (b.w * scale).max(1.0),
+                    (b.h * scale).max(1.0),
+                );
+            }
+        }
+        let Some((scale, ox, oy)) = self.transform() else {
+            return;
+        };
+        let c = &self.ctx;
+        let _ = c.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        c.clear_rect(0.0, 0.0, f64::from(pw), f64::from(ph));
+        let _ = c.draw_image_with_html_canvas_element(&self.cache, 0.0, 0.0);
+        let _ = c.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0);
+        c.set_stroke_style_str(SELECTION);
+        c.set_line_width(1.5);
+        let x = (visible.x * scale + ox).clamp(-1.0, w);
+        let y = (visible.y * scale + oy).clamp(-1.0, h);
+        let x1 = ((visible.x + visible.w) * scale + ox).clamp(0.0, w + 1.0);
+        let y1 = ((visible.y + visible.h) * scale + oy).clamp(0.0, h + 1.0);
+        c.stroke_rect(x, y, (x1 - x).max(2.0), (y1 - y).max(2.0));
+    }
 }

@@ -1,10 +1,11 @@
-//! The drawing tools as a gesture state machine, plus the pure helpers around it: hit-testing,
+//! The pointer gestures as a state machine, plus the pure helpers around them: hit-testing,
 //! the live preview of a shape being drawn, and the labels of the accessible shape list.
 //!
-//! A gesture starts on pointer down and ends on pointer up (or cancel); only its end writes a new
-//! shape to the document, so a stroke is one Yjs change however many points it has. Moving a
-//! shape is the exception: it writes at most once per animation frame so others see it move.
+//! A drawing gesture starts on pointer down and ends on pointer up (or cancel); only its end
+//! writes the new shape, so a stroke is one Yjs change however many points it has. Moving,
+//! resizing and rotating write at most once per animation frame so others see them live.
 
+use board::edit::Handle;
 use board::{Point, Rect, Shape, ShapeKind, Style};
 
 use crate::ui::ShapeItem;
@@ -15,6 +16,10 @@ pub const MIN_DRAG_PX: f64 = 2.0;
 pub const HIT_TOLERANCE_PX: f64 = 6.0;
 /// Pen samples closer than this to the previous one (screen pixels) are dropped.
 const MIN_PEN_STEP_PX: f64 = 0.75;
+/// Size of a sticky note placed with a click, in board units.
+pub const STICKY_SIZE: f64 = 200.0;
+/// Paper colour of a sticky note without a fill.
+pub const STICKY_PAPER: &str = "#ffec99";
 
 /// What the pointer is doing on the canvas.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -28,7 +33,8 @@ pub enum Gesture {
         pointer: i32,
         points: Vec<(Point, f32)>,
     },
-    /// Dragging out a rectangle or an ellipse, corner to corner (board and screen points).
+    /// Dragging out a rectangle, ellipse or diamond, corner to corner (board and screen
+    /// points); `square` (shift) keeps the sides equal.
     Box {
         pointer: i32,
         kind: ShapeKind,
@@ -36,17 +42,61 @@ pub enum Gesture {
         end: Point,
         start_screen: Point,
         end_screen: Point,
+        square: bool,
     },
-    /// Moving a shape: `grab` is the board point first pressed, `from` the shape's position
-    /// then, `to` its position now, `written` the position last written to the document.
+    /// Dragging out a line or an arrow; arrow ends attach to the shapes they start or end on.
+    Line {
+        pointer: i32,
+        kind: ShapeKind,
+        start: Point,
+        end: Point,
+        start_bind: Option<String>,
+        end_bind: Option<String>,
+    },
+    /// Selecting every shape inside a rectangle; `base` is what was selected before (shift adds).
+    Marquee {
+        pointer: i32,
+        start: Point,
+        end: Point,
+        base: Vec<String>,
+    },
+    /// Moving the selection: `grab` is the board point first pressed, `delta` the offset now,
+    /// `written` the offset last written to the document.
     Move {
         pointer: i32,
-        id: String,
         grab: Point,
-        from: Point,
-        to: Point,
+        originals: Vec<Shape>,
+        delta: Point,
         written: Point,
+        guides: Vec<(Point, Point)>,
     },
+    /// Resizing the selection with a handle; `bounds` is the selection's box at the start.
+    Resize {
+        pointer: i32,
+        handle: Handle,
+        originals: Vec<Shape>,
+        bounds: Rect,
+        at: Point,
+        keep_ratio: bool,
+        written: bool,
+    },
+    /// Turning the selection about `pivot`; `angle` is the turn so far.
+    Rotate {
+        pointer: i32,
+        originals: Vec<Shape>,
+        pivot: Point,
+        start_angle: f64,
+        angle: f64,
+        written: f64,
+    },
+    /// Erasing: the shapes touched so far (deleted on release, shown faded until then).
+    Erase {
+        pointer: i32,
+        hits: Vec<String>,
+        trail: Vec<Point>,
+    },
+    /// Pointing with the laser (the trail itself lives in the engine: it outlasts the press).
+    Laser { pointer: i32 },
 }
 
 impl Gesture {
@@ -57,8 +107,22 @@ impl Gesture {
             Gesture::Pan { pointer, .. }
             | Gesture::Pen { pointer, .. }
             | Gesture::Box { pointer, .. }
-            | Gesture::Move { pointer, .. } => Some(*pointer),
+            | Gesture::Line { pointer, .. }
+            | Gesture::Marquee { pointer, .. }
+            | Gesture::Move { pointer, .. }
+            | Gesture::Resize { pointer, .. }
+            | Gesture::Rotate { pointer, .. }
+            | Gesture::Erase { pointer, .. }
+            | Gesture::Laser { pointer } => Some(*pointer),
         }
+    }
+
+    /// Whether the gesture edits existing shapes (written while it runs).
+    pub fn edits(&self) -> bool {
+        matches!(
+            self,
+            Gesture::Move { .. } | Gesture::Resize { .. } | Gesture::Rotate { .. }
+        )
     }
 
     /// Adds a pen sample unless it is too close to the previous one at this zoom.
@@ -77,11 +141,18 @@ impl Gesture {
     }
 
     /// The shape this gesture would commit now, for the live preview and for the commit itself.
-    /// `None` for gestures that draw nothing, and for boxes dragged less than [`MIN_DRAG_PX`].
-    pub fn drawn_shape(&self, id: String, index: String) -> Option<Shape> {
+    /// `None` for gestures that draw nothing, and for drags shorter than [`MIN_DRAG_PX`].
+    pub fn drawn_shape(
+        &self,
+        id: String,
+        index: String,
+        style: &Style,
+        zoom: f64,
+    ) -> Option<Shape> {
         match self {
             Gesture::Pen { points, .. } if !points.is_empty() => {
-                Some(Shape::pen(id, index, Style::default(), points))
+                let points = smooth(points);
+                Some(Shape::pen(id, index, style.clone(), &points))
             }
             Gesture::Box {
                 kind,
@@ -89,6 +160,7 @@ impl Gesture {
                 end,
                 start_screen,
                 end_screen,
+                square,
                 ..
             } => {
                 let tiny = (start_screen.x - end_screen.x).abs() < MIN_DRAG_PX
@@ -96,22 +168,69 @@ impl Gesture {
                 if tiny {
                     return None;
                 }
-                let Rect { x, y, w, h } = Rect::from_corners(*start, *end);
-                Some(Shape {
+                let end = if *square {
+                    let side = (end.x - start.x).abs().max((end.y - start.y).abs());
+                    Point::new(
+                        start.x + side * (end.x - start.x).signum(),
+                        start.y + side * (end.y - start.y).signum(),
+                    )
+                } else {
+                    *end
+                };
+                let mut style = style.clone();
+                if *kind == ShapeKind::Sticky && style.fill.is_none() {
+                    style.fill = Some(STICKY_PAPER.to_owned());
+                }
+                Some(Shape::boxed(
                     id,
-                    kind: *kind,
-                    x,
-                    y,
-                    w,
-                    h,
-                    style: Style::default(),
-                    points: Vec::new(),
+                    *kind,
+                    Rect::from_corners(*start, end),
+                    style,
                     index,
+                ))
+            }
+            Gesture::Line {
+                kind,
+                start,
+                end,
+                start_bind,
+                end_bind,
+                ..
+            } => {
+                if start.distance(*end) * zoom < MIN_DRAG_PX {
+                    return None;
+                }
+                let mut style = style.clone();
+                style.fill = None;
+                Some(Shape {
+                    start_bind: start_bind.clone(),
+                    end_bind: end_bind.clone(),
+                    ..Shape::polyline(id, *kind, index, style, &[(*start, 0.5), (*end, 0.5)])
                 })
             }
             _ => None,
         }
     }
+}
+
+/// Pen samples with pointer jitter smoothed out: each inner point moves a third of the way
+/// towards the average of its neighbours (ends stay where the pen touched down and lifted).
+pub fn smooth(points: &[(Point, f32)]) -> Vec<(Point, f32)> {
+    if points.len() < 3 {
+        return points.to_vec();
+    }
+    let mut out = Vec::with_capacity(points.len());
+    out.push(points[0]);
+    for w in points.windows(3) {
+        let (a, b, c) = (w[0].0, w[1].0, w[2].0);
+        let mid = Point::new((a.x + c.x) / 2.0, (a.y + c.y) / 2.0);
+        out.push((
+            Point::new(b.x + (mid.x - b.x) / 3.0, b.y + (mid.y - b.y) / 3.0),
+            w[1].1,
+        ));
+    }
+    out.push(points[points.len() - 1]);
+    out
 }
 
 /// Pressure as pens report it; mice and some touch screens report 0 while pressed, which would
@@ -124,35 +243,34 @@ pub fn effective_pressure(reported: f32, pointer_type: &str) -> f32 {
     }
 }
 
-/// The top-most shape under `p` (board coordinates), `shapes` being in paint order.
-pub fn pick(shapes: &[Shape], p: Point, zoom: f64) -> Option<&Shape> {
-    shapes
-        .iter()
-        .rev()
-        .find(|s| s.hit(p, HIT_TOLERANCE_PX / zoom))
-}
-
-/// "Rectangle at 120, 80, 200 × 100": kind, position and size in whole board units.
+/// "Rectangle at 120, 80, 200 × 100": kind, position and size in whole board units, then the
+/// text of text shapes and sticky notes.
 pub fn shape_label(shape: &Shape) -> String {
     let int = |v: f64| v.round() as i64;
-    format!(
+    let mut label = format!(
         "{} at {}, {}, {} × {}",
         shape.kind.label(),
         int(shape.x),
         int(shape.y),
         int(shape.w),
         int(shape.h)
-    )
+    );
+    if shape.kind.has_text() && !shape.text.is_empty() {
+        let text: String = shape.text.chars().take(80).collect();
+        label.push_str(": ");
+        label.push_str(&text.replace('\n', " "));
+    }
+    label
 }
 
 /// The accessible shape list, in paint order.
-pub fn shape_items(shapes: &[Shape], selected: Option<&str>) -> Vec<ShapeItem> {
+pub fn shape_items(shapes: &[Shape], selected: &[String]) -> Vec<ShapeItem> {
     shapes
         .iter()
         .map(|s| ShapeItem {
             id: s.id.clone(),
             label: shape_label(s),
-            selected: selected == Some(s.id.as_str()),
+            selected: selected.contains(&s.id),
         })
         .collect()
 }
@@ -169,15 +287,20 @@ mod tests {
             end: end_screen,
             start_screen,
             end_screen,
+            square: false,
         }
+    }
+
+    fn drawn(g: &Gesture) -> Option<Shape> {
+        g.drawn_shape("a".into(), "a0".into(), &Style::default(), 1.0)
     }
 
     #[test]
     fn tiny_drags_draw_nothing() {
         let g = boxed(Point::new(10.0, 10.0), Point::new(11.0, 11.5));
-        assert_eq!(g.drawn_shape("a".into(), "a0".into()), None);
+        assert_eq!(drawn(&g), None);
         let g = boxed(Point::new(10.0, 10.0), Point::new(11.0, 40.0));
-        let s = g.drawn_shape("a".into(), "a0".into()).unwrap();
+        let s = drawn(&g).unwrap();
         assert_eq!(
             (s.kind, s.x, s.y, s.w, s.h),
             (ShapeKind::Ellipse, 10.0, 10.0, 1.0, 30.0)
@@ -185,15 +308,52 @@ mod tests {
     }
 
     #[test]
-    fn labels_start_with_the_kind_and_use_whole_numbers() {
-        let g = boxed(Point::new(120.4, 79.6), Point::new(320.0, 180.0));
-        let mut s = g.drawn_shape("a".into(), "a0".into()).unwrap();
-        s.kind = ShapeKind::Rectangle;
-        assert_eq!(shape_label(&s), "Rectangle at 120, 80, 200 × 100");
+    fn shift_draws_squares_and_sticky_notes_get_paper() {
+        let mut g = boxed(Point::new(0.0, 0.0), Point::new(-30.0, 10.0));
+        if let Gesture::Box { square, kind, .. } = &mut g {
+            *square = true;
+            *kind = ShapeKind::Sticky;
+        }
+        let s = drawn(&g).unwrap();
+        assert_eq!((s.x, s.y, s.w, s.h), (-30.0, 0.0, 30.0, 30.0));
+        assert_eq!(s.style.fill.as_deref(), Some(STICKY_PAPER));
     }
 
     #[test]
-    fn pen_samples_thin_out_and_mice_get_neutral_pressure() {
+    fn arrows_keep_their_bindings() {
+        let g = Gesture::Line {
+            pointer: 1,
+            kind: ShapeKind::Arrow,
+            start: Point::new(0.0, 0.0),
+            end: Point::new(100.0, 50.0),
+            start_bind: Some("r".into()),
+            end_bind: None,
+        };
+        let s = drawn(&g).unwrap();
+        assert_eq!(s.kind, ShapeKind::Arrow);
+        assert_eq!(s.start_bind.as_deref(), Some("r"));
+        assert_eq!(
+            s.absolute_points(),
+            vec![Point::new(0.0, 0.0), Point::new(100.0, 50.0)]
+        );
+    }
+
+    #[test]
+    fn labels_start_with_the_kind_and_use_whole_numbers() {
+        let g = boxed(Point::new(120.4, 79.6), Point::new(320.0, 180.0));
+        let mut s = drawn(&g).unwrap();
+        s.kind = ShapeKind::Rectangle;
+        assert_eq!(shape_label(&s), "Rectangle at 120, 80, 200 × 100");
+        s.kind = ShapeKind::Sticky;
+        s.text = "Buy\nmilk".into();
+        assert_eq!(
+            shape_label(&s),
+            "Sticky note at 120, 80, 200 × 100: Buy milk"
+        );
+    }
+
+    #[test]
+    fn pen_samples_thin_out_smooth_and_mice_get_neutral_pressure() {
         let mut g = Gesture::Pen {
             pointer: 1,
             points: vec![],
@@ -204,5 +364,14 @@ mod tests {
         assert_eq!(effective_pressure(0.0, "mouse"), 0.5);
         assert_eq!(effective_pressure(0.0, "pen"), 0.5);
         assert_eq!(effective_pressure(0.9, "pen"), 0.9);
+        let zigzag = [
+            (Point::new(0.0, 0.0), 0.5),
+            (Point::new(10.0, 6.0), 0.5),
+            (Point::new(20.0, 0.0), 0.5),
+        ];
+        let s = smooth(&zigzag);
+        assert_eq!(s[0], zigzag[0]);
+        assert_eq!(s[2], zigzag[2]);
+        assert!((s[1].0.y - 4.0).abs() < 1e-9);
     }
 }

@@ -1,29 +1,41 @@
-//! The board client's state and behaviour: the document, the connection, presence, the view and
-//! the tool in use, behind one `RefCell` owned by [`super::Client`].
+//! The board client's state and behaviour: the document, the connection, presence, the view,
+//! the selection and the tool in use, behind one `RefCell` owned by [`super::Client`].
 //!
 //! Every browser callback reaches the engine through `Client::run`, which borrows it, runs one
 //! method and then applies the [`After`] list (signal writes, focus) once the borrow is gone.
 //! Engine methods therefore never call anything that can dispatch an event synchronously, and
-//! nothing here can be re-entered. Scheduling (animation frames, timers, sockets) only queues
-//! callbacks that arrive later, through `Client::run` again.
+//! nothing here can be re-entered. Scheduling (animation frames, timers, sockets, uploads) only
+//! queues callbacks that arrive later, through `Client::run` again.
+//!
+//! - this file: connection, presence, the document, painting;
+//! - [`input`]: pointer and keyboard gestures;
+//! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
+//!   clipboard, text editing and images.
 
+mod commands;
+mod input;
+
+use std::collections::HashMap;
 use std::rc::Weak;
 
 use board::history::{History, LOCAL_ORIGIN};
 use board::protocol::{Frame, PresenceCursor};
-use board::{BoardDoc, Point, Shape, Viewport};
+use board::spatial::SpatialIndex;
+use board::{BoardDoc, Point, Shape, Style, Viewport};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, Window};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, Window};
 use yrs::TransactionMut;
 
 use super::presence::{Identity, PeerView};
-use super::render::{self, CanvasSize, Scene};
+use super::render::{self, CanvasSize, Minimap, Scene};
 use super::tools::{self, Gesture};
 use super::transport::{Backoff, Socket, SocketEvent};
 use super::{random, Client};
-use crate::ui::{ConnectionStatus, HistoryAction, Peer, ShapeItem, Tool};
+use crate::ui::{ConnectionStatus, HistoryAction, Peer, ShapeItem, TextEdit, Tool};
 use board::session::SyncSession;
+
+pub use input::{Keys, PointerInput};
 
 /// Peers drop a socket that stays silent this long; so do we.
 const SILENCE_LIMIT_MS: f64 = 30_000.0;
@@ -31,10 +43,8 @@ const SILENCE_LIMIT_MS: f64 = 30_000.0;
 const PRESENCE_RENEWAL_MS: f64 = 15_000.0;
 /// At most one presence update per this many milliseconds while the pointer moves.
 const PRESENCE_THROTTLE_MS: f64 = 50.0;
-/// Wheel zoom speed per pixel of scroll; pinch gestures (ctrl + wheel) report small deltas and
-/// get a faster rate.
-const WHEEL_ZOOM_RATE: f64 = 0.0015;
-const PINCH_ZOOM_RATE: f64 = 0.01;
+/// How long a laser trail point stays visible.
+const LASER_FADE_MS: f64 = 1_000.0;
 
 /// Work left for `Client::run` to do after the engine is released: writing signals can run
 /// effects, and focusing can dispatch focus events, both of which may call back in.
@@ -46,19 +56,14 @@ pub struct After {
     pub tool: Option<Tool>,
     /// Whether undo and redo are possible.
     pub history: Option<(bool, bool)>,
+    pub style: Option<Style>,
+    pub selected: Option<usize>,
+    pub zoom: Option<f64>,
+    pub snap: Option<bool>,
+    pub editing: Option<Option<TextEdit>>,
+    pub pick_image: bool,
+    pub help: bool,
     pub focus_canvas: bool,
-}
-
-/// A pointer event reduced to what the tools need.
-#[derive(Debug, Clone, Copy)]
-pub struct PointerInput {
-    pub pointer: i32,
-    /// Position in CSS pixels relative to the canvas.
-    pub screen: Point,
-    /// 0 primary, 1 middle, 2 secondary.
-    pub button: i16,
-    /// Already adjusted for mice (see [`tools::effective_pressure`]).
-    pub pressure: f32,
 }
 
 /// Where the connection stands.
@@ -81,15 +86,25 @@ pub struct Callbacks {
     pub presence: Closure<dyn FnMut()>,
 }
 
+/// The text being edited in place: an existing shape, or a new text shape at `at`.
+#[derive(Debug, Clone)]
+struct Editing {
+    id: Option<String>,
+    at: Point,
+}
+
 /// The board client's state.
 pub struct Engine {
-    /// The client that owns this engine, for callbacks created later (sockets).
+    /// The client that owns this engine, for callbacks created later (sockets, uploads).
     me: Weak<Client>,
     window: Window,
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
+    minimap: Option<Minimap>,
     callbacks: Callbacks,
     board: BoardDoc,
+    /// The board's id (image uploads).
+    board_id: String,
     session: SyncSession,
     /// Undo and redo of our own changes; one gesture is one step.
     history: History,
@@ -108,6 +123,8 @@ pub struct Engine {
     identity: Identity,
     /// Our pointer on the board, as published.
     cursor: Option<PresenceCursor>,
+    /// Our laser trail: board points with the time they were drawn.
+    laser: Vec<(Point, f64)>,
     /// A presence update is waiting for the throttle timer.
     presence_due: bool,
     presence_timer: Option<i32>,
@@ -115,17 +132,32 @@ pub struct Engine {
 
     viewport: Viewport,
     size: CanvasSize,
-    /// The document's shapes in paint order, re-read on the frame after any change.
+    /// The document's shapes in paint order (arrow bindings resolved), re-read on the frame
+    /// after any change.
     shapes: Vec<Shape>,
+    /// Shape id -> position in `shapes`.
+    positions: HashMap<String, usize>,
+    /// Grid index over `shapes`, rebuilt when they change.
+    index: SpatialIndex,
     doc_dirty: bool,
     frame_requested: bool,
+    /// Loaded (or loading) images by URL.
+    images: HashMap<String, HtmlImageElement>,
 
     tool: Tool,
+    /// The style of new shapes (the style panel edits it along with the selection).
+    style: Style,
+    snap: bool,
     gesture: Gesture,
-    selection: Option<String>,
+    /// Selected shape ids, in the order they were selected.
+    selection: Vec<String>,
+    editing: Option<Editing>,
     space_held: bool,
-    /// The pointer hovers a shape with the select tool (the cursor shows "move").
-    hovering_shape: bool,
+    /// Fingers on a touch screen (screen points), and the pinch they make: midpoint, distance.
+    touches: Vec<(i32, Point)>,
+    pinch: Option<(Point, f64)>,
+    /// The pointer hovers a shape (or a handle) with the select tool: the cursor shows it.
+    hover_cursor: Option<&'static str>,
     cursor_css: &'static str,
 
     /// Pending signal writes and focus; taken by `Client::run`.
@@ -134,6 +166,9 @@ pub struct Engine {
     shown_items: Vec<ShapeItem>,
     shown_peers: Vec<Peer>,
     shown_history: (bool, bool),
+    shown_style: Style,
+    shown_selected: usize,
+    shown_zoom: f64,
 }
 
 fn now() -> f64 {
@@ -144,19 +179,36 @@ fn warn(message: &str) {
     web_sys::console::warn_1(&format!("whiteboard: {message}").into());
 }
 
+/// What the engine is created with.
+pub struct Parts {
+    pub me: Weak<Client>,
+    pub window: Window,
+    pub canvas: HtmlCanvasElement,
+    pub ctx: CanvasRenderingContext2d,
+    pub minimap: Option<Minimap>,
+    pub callbacks: Callbacks,
+    pub board: BoardDoc,
+    pub board_id: String,
+    pub url: String,
+    pub identity: Identity,
+    pub tool: Tool,
+}
+
 impl Engine {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        me: Weak<Client>,
-        window: Window,
-        canvas: HtmlCanvasElement,
-        ctx: CanvasRenderingContext2d,
-        callbacks: Callbacks,
-        board: BoardDoc,
-        url: String,
-        identity: Identity,
-        tool: Tool,
-    ) -> Self {
+    pub fn new(parts: Parts) -> Self {
+        let Parts {
+            me,
+            window,
+            canvas,
+            ctx,
+            minimap,
+            callbacks,
+            board,
+            board_id,
+            url,
+            identity,
+            tool,
+        } = parts;
         let session = SyncSession::new(board.clone(), || js_sys::Date::now() as u64);
         let history = History::new(&board, || js_sys::Date::now() as u64);
         Self {
@@ -164,8 +216,10 @@ impl Engine {
             window,
             canvas,
             ctx,
+            minimap,
             callbacks,
             board,
+            board_id,
             session,
             history,
             url,
@@ -177,25 +231,37 @@ impl Engine {
             last_presence_sent: 0.0,
             identity,
             cursor: None,
+            laser: Vec::new(),
             presence_due: false,
             presence_timer: None,
             peers: Vec::new(),
             viewport: Viewport::default(),
             size: CanvasSize::default(),
             shapes: Vec::new(),
+            positions: HashMap::new(),
+            index: SpatialIndex::default(),
             doc_dirty: true,
             frame_requested: false,
+            images: HashMap::new(),
             tool,
+            style: Style::default(),
+            snap: true,
             gesture: Gesture::Idle,
-            selection: None,
+            selection: Vec::new(),
+            editing: None,
             space_held: false,
-            hovering_shape: false,
+            touches: Vec::new(),
+            pinch: None,
+            hover_cursor: None,
             cursor_css: "",
             after: After::default(),
             shown_status: ConnectionStatus::Connecting,
             shown_items: Vec::new(),
             shown_peers: Vec::new(),
             shown_history: (false, false),
+            shown_style: Style::default(),
+            shown_selected: 0,
+            shown_zoom: 1.0,
         }
     }
 
@@ -409,7 +475,18 @@ impl Engine {
     /// Publishes our presence now and sends it when connected.
     pub fn publish_presence(&mut self) {
         self.presence_due = false;
-        let presence = self.identity.presence(self.cursor);
+        let t = now();
+        let recent: Vec<PresenceCursor> = self
+            .laser
+            .iter()
+            .filter(|(_, at)| t - at < LASER_FADE_MS)
+            .map(|(p, _)| PresenceCursor { x: p.x, y: p.y })
+            .collect();
+        let skip = recent
+            .len()
+            .saturating_sub(board::protocol::MAX_LASER_POINTS);
+        let laser = recent[skip..].to_vec();
+        let presence = self.identity.presence(self.cursor, laser);
         if let Some(frame) = self.session.set_presence(&presence) {
             self.send(&frame);
             self.last_presence_sent = now();
@@ -423,6 +500,11 @@ impl Engine {
             return;
         }
         self.cursor = cursor;
+        self.schedule_presence();
+    }
+
+    /// Publishes presence now, or when the throttle allows.
+    fn schedule_presence(&mut self) {
         let wait = PRESENCE_THROTTLE_MS - (now() - self.last_presence_sent);
         if wait <= 0.0 || !self.session.is_open() {
             self.publish_presence();
@@ -546,66 +628,123 @@ impl Engine {
         self.refresh_history();
     }
 
+    /// Re-reads every shape from the document (after any change, once per frame).
     fn reload_shapes(&mut self) {
         match self.board.shapes() {
-            Ok(shapes) => self.shapes = shapes,
+            Ok(mut shapes) => {
+                board::edit::resolve_bindings(&mut shapes);
+                self.set_shapes(shapes);
+            }
             Err(e) => {
                 warn(&format!("cannot read the shapes: {e}"));
                 return;
             }
         }
         self.doc_dirty = false;
-        if let Some(id) = &self.selection {
-            if !self.shapes.iter().any(|s| &s.id == id) {
-                self.selection = None;
-                if matches!(self.gesture, Gesture::Move { .. }) {
-                    self.gesture = Gesture::Idle;
-                    self.update_cursor();
-                }
-            }
+        let before = self.selection.len();
+        let positions = &self.positions;
+        self.selection.retain(|id| positions.contains_key(id));
+        if self.selection.len() != before && self.gesture.edits() {
+            // Someone deleted a shape being dragged.
+            self.gesture = Gesture::Idle;
+            self.update_cursor();
         }
-        self.publish_items();
+        if let Some(minimap) = &mut self.minimap {
+            minimap.invalidate();
+        }
+        self.publish_selection();
     }
 
-    fn publish_items(&mut self) {
-        let items = tools::shape_items(&self.shapes, self.selection.as_deref());
+    fn set_shapes(&mut self, shapes: Vec<Shape>) {
+        self.positions = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        self.index = SpatialIndex::build(&shapes);
+        self.shapes = shapes;
+    }
+
+    /// Shows shapes changed by a running gesture at once, without re-reading the document
+    /// (the writes that carry them are already sent).
+    fn patch_shapes(&mut self, changed: &[Shape]) {
+        let mut shapes = std::mem::take(&mut self.shapes);
+        for shape in changed {
+            if let Some(&i) = self.positions.get(&shape.id) {
+                shapes[i] = shape.clone();
+            }
+        }
+        board::edit::resolve_bindings(&mut shapes);
+        self.set_shapes(shapes);
+        self.doc_dirty = false;
+        if let Some(minimap) = &mut self.minimap {
+            minimap.invalidate();
+        }
+    }
+
+    fn shape(&self, id: &str) -> Option<&Shape> {
+        self.positions.get(id).map(|&i| &self.shapes[i])
+    }
+
+    /// The selected shapes, in paint order.
+    fn selected_shapes(&self) -> Vec<Shape> {
+        let mut found: Vec<usize> = self
+            .selection
+            .iter()
+            .filter_map(|id| self.positions.get(id).copied())
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|i| self.shapes[i].clone()).collect()
+    }
+
+    /// Publishes the shape list, the selection count and the style panel's values.
+    fn publish_selection(&mut self) {
+        let items = tools::shape_items(&self.shapes, &self.selection);
         if items != self.shown_items {
             self.shown_items = items.clone();
             self.after.shapes = Some(items);
         }
+        if self.selection.len() != self.shown_selected {
+            self.shown_selected = self.selection.len();
+            self.after.selected = Some(self.shown_selected);
+        }
+        let style = self
+            .selection
+            .first()
+            .and_then(|id| self.shape(id))
+            .map_or_else(|| self.style.clone(), |s| s.style.clone());
+        if style != self.shown_style {
+            self.shown_style = style.clone();
+            self.after.style = Some(style);
+        }
     }
 
-    fn select(&mut self, id: Option<String>) {
-        if id != self.selection {
-            self.selection = id;
-            self.publish_items();
+    /// Replaces the selection; shapes in a group bring the whole group.
+    fn select(&mut self, ids: Vec<String>) {
+        let ids = self.with_groups(ids);
+        if ids != self.selection {
+            self.selection = ids;
+            self.publish_selection();
             self.request_frame();
         }
     }
 
-    /// Writes a dragged shape's position if it moved since the last write.
-    fn write_move(&mut self) {
-        let Gesture::Move {
-            id, to, written, ..
-        } = &self.gesture
-        else {
-            return;
-        };
-        if to == written {
-            return;
-        }
-        let (id, to) = (id.clone(), *to);
-        let moved = self.change_in_step(|txn, b| b.set_position(txn, &id, to.x, to.y));
-        match moved {
-            Some(true) => {
-                if let Gesture::Move { written, .. } = &mut self.gesture {
-                    *written = to;
+    /// `ids` plus every shape sharing a group with one of them, without repeats.
+    fn with_groups(&self, ids: Vec<String>) -> Vec<String> {
+        let groups: Vec<&str> = ids
+            .iter()
+            .filter_map(|id| self.shape(id)?.group.as_deref())
+            .collect();
+        let mut out = ids.clone();
+        if !groups.is_empty() {
+            for s in &self.shapes {
+                if s.group.as_deref().is_some_and(|g| groups.contains(&g)) && !out.contains(&s.id) {
+                    out.push(s.id.clone());
                 }
             }
-            // The shape was deleted by someone else meanwhile.
-            Some(false) => self.gesture = Gesture::Idle,
-            None => {}
         }
+        out.dedup();
+        out
     }
 
     // ----- rendering ------------------------------------------------------------------------
@@ -624,35 +763,98 @@ impl Engine {
         }
     }
 
-    /// The animation frame: write a pending move, re-read the shapes if needed, paint.
+    /// The animation frame: write a running edit, re-read the shapes if needed, paint.
     pub fn frame(&mut self) {
-        // Still marked as requested while painting: changes made now (the move written below)
+        // Still marked as requested while painting: changes made now (the edit written below)
         // are part of this frame and need no other.
         self.paint_now();
         self.frame_requested = false;
+        // A fading laser trail needs the next frames too.
+        let t = now();
+        self.laser.retain(|(_, at)| t - at < LASER_FADE_MS);
+        if !self.laser.is_empty() || self.peers.iter().any(|p| !p.laser.is_empty()) {
+            self.request_frame();
+        }
     }
 
     fn paint_now(&mut self) {
-        self.write_move();
+        self.write_gesture();
         if self.doc_dirty {
             self.reload_shapes();
         }
-        let preview = self.gesture.drawn_shape(String::new(), String::new());
-        let selected = self
-            .selection
-            .as_ref()
-            .and_then(|id| self.shapes.iter().find(|s| &s.id == id));
-        render::paint(
-            &self.ctx,
-            &Scene {
-                viewport: self.viewport,
-                size: self.size,
-                shapes: &self.shapes,
-                preview: preview.as_ref(),
-                selected,
-                peers: &self.peers,
-            },
+        let preview = self.gesture.drawn_shape(
+            String::new(),
+            String::new(),
+            &self.style,
+            self.viewport.zoom,
         );
+        let selected = self.selected_shapes();
+        let visible = self
+            .index
+            .query(&self.viewport.visible(self.size.width, self.size.height));
+        let (faded, guides, marquee, trail) = match &self.gesture {
+            Gesture::Erase { hits, trail, .. } => (hits.clone(), Vec::new(), None, trail.clone()),
+            Gesture::Move { guides, .. } => (Vec::new(), guides.clone(), None, Vec::new()),
+            Gesture::Marquee { start, end, .. } => (
+                Vec::new(),
+                Vec::new(),
+                Some(board::Rect::from_corners(*start, *end)),
+                Vec::new(),
+            ),
+            _ => Default::default(),
+        };
+        let t = now();
+        let laser: Vec<(Point, f64)> = self
+            .laser
+            .iter()
+            .map(|(p, at)| (*p, 1.0 - (t - at) / LASER_FADE_MS))
+            .collect();
+        let editing = self.editing.as_ref().and_then(|e| e.id.clone());
+        let scene = Scene {
+            viewport: self.viewport,
+            size: self.size,
+            shapes: &self.shapes,
+            visible: &visible,
+            preview: preview.as_ref(),
+            selected: &selected,
+            handles: self.gesture == Gesture::Idle || self.gesture.edits(),
+            faded: &faded,
+            hidden: editing.as_deref(),
+            guides: &guides,
+            marquee,
+            eraser: &trail,
+            laser: &laser,
+            peers: &self.peers,
+            color: &self.identity.color,
+        };
+        let missing = render::paint(&self.ctx, &scene, &self.images);
+        for src in missing {
+            self.load_image(src);
+        }
+        if let Some(minimap) = &mut self.minimap {
+            minimap.paint(&self.shapes, &self.viewport, self.size);
+        }
+    }
+
+    /// Starts loading an image seen in the document; the frame after it loads paints it.
+    fn load_image(&mut self, src: String) {
+        if self.images.contains_key(&src) || !commands::safe_image_src(&src) {
+            return;
+        }
+        let Ok(img) = HtmlImageElement::new() else {
+            return;
+        };
+        let me = self.me.clone();
+        let loaded = Closure::<dyn FnMut()>::new(move || {
+            if let Some(client) = me.upgrade() {
+                client.run(Engine::request_frame);
+            }
+        });
+        img.set_onload(Some(loaded.as_ref().unchecked_ref()));
+        // One closure per image for the page's lifetime; images are few.
+        loaded.forget();
+        img.set_src(&src);
+        self.images.insert(src, img);
     }
 
     /// Matches the canvas backing store to its CSS size and the device pixel ratio, and paints
@@ -672,269 +874,18 @@ impl Engine {
         self.size = size;
         self.canvas.set_width((size.width * dpr).round() as u32);
         self.canvas.set_height((size.height * dpr).round() as u32);
+        if let Some(minimap) = &mut self.minimap {
+            minimap.resize(dpr);
+        }
         self.paint_now();
     }
 
-    // ----- tools ----------------------------------------------------------------------------
-
-    /// The toolbar or a shortcut changed the tool.
-    pub fn set_tool(&mut self, tool: Tool) {
-        if tool == self.tool {
-            return;
-        }
-        self.tool = tool;
-        if tool != Tool::Select {
-            self.select(None);
-        }
-        self.hovering_shape = false;
-        self.update_cursor();
-    }
-
-    /// Shows what a press would do: draw, move, pan.
-    pub fn update_cursor(&mut self) {
-        let css = match self.gesture {
-            Gesture::Pan { .. } => "grabbing",
-            Gesture::Move { .. } => "move",
-            Gesture::Pen { .. } | Gesture::Box { .. } => "crosshair",
-            Gesture::Idle if self.space_held => "grab",
-            Gesture::Idle => match self.tool {
-                Tool::Select if self.hovering_shape => "move",
-                Tool::Select => "default",
-                Tool::Pen | Tool::Rectangle | Tool::Ellipse => "crosshair",
-            },
-        };
-        if css != self.cursor_css {
-            self.cursor_css = css;
-            let _ = self.canvas.style().set_property("cursor", css);
-        }
-    }
-
-    fn board_point(&self, screen: Point) -> Point {
-        self.viewport.to_board(screen)
-    }
-
-    /// A press on the canvas. Returns true when a gesture started (the caller captures the
-    /// pointer).
-    pub fn pointer_down(&mut self, input: PointerInput, tool: Tool) -> bool {
-        if self.gesture != Gesture::Idle {
-            return false;
-        }
-        self.set_tool(tool);
-        let at = self.board_point(input.screen);
-        let pointer = input.pointer;
-        let pan = Gesture::Pan {
-            pointer,
-            last: input.screen,
-        };
-        self.gesture = match (input.button, tool) {
-            (1, _) => pan,
-            (0, _) if self.space_held => pan,
-            (0, Tool::Select) => {
-                let hit = tools::pick(&self.shapes, at, self.viewport.zoom)
-                    .map(|s| (s.id.clone(), Point::new(s.x, s.y)));
-                match hit {
-                    Some((id, from)) => {
-                        self.select(Some(id.clone()));
-                        // The whole drag is one undo step.
-                        self.history.new_step();
-                        Gesture::Move {
-                            pointer,
-                            id,
-                            grab: at,
-                            from,
-                            to: from,
-                            written: from,
-                        }
-                    }
-                    None => {
-                        self.select(None);
-                        pan
-                    }
-                }
-            }
-            (0, Tool::Pen) => Gesture::Pen {
-                pointer,
-                points: vec![(at, input.pressure)],
-            },
-            (0, Tool::Rectangle | Tool::Ellipse) => Gesture::Box {
-                pointer,
-                kind: if tool == Tool::Rectangle {
-                    board::ShapeKind::Rectangle
-                } else {
-                    board::ShapeKind::Ellipse
-                },
-                start: at,
-                end: at,
-                start_screen: input.screen,
-                end_screen: input.screen,
-            },
-            _ => return false,
-        };
-        self.after.focus_canvas = true;
-        self.update_cursor();
-        self.request_frame();
-        true
-    }
-
-    /// The pointer moved; `samples` are the coalesced positions since the last event (at least
-    /// the event's own).
-    pub fn pointer_move(&mut self, input: PointerInput, samples: &[PointerInput]) {
-        let at = self.board_point(input.screen);
-        self.move_cursor(Some(PresenceCursor { x: at.x, y: at.y }));
-        if self.gesture.pointer().is_some_and(|p| p != input.pointer) {
-            return;
-        }
-        let zoom = self.viewport.zoom;
-        let viewport = self.viewport;
-        match &mut self.gesture {
-            Gesture::Idle => {
-                if self.tool == Tool::Select && !self.space_held {
-                    let over = tools::pick(&self.shapes, at, zoom).is_some();
-                    if over != self.hovering_shape {
-                        self.hovering_shape = over;
-                        self.update_cursor();
-                    }
-                }
-                return;
-            }
-            Gesture::Pan { last, .. } => {
-                let (dx, dy) = (input.screen.x - last.x, input.screen.y - last.y);
-                *last = input.screen;
-                self.viewport.pan_by_screen(dx, dy);
-            }
-            gesture @ Gesture::Pen { .. } => {
-                for sample in samples {
-                    gesture.add_pen_point(viewport.to_board(sample.screen), sample.pressure, zoom);
-                }
-            }
-            Gesture::Box {
-                end, end_screen, ..
-            } => {
-                *end = at;
-                *end_screen = input.screen;
-            }
-            Gesture::Move { grab, from, to, .. } => {
-                *to = Point::new(from.x + at.x - grab.x, from.y + at.y - grab.y);
-            }
+    /// The zoom changed: tell the zoom indicator and repaint.
+    fn view_changed(&mut self) {
+        if self.viewport.zoom != self.shown_zoom {
+            self.shown_zoom = self.viewport.zoom;
+            self.after.zoom = Some(self.viewport.zoom);
         }
         self.request_frame();
-    }
-
-    /// The press ended: commit what the gesture drew.
-    pub fn pointer_up(&mut self, input: PointerInput) {
-        if self.gesture.pointer() != Some(input.pointer) {
-            return;
-        }
-        match std::mem::take(&mut self.gesture) {
-            gesture @ (Gesture::Pen { .. } | Gesture::Box { .. }) => {
-                let id = random::shape_id();
-                self.change(|txn, b| {
-                    let index = b.next_index(txn);
-                    if let Some(shape) = gesture.drawn_shape(id, index) {
-                        b.put(txn, &shape);
-                    }
-                });
-            }
-            gesture @ Gesture::Move { .. } => {
-                self.gesture = gesture;
-                self.write_move();
-                self.gesture = Gesture::Idle;
-            }
-            Gesture::Pan { .. } | Gesture::Idle => {}
-        }
-        self.update_cursor();
-        self.request_frame();
-    }
-
-    /// The browser took the pointer away (a touch turned into a system gesture): drop what was
-    /// being drawn; a moved shape stays where it was dragged.
-    pub fn pointer_cancel(&mut self, input: PointerInput) {
-        if self.gesture.pointer() != Some(input.pointer) {
-            return;
-        }
-        if matches!(self.gesture, Gesture::Move { .. }) {
-            self.write_move();
-        }
-        self.gesture = Gesture::Idle;
-        self.update_cursor();
-        self.request_frame();
-    }
-
-    /// The pointer left the canvas: others stop seeing our cursor.
-    pub fn pointer_leave(&mut self) {
-        if self.gesture == Gesture::Idle {
-            self.move_cursor(None);
-        }
-    }
-
-    /// Wheel or pinch: zoom around the pointer.
-    pub fn wheel(&mut self, screen: Point, delta_y: f64, pinch: bool) {
-        let rate = if pinch {
-            PINCH_ZOOM_RATE
-        } else {
-            WHEEL_ZOOM_RATE
-        };
-        self.viewport.zoom_at(screen, (-delta_y * rate).exp());
-        let at = self.board_point(screen);
-        self.move_cursor(Some(PresenceCursor { x: at.x, y: at.y }));
-        self.request_frame();
-    }
-
-    /// A key went down outside any text field. Returns true when the key was used (the caller
-    /// prevents its default action).
-    pub fn key_down(&mut self, key: &str, with_modifier: bool) -> bool {
-        match key {
-            " " => {
-                self.space_held = true;
-                self.update_cursor();
-                true
-            }
-            "Delete" | "Backspace" => {
-                let Some(id) = self.selection.clone() else {
-                    return false;
-                };
-                if matches!(&self.gesture, Gesture::Move { id: moving, .. } if *moving == id) {
-                    self.gesture = Gesture::Idle;
-                    self.update_cursor();
-                }
-                self.select(None);
-                self.change(|txn, b| b.remove(txn, &id));
-                true
-            }
-            "Escape" => {
-                // Escape abandons the gesture; a dragged shape goes back where it was.
-                if let Gesture::Move { id, from, .. } = std::mem::take(&mut self.gesture) {
-                    // Joins the drag's step: undo has nothing left to do for it.
-                    self.change_in_step(|txn, b| b.set_position(txn, &id, from.x, from.y));
-                }
-                self.select(None);
-                self.update_cursor();
-                self.request_frame();
-                true
-            }
-            _ if with_modifier => false,
-            _ => match Tool::from_shortcut(key) {
-                Some(tool) => {
-                    self.after.tool = Some(tool);
-                    true
-                }
-                None => false,
-            },
-        }
-    }
-
-    /// A key went up (anywhere).
-    pub fn key_up(&mut self, key: &str) {
-        if key == " " {
-            self.release_space();
-        }
-    }
-
-    /// Space stops counting as held (key up, or the window lost focus).
-    pub fn release_space(&mut self) {
-        if self.space_held {
-            self.space_held = false;
-            self.update_cursor();
-        }
     }
 }

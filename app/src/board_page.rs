@@ -1,0 +1,633 @@
+//! The board page: tools, the canvas, the style panel, history and zoom controls, the minimap,
+//! the in-place text editor, the shortcuts dialog and the accessible shape list.
+//!
+//! The markup is rendered on the server and hydrated; the canvas client (browser only) starts
+//! once the canvas is mounted. Controls talk to the client through [`send`] and read what it
+//! publishes through the [`BoardUi`] signals.
+
+use board::edit::{Align, ZOrder};
+use board::Dash;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::pages::NotFound;
+use crate::ui::{send, BoardUi, Command, HistoryAction, StyleChange, Tool};
+
+/// Stroke colours offered in the style panel.
+const STROKES: [(&str, &str); 6] = [
+    ("black", "#1e1e1e"),
+    ("red", "#e03131"),
+    ("green", "#2f9e44"),
+    ("blue", "#1971c2"),
+    ("orange", "#f08c00"),
+    ("violet", "#6741d9"),
+];
+/// Fill colours (light, so outlines and text stay readable).
+const FILLS: [(&str, &str); 6] = [
+    ("white", "#ffffff"),
+    ("red", "#ffc9c9"),
+    ("green", "#b2f2bb"),
+    ("blue", "#a5d8ff"),
+    ("yellow", "#ffec99"),
+    ("violet", "#e5dbff"),
+];
+const WIDTHS: [(&str, f64); 3] = [("Thin", 1.0), ("Regular", 2.0), ("Bold", 4.0)];
+const FONT_SIZES: [(&str, f64); 4] = [
+    ("Small", 16.0),
+    ("Medium", 20.0),
+    ("Large", 28.0),
+    ("Extra large", 40.0),
+];
+
+/// Shortcuts beyond the tools, for the shortcuts dialog.
+const SHORTCUTS: [(&str, &str); 22] = [
+    ("Undo", "Ctrl+Z"),
+    ("Redo", "Ctrl+Shift+Z or Ctrl+Y"),
+    ("Select all", "Ctrl+A"),
+    ("Copy / cut / paste", "Ctrl+C / Ctrl+X / Ctrl+V"),
+    ("Duplicate", "Ctrl+D"),
+    ("Delete", "Delete or Backspace"),
+    ("Group / ungroup", "Ctrl+G / Ctrl+Shift+G"),
+    ("Bring forward / to front", "Ctrl+] / Ctrl+Shift+]"),
+    ("Send backward / to back", "Ctrl+[ / Ctrl+Shift+["),
+    ("Add to or remove from the selection", "Shift+click"),
+    (
+        "Select shapes one by one (canvas focused)",
+        "Tab / Shift+Tab",
+    ),
+    ("Move the selection", "Arrow keys (Shift: 10×)"),
+    (
+        "Edit text of a text or sticky note",
+        "Enter or double-click",
+    ),
+    ("Finish editing text", "Escape or Ctrl+Enter"),
+    ("Draw squares, keep proportions, snap angles", "Hold Shift"),
+    ("Move without snapping", "Hold Alt"),
+    ("Snapping on / off", "Alt+S"),
+    ("Pan", "Space+drag, middle button, Hand tool, two fingers"),
+    ("Zoom in / out", "Ctrl+= / Ctrl+-, wheel, pinch"),
+    ("Zoom to 100 % / to fit", "Shift+0 / Shift+1"),
+    ("Deselect, cancel", "Escape"),
+    ("This list", "?"),
+];
+
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.read_untracked().get("id").unwrap_or_default();
+    if board::BoardId::parse(&id).is_err() {
+        return view! { <NotFound/> }.into_any();
+    }
+    let ui = BoardUi::new();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let minimap = NodeRef::<leptos::html::Canvas>::new();
+    let file_input = NodeRef::<leptos::html::Input>::new();
+
+    #[cfg(feature = "hydrate")]
+    {
+        let id = id.clone();
+        Effect::new(move |started: Option<bool>| {
+            if started == Some(true) {
+                return true;
+            }
+            match canvas.get() {
+                Some(el) => {
+                    crate::recent::remember(&id);
+                    crate::client::start(id.clone(), el, minimap.get(), ui);
+                    true
+                }
+                None => false,
+            }
+        });
+        Effect::new(move |_| ui.dark.set(crate::recent::prefers_dark()));
+        Effect::new(move |seen: Option<u32>| {
+            let count = ui.pick_image.get();
+            if seen.is_some_and(|seen| seen != count) {
+                if let Some(input) = file_input.get() {
+                    input.click();
+                }
+            }
+            count
+        });
+    }
+
+    let on_file = move |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = file_input.get() {
+            let files = input
+                .files()
+                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+                .unwrap_or_default();
+            crate::client::upload_images(files, None);
+            input.set_value("");
+        }
+    };
+
+    let title = format!("Board {} · Whiteboard", &id[..id.len().min(8)]);
+    view! {
+        <Title text=title/>
+        <div class="board-page" data-theme=move || if ui.dark.get() { "dark" } else { "light" }>
+            <header class="topbar">
+                <a class="brand" href="/" rel="external">"Whiteboard"</a>
+                <div role="toolbar" aria-label="Tools" class="tools">
+                    {Tool::ALL.into_iter().map(|tool| view! { <ToolButton tool ui/> }).collect_view()}
+                </div>
+                <div class="spacer"></div>
+                <People ui/>
+                <ShareButton/>
+                <label class="name">
+                    <span class="visually-hidden">"Your name"</span>
+                    <input
+                        type="text"
+                        maxlength="40"
+                        placeholder="Your name"
+                        prop:value=move || ui.user_name.get()
+                        on:input=move |ev| ui.user_name.set(event_target_value(&ev))
+                    />
+                </label>
+                <button
+                    type="button"
+                    class="tool"
+                    aria-label="Dark mode"
+                    title="Dark mode"
+                    aria-pressed=move || ui.dark.get().to_string()
+                    on:click=move |_| {
+                        let dark = !ui.dark.get_untracked();
+                        ui.dark.set(dark);
+                        #[cfg(feature = "hydrate")]
+                        crate::recent::remember_theme(dark);
+                    }
+                >
+                    <Icon path="M20 14.5A8 8 0 019.5 4a8 8 0 1010.5 10.5z"/>
+                </button>
+                <button
+                    type="button"
+                    class="tool"
+                    aria-label="Keyboard shortcuts"
+                    title="Keyboard shortcuts (?)"
+                    on:click=move |_| ui.help.set(true)
+                >
+                    <Icon path="M9.5 9a2.5 2.5 0 115 0c0 2-2.5 2-2.5 4M12 17h.01"/>
+                </button>
+                <span
+                    class="status"
+                    role="status"
+                    data-status=move || ui.status.get().key()
+                >
+                    <span class="dot" aria-hidden="true"></span>
+                    {move || ui.status.get().label()}
+                </span>
+            </header>
+            <div class="stage">
+                <canvas
+                    node_ref=canvas
+                    class="board-canvas"
+                    data-tool=move || ui.tool.get().name().to_lowercase().replace(' ', "-")
+                    aria-label="Drawing canvas"
+                    tabindex="0"
+                ></canvas>
+                <StylePanel ui/>
+                <div class="corner bottom-left">
+                    <div role="toolbar" aria-label="History" class="tools">
+                        <HistoryButton action=HistoryAction::Undo ui/>
+                        <HistoryButton action=HistoryAction::Redo ui/>
+                    </div>
+                    <ZoomBar ui/>
+                </div>
+                <canvas node_ref=minimap class="minimap" aria-label="Minimap" role="img"></canvas>
+                <TextEditor ui/>
+                {move || ui.notice.get().map(|message| view! {
+                    <div class="notice" role="alert">
+                        <span>{message}</span>
+                        <button type="button" on:click=move |_| ui.notice.set(None)>"Dismiss"</button>
+                    </div>
+                })}
+            </div>
+            <input
+                node_ref=file_input
+                type="file"
+                accept="image/png,image/jpeg,image/gif,image/webp"
+                class="visually-hidden"
+                tabindex="-1"
+                aria-hidden="true"
+                on:change=on_file
+            />
+            <ShortcutsDialog ui/>
+            <ul role="list" aria-label="Shapes" class="visually-hidden">
+                <For
+                    each=move || ui.shapes.get()
+                    key=|s| (s.id.clone(), s.label.clone(), s.selected)
+                    let:shape
+                >
+                    <li data-shape-id=shape.id.clone() aria-selected=shape.selected.to_string()>
+                        {shape.label.clone()}
+                    </li>
+                </For>
+            </ul>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Icon(path: &'static str) -> impl IntoView {
+    view! {
+        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <path d=path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>
+        </svg>
+    }
+}
+
+/// Copies the board's link, the way a person invites others.
+#[component]
+fn ShareButton() -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            if let Ok(href) = window.location().href() {
+                let _ = window.navigator().clipboard().write_text(&href);
+                copied.set(true);
+                set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
+            }
+        }
+    };
+    view! {
+        <button type="button" class="share" on:click=on_click>
+            {move || if copied.get() { "Link copied" } else { "Copy link" }}
+        </button>
+    }
+}
+
+#[component]
+fn ToolButton(tool: Tool, ui: BoardUi) -> impl IntoView {
+    let title = format!("{} ({})", tool.name(), tool.shortcut().to_ascii_uppercase());
+    view! {
+        <button
+            type="button"
+            class="tool"
+            aria-label=tool.name()
+            title=title
+            aria-pressed=move || (tool != Tool::Image && ui.tool.get() == tool).to_string()
+            on:click=move |_| {
+                if tool == Tool::Image {
+                    ui.pick_image.update(|n| *n = n.wrapping_add(1));
+                } else {
+                    ui.tool.set(tool);
+                }
+            }
+        >
+            <Icon path=tool_icon(tool)/>
+        </button>
+    }
+}
+
+fn tool_icon(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Select => "M5 3l14 8-6 1.5L9.5 19z",
+        Tool::Hand => "M8 13V5.5a1.5 1.5 0 013 0V12m0-7.5a1.5 1.5 0 013 0V12m0-6a1.5 1.5 0 013 0v8a7 7 0 01-7 7 6 6 0 01-5-3l-2.5-4.5a1.5 1.5 0 012.5-1.5L8 14",
+        Tool::Pen => "M4 20c3-1 4-4 6-7s5-7 7-8c1 1 1 2 0 3-2 2-6 5-8 8s-2 4-5 4z",
+        Tool::Rectangle => "M4 6h16v12H4z",
+        Tool::Ellipse => "M12 5c4.4 0 8 3.1 8 7s-3.6 7-8 7-8-3.1-8-7 3.6-7 8-7z",
+        Tool::Diamond => "M12 3l9 9-9 9-9-9z",
+        Tool::Line => "M5 19L19 5",
+        Tool::Arrow => "M5 19L19 5m0 0h-8m8 0v8",
+        Tool::Text => "M5 6V4h14v2M12 4v16m-3 0h6",
+        Tool::Sticky => "M4 4h16v11l-5 5H4zM15 20v-5h5",
+        Tool::Eraser => "M16 3l5 5-11 11H5l-2-2 13-14zM9 19h12",
+        Tool::Laser => "M12 12m-2 0a2 2 0 104 0 2 2 0 10-4 0M4 20l6-6M12 3v3m9 6h-3M5.6 5.6l2 2m10.8-2l-2 2",
+        Tool::Image => "M4 5h16v14H4zM4 16l5-5 4 4 3-3 4 4M15 9h.01",
+    }
+}
+
+/// Undoes or redoes this person's own last change; disabled when there is none.
+#[component]
+fn HistoryButton(action: HistoryAction, ui: BoardUi) -> impl IntoView {
+    let (name, title, path, available) = match action {
+        HistoryAction::Undo => (
+            "Undo",
+            "Undo (Ctrl+Z)",
+            "M9 14L4 9l5-5M4 9h10a6 6 0 010 12h-3",
+            ui.can_undo,
+        ),
+        HistoryAction::Redo => (
+            "Redo",
+            "Redo (Ctrl+Shift+Z)",
+            "M15 14l5-5-5-5M20 9H10a6 6 0 000 12h3",
+            ui.can_redo,
+        ),
+    };
+    view! {
+        <button
+            type="button"
+            class="tool"
+            aria-label=name
+            title=title
+            disabled=move || !available.get()
+            on:click=move |_| send(Command::History(action))
+        >
+            <Icon path/>
+        </button>
+    }
+}
+
+/// Zoom out, the zoom level (press: 100 %), zoom in, zoom to fit, and the snapping toggle.
+#[component]
+fn ZoomBar(ui: BoardUi) -> impl IntoView {
+    view! {
+        <div role="toolbar" aria-label="Zoom" class="tools">
+            <button type="button" class="tool" aria-label="Zoom out" title="Zoom out (Ctrl+-)"
+                on:click=move |_| send(Command::ZoomOut)>
+                <Icon path="M5 12h14"/>
+            </button>
+            <button type="button" class="tool zoom-level" aria-label="Reset zoom" title="Reset zoom to 100 % (Shift+0)"
+                on:click=move |_| send(Command::ZoomReset)>
+                {move || format!("{}%", (ui.zoom.get() * 100.0).round())}
+            </button>
+            <button type="button" class="tool" aria-label="Zoom in" title="Zoom in (Ctrl+=)"
+                on:click=move |_| send(Command::ZoomIn)>
+                <Icon path="M5 12h14M12 5v14"/>
+            </button>
+            <button type="button" class="tool" aria-label="Zoom to fit" title="Zoom to fit (Shift+1)"
+                on:click=move |_| send(Command::ZoomToFit)>
+                <Icon path="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5"/>
+            </button>
+            <button type="button" class="tool" aria-label="Snap to shapes" title="Snap to shapes (Alt+S)"
+                aria-pressed=move || ui.snap.get().to_string()
+                on:click=move |_| ui.snap.update(|s| *s = !*s)>
+                <Icon path="M4 4v16M4 12h16M12 4v4m0 8v4"/>
+            </button>
+        </div>
+    }
+}
+
+/// A group of toggle buttons in the style panel.
+#[component]
+fn Choice(label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div role="group" aria-label=label class="choice">
+            <span class="choice-label" aria-hidden="true">{label}</span>
+            <div class="choice-row">{children()}</div>
+        </div>
+    }
+}
+
+/// Styles for the selection (or for new shapes), and what can be done with the selection.
+#[component]
+fn StylePanel(ui: BoardUi) -> impl IntoView {
+    let shown = move || ui.selected.get() > 0 || ui.tool.get().draws();
+    let style = ui.style;
+    let swatch = move |name: &'static str, color: &'static str, fill: bool| {
+        let label = if fill {
+            format!("Fill {name}")
+        } else {
+            format!("Stroke {name}")
+        };
+        let pressed = move || {
+            let s = style.get();
+            if fill {
+                s.fill.as_deref() == Some(color)
+            } else {
+                s.stroke == color
+            }
+        };
+        view! {
+            <button type="button" class="swatch" aria-label=label.clone() title=label
+                style=format!("--swatch:{color}")
+                aria-pressed=move || pressed().to_string()
+                on:click=move |_| send(Command::Style(if fill {
+                    StyleChange::Fill(Some(color.to_owned()))
+                } else {
+                    StyleChange::Stroke(color.to_owned())
+                }))></button>
+        }
+    };
+    let action = |label: &'static str, command: Command, path: &'static str| {
+        view! {
+            <button type="button" class="tool" aria-label=label title=label
+                on:click=move |_| send(command.clone())>
+                <Icon path/>
+            </button>
+        }
+    };
+    view! {
+        <Show when=shown>
+            <aside class="panel style-panel" aria-label="Style">
+                <Choice label="Stroke">
+                    {STROKES.into_iter().map(|(n, c)| swatch(n, c, false)).collect_view()}
+                </Choice>
+                <Choice label="Fill">
+                    <button type="button" class="swatch none" aria-label="No fill" title="No fill"
+                        aria-pressed=move || style.get().fill.is_none().to_string()
+                        on:click=move |_| send(Command::Style(StyleChange::Fill(None)))></button>
+                    {FILLS.into_iter().map(|(n, c)| swatch(n, c, true)).collect_view()}
+                </Choice>
+                <Choice label="Stroke width">
+                    {WIDTHS.into_iter().map(|(name, w)| view! {
+                        <button type="button" class="option" aria-label=format!("Stroke width {name}")
+                            aria-pressed=move || (style.get().stroke_width == w).to_string()
+                            on:click=move |_| send(Command::Style(StyleChange::StrokeWidth(w)))>
+                            <span class="line-sample" style=format!("height:{}px", w.max(1.0))></span>
+                        </button>
+                    }).collect_view()}
+                </Choice>
+                <Choice label="Dash">
+                    {Dash::ALL.into_iter().map(|d| {
+                        let name = match d { Dash::Solid => "Solid", Dash::Dashed => "Dashed", Dash::Dotted => "Dotted" };
+                        view! {
+                            <button type="button" class="option" aria-label=format!("Dash {name}")
+                                title=name
+                                aria-pressed=move || (style.get().dash == d).to_string()
+                                on:click=move |_| send(Command::Style(StyleChange::Dash(d)))>
+                                <span class=format!("line-sample {}", d.as_str())></span>
+                            </button>
+                        }
+                    }).collect_view()}
+                </Choice>
+                <Choice label="Font size">
+                    {FONT_SIZES.into_iter().map(|(name, f)| view! {
+                        <button type="button" class="option" aria-label=format!("Font size {name}")
+                            title=name
+                            aria-pressed=move || (style.get().font_size == f).to_string()
+                            on:click=move |_| send(Command::Style(StyleChange::FontSize(f)))>
+                            {name.chars().filter(|c| c.is_uppercase()).collect::<String>()}
+                        </button>
+                    }).collect_view()}
+                </Choice>
+                <label class="choice">
+                    <span class="choice-label">"Opacity"</span>
+                    <input type="range" min="10" max="100" step="10" aria-label="Opacity"
+                        prop:value=move || (style.get().opacity * 100.0).round().to_string()
+                        on:change=move |ev| {
+                            if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                                send(Command::Style(StyleChange::Opacity(v / 100.0)));
+                            }
+                        }/>
+                </label>
+                <Show when=move || { ui.selected.get() > 0 }>
+                    <Choice label="Layers">
+                        {action("Send to back", Command::Order(ZOrder::Back), "M12 4v12m-4-4l4 4 4-4M5 20h14")}
+                        {action("Send backward", Command::Order(ZOrder::Backward), "M12 5v14m-5-5l5 5 5-5")}
+                        {action("Bring forward", Command::Order(ZOrder::Forward), "M12 19V5m-5 5l5-5 5 5")}
+                        {action("Bring to front", Command::Order(ZOrder::Front), "M12 20V8m-4 4l4-4 4 4M5 4h14")}
+                    </Choice>
+                    <Choice label="Actions">
+                        {action("Duplicate", Command::Duplicate, "M8 8h12v12H8zM4 16V4h12")}
+                        {action("Delete", Command::Delete, "M5 7h14M10 7V4h4v3m-7 0l1 13h8l1-13")}
+                        {action("Group", Command::Group, "M3 3h7v7H3zM14 14h7v7h-7zM10 6.5h4v11")}
+                        {action("Ungroup", Command::Ungroup, "M3 3h7v7H3zM14 14h7v7h-7z")}
+                    </Choice>
+                </Show>
+                <Show when=move || { ui.selected.get() > 1 }>
+                    <Choice label="Align">
+                        {action("Align left", Command::Align(Align::Left), "M4 3v18M8 7h10M8 15h6")}
+                        {action("Align centre", Command::Align(Align::CenterX), "M12 3v18M6 7h12M8 15h8")}
+                        {action("Align right", Command::Align(Align::Right), "M20 3v18M6 7h10M10 15h6")}
+                        {action("Align top", Command::Align(Align::Top), "M3 4h18M7 8v10M15 8v6")}
+                        {action("Align middle", Command::Align(Align::CenterY), "M3 12h18M7 6v12M15 8v8")}
+                        {action("Align bottom", Command::Align(Align::Bottom), "M3 20h18M7 6v10M15 10v6")}
+                    </Choice>
+                </Show>
+                <Show when=move || { ui.selected.get() > 2 }>
+                    <Choice label="Distribute">
+                        {action("Distribute horizontally", Command::Distribute { horizontal: true }, "M4 4v16M20 4v16M10 8h4v8h-4z")}
+                        {action("Distribute vertically", Command::Distribute { horizontal: false }, "M4 4h16M4 20h16M8 10h8v4H8z")}
+                    </Choice>
+                </Show>
+            </aside>
+        </Show>
+    }
+}
+
+/// The text of a text shape or sticky note, edited in place over the canvas.
+#[component]
+fn TextEditor(ui: BoardUi) -> impl IntoView {
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |was_open: Option<bool>| {
+        let open = ui.editing.with(Option::is_some);
+        if open && was_open != Some(true) {
+            if let Some(el) = area.get() {
+                let text = ui
+                    .editing
+                    .with_untracked(|e| e.as_ref().map(|e| e.text.clone()));
+                el.set_value(&text.unwrap_or_default());
+                let _ = el.focus();
+                el.select();
+            }
+        }
+        open
+    });
+    let finish = move || {
+        if let Some(el) = area.get_untracked() {
+            if ui.editing.with_untracked(Option::is_some) {
+                send(Command::FinishText(Some(el.value())));
+            }
+        }
+    };
+    let style = move || {
+        ui.editing
+            .get()
+            .map(|e| {
+                let width = if e.sticky {
+                    format!("width:{}px;height:{}px;", e.w, e.h)
+                } else {
+                    format!(
+                        "min-width:{}px;min-height:{}px;",
+                        (e.w + 8.0).max(40.0),
+                        e.h
+                    )
+                };
+                format!(
+                    "left:{}px;top:{}px;{width}font-size:{}px;color:{};transform:rotate({}rad);",
+                    e.x, e.y, e.font_px, e.color, e.rotation
+                )
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <textarea
+            node_ref=area
+            class="text-editor"
+            class:sticky=move || ui.editing.with(|e| e.as_ref().is_some_and(|e| e.sticky))
+            aria-label="Text"
+            hidden=move || ui.editing.with(Option::is_none)
+            style=style
+            spellcheck="false"
+            on:blur=move |_| finish()
+            on:keydown=move |ev| {
+                let key = ev.key();
+                if key == "Escape" || (key == "Enter" && (ev.ctrl_key() || ev.meta_key())) {
+                    ev.prevent_default();
+                    finish();
+                }
+            }
+        ></textarea>
+    }
+}
+
+/// Every shortcut, opened with "?" or the toolbar button.
+#[component]
+fn ShortcutsDialog(ui: BoardUi) -> impl IntoView {
+    let close = NodeRef::<leptos::html::Button>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if ui.help.get() {
+            if let Some(el) = close.get() {
+                let _ = el.focus();
+            }
+        }
+    });
+    view! {
+        <div class="dialog-backdrop" hidden=move || !ui.help.get()
+            on:click=move |_| ui.help.set(false)>
+            <div role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" class="dialog"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| if ev.key() == "Escape" { ui.help.set(false) }>
+                <div class="dialog-head">
+                    <h2 id="shortcuts-title">"Keyboard shortcuts"</h2>
+                    <button node_ref=close type="button" class="share" on:click=move |_| ui.help.set(false)>"Close"</button>
+                </div>
+                <div class="dialog-body">
+                    <table>
+                        <caption>"Tools"</caption>
+                        <tbody>
+                            {Tool::ALL.into_iter().map(|t| view! {
+                                <tr><th scope="row">{t.name()}</th><td><kbd>{t.shortcut().to_ascii_uppercase().to_string()}</kbd></td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <table>
+                        <caption>"Editing and view"</caption>
+                        <tbody>
+                            {SHORTCUTS.into_iter().map(|(what, keys)| view! {
+                                <tr><th scope="row">{what}</th><td><kbd>{keys}</kbd></td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The other people on the board, as coloured initials.
+#[component]
+fn People(ui: BoardUi) -> impl IntoView {
+    view! {
+        <ul class="people" aria-label="People on this board">
+            {move || {
+                ui.peers
+                    .get()
+                    .into_iter()
+                    .map(|p| {
+                        let initial = p.name.chars().next().unwrap_or('?').to_uppercase().to_string();
+                        let style = format!("background:{}", p.color);
+                        view! { <li title=p.name.clone() style=style>{initial}</li> }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}

@@ -1,0 +1,561 @@
+//! What the panels and shortcuts ask for: styles, duplicate, delete, z-order, groups, alignment,
+//! zoom; the system clipboard; text edited in place; images pasted, dropped or picked.
+
+use std::collections::HashSet;
+
+use board::edit;
+use board::shape::{MAX_FONT_SIZE, MIN_FONT_SIZE, MIN_OPACITY};
+use board::{Point, Rect, Shape, ShapeKind};
+use serde::{Deserialize, Serialize};
+use yrs::Any;
+
+use super::{warn, Editing, Engine};
+use crate::client::random;
+use crate::client::render;
+use crate::ui::{Command, StyleChange, TextEdit};
+
+/// Pasted and duplicated shapes land this far (board units) from the originals.
+const PASTE_OFFSET: f64 = 16.0;
+/// Zoom buttons multiply or divide the zoom by this.
+const ZOOM_STEP: f64 = 1.25;
+/// Zoom to fit leaves this margin (screen pixels) around the shapes.
+const FIT_MARGIN_PX: f64 = 48.0;
+/// Largest side of a placed image, in board units (bigger images are scaled down).
+const MAX_IMAGE_SIDE: f64 = 800.0;
+/// Marks the board's own clipboard format.
+const CLIPBOARD_KIND: &str = "whiteboard/shapes";
+
+/// Shapes on the system clipboard, as JSON text (other apps see JSON; boards paste shapes).
+#[derive(Serialize, Deserialize)]
+struct Clipboard {
+    kind: String,
+    shapes: Vec<Shape>,
+}
+
+/// Only images stored on this board's server are shown (no tracking pixels from elsewhere).
+pub fn safe_image_src(src: &str) -> bool {
+    src.starts_with("/boards/") && !src.contains("..") && !src.contains("//")
+}
+
+impl Engine {
+    /// Runs a command from the panels or a shortcut.
+    pub fn command(&mut self, command: Command) {
+        if self.gesture != crate::client::tools::Gesture::Idle
+            && !matches!(command, Command::FinishText(_))
+        {
+            return;
+        }
+        match command {
+            Command::History(action) => self.history(action),
+            Command::Style(change) => self.change_style(change),
+            Command::Duplicate => {
+                let shapes = self.selected_shapes();
+                self.insert_copies(shapes, Point::new(PASTE_OFFSET, PASTE_OFFSET));
+            }
+            Command::Delete => {
+                let ids = std::mem::take(&mut self.selection);
+                self.publish_selection();
+                self.change(|txn, b| {
+                    for id in &ids {
+                        b.remove(txn, id);
+                    }
+                });
+            }
+            Command::SelectAll => {
+                let ids = self.shapes.iter().map(|s| s.id.clone()).collect();
+                self.select(ids);
+            }
+            Command::Order(op) => {
+                let selected: HashSet<&str> = self.selection.iter().map(String::as_str).collect();
+                let keys = edit::reorder(&self.shapes, &selected, op);
+                if !keys.is_empty() {
+                    self.change(|txn, b| {
+                        for (id, key) in &keys {
+                            b.set(txn, id, "index", Some(key.as_str().into()));
+                        }
+                    });
+                }
+            }
+            Command::Group => {
+                if self.selection.len() > 1 {
+                    let group = random::shape_id();
+                    let ids = self.selection.clone();
+                    self.change(|txn, b| {
+                        for id in &ids {
+                            b.set(txn, id, "group", Some(group.as_str().into()));
+                        }
+                    });
+                }
+            }
+            Command::Ungroup => {
+                let ids = self.selection.clone();
+                self.change(|txn, b| {
+                    for id in &ids {
+                        b.set(txn, id, "group", None);
+                    }
+                });
+            }
+            Command::Align(how) => {
+                let shapes = self.selected_shapes();
+                let refs: Vec<&Shape> = shapes.iter().collect();
+                self.move_to(edit::align(&refs, how));
+            }
+            Command::Distribute { horizontal } => {
+                let shapes = self.selected_shapes();
+                let refs: Vec<&Shape> = shapes.iter().collect();
+                self.move_to(edit::distribute(&refs, horizontal));
+            }
+            Command::ZoomIn => self.zoom_by(ZOOM_STEP),
+            Command::ZoomOut => self.zoom_by(1.0 / ZOOM_STEP),
+            Command::ZoomReset => self.zoom_by(1.0 / self.viewport.zoom),
+            Command::ZoomToFit => self.zoom_to_fit(),
+            Command::MinimapJump { fx, fy } => {
+                let Some(at) = self.minimap.as_ref().and_then(|m| m.board_point(fx, fy)) else {
+                    return;
+                };
+                let here = self
+                    .viewport
+                    .to_board(Point::new(self.size.width / 2.0, self.size.height / 2.0));
+                self.viewport.origin.x += at.x - here.x;
+                self.viewport.origin.y += at.y - here.y;
+                self.view_changed();
+            }
+            Command::FinishText(text) => self.finish_text(text),
+        }
+    }
+
+    /// Moves shapes to new top-left corners as one undo step.
+    fn move_to(&mut self, moves: Vec<(String, Point)>) {
+        if moves.is_empty() {
+            return;
+        }
+        self.change(|txn, b| {
+            for (id, p) in &moves {
+                b.set_position(txn, id, p.x, p.y);
+            }
+        });
+    }
+
+    /// Applies a style to the selection (one undo step) and keeps it for new shapes.
+    fn change_style(&mut self, change: StyleChange) {
+        let (key, value): (&str, Option<Any>) = match &change {
+            StyleChange::Stroke(c) => {
+                self.style.stroke = c.clone();
+                ("stroke", Some(c.as_str().into()))
+            }
+            StyleChange::Fill(f) => {
+                self.style.fill = f.clone();
+                ("fill", f.as_deref().map(Any::from))
+            }
+            StyleChange::StrokeWidth(w) => {
+                self.style.stroke_width = *w;
+                ("strokeWidth", Some((*w).into()))
+            }
+            StyleChange::Dash(d) => {
+                self.style.dash = *d;
+                ("dash", Some(d.as_str().into()))
+            }
+            StyleChange::Opacity(o) => {
+                let o = o.clamp(MIN_OPACITY, 1.0);
+                self.style.opacity = o;
+                ("opacity", Some(o.into()))
+            }
+            StyleChange::FontSize(f) => {
+                let f = f.clamp(MIN_FONT_SIZE, MAX_FONT_SIZE);
+                self.style.font_size = f;
+                ("fontSize", Some(f.into()))
+            }
+        };
+        let targets: Vec<Shape> = self.selected_shapes();
+        if !targets.is_empty() {
+            let font = matches!(change, StyleChange::FontSize(_));
+            let resized: Vec<Shape> = targets
+                .iter()
+                .filter(|s| font && s.kind == ShapeKind::Text)
+                .map(|s| {
+                    let mut s = s.clone();
+                    s.style.font_size = self.style.font_size;
+                    self.fit_text(&mut s);
+                    s
+                })
+                .collect();
+            self.change(|txn, b| {
+                for s in &targets {
+                    if s.kind == ShapeKind::Sticky && key == "fill" && value.is_none() {
+                        // A sticky note keeps paper: "no fill" means the default colour.
+                        b.set(txn, &s.id, key, None);
+                        continue;
+                    }
+                    b.set(txn, &s.id, key, value.clone());
+                }
+                for s in &resized {
+                    b.set_geometry(txn, s);
+                }
+            });
+        }
+        self.publish_selection();
+        let style = self.style.clone();
+        if self.selection.is_empty() && style != self.shown_style {
+            self.shown_style = style.clone();
+            self.after.style = Some(style);
+        }
+    }
+
+    /// Inserts copies of `shapes` (new ids, on top, moved by `offset`) and selects them. Groups
+    /// and arrow bindings among the copies point at the copies.
+    fn insert_copies(&mut self, shapes: Vec<Shape>, offset: Point) {
+        if shapes.is_empty() {
+            return;
+        }
+        let ids: std::collections::HashMap<String, String> = shapes
+            .iter()
+            .map(|s| (s.id.clone(), random::shape_id()))
+            .collect();
+        let groups: std::collections::HashMap<String, String> = shapes
+            .iter()
+            .filter_map(|s| s.group.clone())
+            .map(|g| (g, random::shape_id()))
+            .collect();
+        let copies: Vec<Shape> = shapes
+            .into_iter()
+            .map(|s| Shape {
+                id: ids[&s.id].clone(),
+                x: s.x + offset.x,
+                y: s.y + offset.y,
+                start_bind: s.start_bind.as_ref().and_then(|b| ids.get(b).cloned()),
+                end_bind: s.end_bind.as_ref().and_then(|b| ids.get(b).cloned()),
+                group: s.group.as_ref().and_then(|g| groups.get(g).cloned()),
+                src: s.src.filter(|src| safe_image_src(src)),
+                ..s
+            })
+            .collect();
+        let new_ids: Vec<String> = copies.iter().map(|s| s.id.clone()).collect();
+        self.change(|txn, b| {
+            let mut key = b.next_index(txn);
+            for s in &copies {
+                let s = Shape {
+                    index: key.clone(),
+                    ..s.clone()
+                };
+                b.put(txn, &s);
+                key = board::order::key_after(Some(&key));
+            }
+        });
+        self.doc_dirty = true;
+        self.reload_shapes();
+        self.selection.clear();
+        self.select(new_ids);
+    }
+
+    /// The selection as clipboard text, if anything is selected.
+    pub fn copy_selection(&self) -> Option<String> {
+        let shapes = self.selected_shapes();
+        if shapes.is_empty() {
+            return None;
+        }
+        serde_json::to_string(&Clipboard {
+            kind: CLIPBOARD_KIND.to_owned(),
+            shapes,
+        })
+        .ok()
+    }
+
+    /// Cut: the selection goes to the clipboard and off the board.
+    pub fn cut_selection(&mut self) -> Option<String> {
+        let text = self.copy_selection()?;
+        self.command(Command::Delete);
+        Some(text)
+    }
+
+    /// Pastes clipboard text: the board's own shapes as copies, any other text as a text shape
+    /// in the middle of the view.
+    pub fn paste_text(&mut self, text: &str) {
+        if let Ok(clip) = serde_json::from_str::<Clipboard>(text) {
+            if clip.kind == CLIPBOARD_KIND {
+                let shapes: Vec<Shape> = clip
+                    .shapes
+                    .into_iter()
+                    .filter(|s| s.x.is_finite() && s.y.is_finite())
+                    .take(10_000)
+                    .collect();
+                self.insert_copies(shapes, Point::new(PASTE_OFFSET, PASTE_OFFSET));
+                return;
+            }
+        }
+        let text: String = text.trim().chars().take(10_000).collect();
+        if text.is_empty() {
+            return;
+        }
+        let at = self.view_center();
+        let mut shape = Shape {
+            text,
+            ..Shape::boxed(
+                random::shape_id(),
+                ShapeKind::Text,
+                Rect {
+                    x: at.x,
+                    y: at.y,
+                    w: 0.0,
+                    h: 0.0,
+                },
+                self.style.clone(),
+                String::new(),
+            )
+        };
+        self.fit_text(&mut shape);
+        self.insert_copies(vec![shape], Point::default());
+    }
+
+    fn view_center(&self) -> Point {
+        self.viewport
+            .to_board(Point::new(self.size.width / 2.0, self.size.height / 2.0))
+    }
+
+    fn zoom_by(&mut self, factor: f64) {
+        let center = Point::new(self.size.width / 2.0, self.size.height / 2.0);
+        self.viewport.zoom_at(center, factor);
+        self.editing_moved();
+        self.view_changed();
+    }
+
+    /// Shows every shape (or the selection, when there is one) as large as fits, at most 100 %.
+    fn zoom_to_fit(&mut self) {
+        let selected = self.selected_shapes();
+        let target = if selected.is_empty() {
+            edit::bounds_of(&self.shapes)
+        } else {
+            edit::bounds_of(&selected)
+        };
+        let Some(b) = target else {
+            self.zoom_by(1.0 / self.viewport.zoom);
+            return;
+        };
+        let (w, h) = (
+            (self.size.width - 2.0 * FIT_MARGIN_PX).max(1.0),
+            (self.size.height - 2.0 * FIT_MARGIN_PX).max(1.0),
+        );
+        let zoom = (w / b.w.max(1.0))
+            .min(h / b.h.max(1.0))
+            .clamp(board::viewport::MIN_ZOOM, 1.0);
+        self.viewport.zoom = zoom;
+        let c = b.center();
+        self.viewport.origin = Point::new(
+            c.x - self.size.width / 2.0 / zoom,
+            c.y - self.size.height / 2.0 / zoom,
+        );
+        self.editing_moved();
+        self.view_changed();
+    }
+
+    // ----- text -----------------------------------------------------------------------------
+
+    /// Opens the text editor on a text shape or sticky note.
+    pub(super) fn begin_edit(&mut self, id: &str) {
+        let Some(shape) = self.shape(id) else {
+            return;
+        };
+        self.editing = Some(Editing {
+            id: Some(id.to_owned()),
+            at: Point::new(shape.x, shape.y),
+        });
+        self.show_editor();
+    }
+
+    /// Publishes where the editor sits on screen, or hides it.
+    pub(super) fn show_editor(&mut self) {
+        let edit = self.editing.clone().map(|e| {
+            let shape = e.id.as_deref().and_then(|id| self.shape(id)).cloned();
+            let z = self.viewport.zoom;
+            match shape {
+                Some(s) => {
+                    let top_left = self.viewport.to_screen(Point::new(s.x, s.y));
+                    TextEdit {
+                        x: top_left.x,
+                        y: top_left.y,
+                        w: s.w * z,
+                        h: s.h * z,
+                        font_px: s.style.font_size * z,
+                        color: s.style.stroke.clone(),
+                        sticky: s.kind == ShapeKind::Sticky,
+                        text: s.text.clone(),
+                        rotation: s.rotation,
+                    }
+                }
+                None => {
+                    let at = self.viewport.to_screen(e.at);
+                    TextEdit {
+                        x: at.x,
+                        y: at.y,
+                        w: 0.0,
+                        h: self.style.font_size * z * render::LINE_HEIGHT,
+                        font_px: self.style.font_size * z,
+                        color: self.style.stroke.clone(),
+                        sticky: false,
+                        text: String::new(),
+                        rotation: 0.0,
+                    }
+                }
+            }
+        });
+        self.after.editing = Some(edit);
+        self.request_frame();
+    }
+
+    /// The view moved under an open editor: move the editor with it.
+    pub(super) fn editing_moved(&mut self) {
+        if self.editing.is_some() {
+            self.show_editor();
+        }
+    }
+
+    /// Sizes a text shape's box to its text.
+    fn fit_text(&self, shape: &mut Shape) {
+        let (w, h) = render::measure_text(&self.ctx, &shape.text, shape.style.font_size);
+        shape.w = w;
+        shape.h = h;
+    }
+
+    /// The editor closed with `Some(text)` to keep, or `None` to drop the edit.
+    fn finish_text(&mut self, text: Option<String>) {
+        let Some(editing) = self.editing.take() else {
+            return;
+        };
+        self.after.editing = Some(None);
+        self.after.focus_canvas = true;
+        self.request_frame();
+        let Some(text) = text else {
+            return;
+        };
+        let text = text.trim_end().to_owned();
+        match editing.id {
+            Some(id) => {
+                let Some(mut shape) = self.shape(&id).cloned() else {
+                    return;
+                };
+                if text.is_empty() && shape.kind == ShapeKind::Text {
+                    self.change(|txn, b| b.remove(txn, &id));
+                    return;
+                }
+                if text == shape.text {
+                    return;
+                }
+                shape.text = text.clone();
+                if shape.kind == ShapeKind::Text {
+                    self.fit_text(&mut shape);
+                }
+                self.change(|txn, b| {
+                    b.set(txn, &id, "text", Some(text.as_str().into()));
+                    b.set_geometry(txn, &shape);
+                });
+            }
+            None if !text.is_empty() => {
+                let mut shape = Shape {
+                    text,
+                    ..Shape::boxed(
+                        random::shape_id(),
+                        ShapeKind::Text,
+                        Rect {
+                            x: editing.at.x,
+                            y: editing.at.y,
+                            w: 0.0,
+                            h: 0.0,
+                        },
+                        self.style.clone(),
+                        String::new(),
+                    )
+                };
+                self.fit_text(&mut shape);
+                let id = shape.id.clone();
+                self.change(|txn, b| {
+                    shape.index = b.next_index(txn);
+                    b.put(txn, &shape);
+                });
+                self.doc_dirty = true;
+                self.reload_shapes();
+                self.select(vec![id]);
+            }
+            None => {}
+        }
+    }
+
+    // ----- images ---------------------------------------------------------------------------
+
+    /// Where uploads for this board go.
+    pub fn image_upload_url(&self) -> String {
+        format!("/boards/{}/images", self.board_id)
+    }
+
+    /// The board point for an image dropped at `screen`, or the view's centre.
+    pub fn image_anchor(&self, screen: Option<Point>) -> Point {
+        screen.map_or_else(|| self.view_center(), |s| self.viewport.to_board(s))
+    }
+
+    /// An uploaded image is ready: place it centred on `at`, scaled to fit
+    /// [`MAX_IMAGE_SIDE`].
+    pub fn add_image(&mut self, src: String, width: f64, height: f64, at: Point) {
+        if !(safe_image_src(&src) && width > 0.0 && height > 0.0) {
+            warn("an uploaded image could not be placed");
+            return;
+        }
+        let scale = (MAX_IMAGE_SIDE / width.max(height)).min(1.0);
+        let (w, h) = (width * scale, height * scale);
+        let shape = Shape {
+            src: Some(src),
+            ..Shape::boxed(
+                random::shape_id(),
+                ShapeKind::Image,
+                Rect {
+                    x: at.x - w / 2.0,
+                    y: at.y - h / 2.0,
+                    w,
+                    h,
+                },
+                self.style.clone(),
+                String::new(),
+            )
+        };
+        self.insert_copies(vec![shape], Point::default());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_servers_images_are_shown() {
+        assert!(safe_image_src("/boards/abc/images/0123"));
+        assert!(!safe_image_src("https://tracker.example/pixel.png"));
+        assert!(!safe_image_src("//tracker.example/pixel.png"));
+        assert!(!safe_image_src("/boards/../admin"));
+        assert!(!safe_image_src("javascript:alert(1)"));
+    }
+
+    #[test]
+    fn clipboard_text_round_trips_shapes() {
+        let shape = Shape::boxed(
+            "a".into(),
+            ShapeKind::Diamond,
+            Rect {
+                x: 1.0,
+                y: 2.0,
+                w: 3.0,
+                h: 4.0,
+            },
+            board::Style::default(),
+            "a0".into(),
+        );
+        let text = serde_json::to_string(&Clipboard {
+            kind: CLIPBOARD_KIND.into(),
+            shapes: vec![shape.clone()],
+        })
+        .unwrap();
+        let back: Clipboard = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.shapes, vec![shape]);
+        // Foreign JSON with missing fields still parses into defaults, not an error.
+        let partial: Clipboard =
+            serde_json::from_str(r#"{"kind":"whiteboard/shapes","shapes":[{"kind":"rectangle"}]}"#)
+                .unwrap();
+        assert_eq!(partial.shapes[0].kind, ShapeKind::Rectangle);
+    }
+}
