@@ -1,0 +1,174 @@
+// Creates boards over HTTP and fills them from Node with the official Yjs clients, following
+// the layout in board/src/layout.rs. Shapes are random but seeded: every run draws the same
+// boards.
+import { Y, WebsocketProvider, WebSocket } from './deps.mjs'
+
+/**
+ * Shape types drawn on the mixed board and their relative weights. Add new types here as the
+ * client learns them; types the client does not know are skipped by it (the load wait then
+ * falls back from counting the shape list to waiting for the page to go quiet).
+ */
+export const SHAPE_MIX = [
+  { type: 'rect', weight: 4 },
+  { type: 'ellipse', weight: 3 },
+  { type: 'pen', weight: 3 }
+]
+
+/** Fields a type needs beyond the common ones (type, x, y, w, h, stroke, fill, strokeWidth, index). */
+const EXTRA_FIELDS = {
+  pen: (rng, spec) => penStroke(rng, randomInt(rng, spec.penPoints[0], spec.penPoints[1]))
+}
+
+const COLOURS = ['#1e1e1e', '#e03131', '#2f9e44', '#1971c2', '#f08c00', '#9c36b5']
+const FILLS = ['#ffc9c9', '#b2f2bb', '#a5d8ff', '#ffec99', '#eebefa']
+const SYNC_TIMEOUT_MS = 60_000
+const POLL_MS = 20
+
+/** A small deterministic PRNG (mulberry32): values in [0, 1). */
+function prng (seed) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function randomInt (rng, min, max) {
+  return min + Math.floor(rng() * (max - min + 1))
+}
+
+function pick (rng, items) {
+  return items[Math.floor(rng() * items.length)]
+}
+
+function pickType (rng, mix) {
+  const total = mix.reduce((sum, m) => sum + m.weight, 0)
+  let r = rng() * total
+  for (const m of mix) {
+    r -= m.weight
+    if (r < 0) return m.type
+  }
+  return mix[mix.length - 1].type
+}
+
+/** A wandering stroke of `count` points, packed as little-endian f32 (x, y, pressure) triples
+ * relative to its bounding box's top-left corner, with that box's size. */
+function penStroke (rng, count) {
+  const raw = []
+  let x = 0
+  let y = 0
+  let heading = rng() * 2 * Math.PI
+  for (let i = 0; i < count; i++) {
+    raw.push([x, y, 0.3 + 0.7 * rng()])
+    heading += (rng() - 0.5) * 0.8
+    const step = 2 + rng() * 6
+    x += Math.cos(heading) * step
+    y += Math.sin(heading) * step
+  }
+  const minX = Math.min(...raw.map(p => p[0]))
+  const minY = Math.min(...raw.map(p => p[1]))
+  const points = new Float32Array(count * 3)
+  raw.forEach(([px, py, pressure], i) => points.set([px - minX, py - minY, pressure], i * 3))
+  const bytes = new Uint8Array(count * 12)
+  const view = new DataView(bytes.buffer)
+  points.forEach((v, i) => view.setFloat32(i * 4, v, true))
+  return {
+    points: bytes,
+    w: Math.max(...raw.map(p => p[0])) - minX,
+    h: Math.max(...raw.map(p => p[1])) - minY
+  }
+}
+
+/** Fractional-index keys that sort as strings in creation order. */
+function indexKey (n) {
+  return 'a' + n.toString(36).padStart(6, '0')
+}
+
+/**
+ * The shapes of one board as plain field objects keyed by id. `spec`: count, mix, area (board
+ * units, centred on the origin, which the editor shows first), size [min, max] and penPoints
+ * [min, max].
+ */
+export function generateShapes (spec, seed) {
+  const rng = prng(seed)
+  const shapes = new Map()
+  for (let n = 0; n < spec.count; n++) {
+    const type = pickType(rng, spec.mix)
+    const fields = {
+      type,
+      x: Math.round((rng() - 0.5) * spec.area),
+      y: Math.round((rng() - 0.5) * spec.area),
+      w: randomInt(rng, spec.size[0], spec.size[1]),
+      h: randomInt(rng, spec.size[0], spec.size[1]),
+      stroke: pick(rng, COLOURS),
+      strokeWidth: pick(rng, [1, 2, 2, 4]),
+      index: indexKey(n)
+    }
+    if (type !== 'pen' && rng() < 0.5) fields.fill = pick(rng, FILLS)
+    Object.assign(fields, EXTRA_FIELDS[type]?.(rng, spec))
+    shapes.set(`bench-${n.toString(36)}`, fields)
+  }
+  return shapes
+}
+
+/** `POST /boards` asking for JSON; returns { id, url }. */
+export async function createBoard (baseUrl) {
+  const res = await fetch(`${baseUrl}/boards`, { method: 'POST', headers: { Accept: 'application/json' } })
+  if (res.status !== 201) throw new Error(`POST /boards answered ${res.status}`)
+  return res.json()
+}
+
+function until (what, predicate) {
+  const deadline = Date.now() + SYNC_TIMEOUT_MS
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (predicate()) return resolve()
+      if (Date.now() > deadline) return reject(new Error(`timed out after ${SYNC_TIMEOUT_MS} ms waiting for ${what}`))
+      setTimeout(tick, POLL_MS)
+    }
+    tick()
+  })
+}
+
+function connect (wsBase, room) {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(wsBase, room, doc, {
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
+    maxBackoffTime: 300
+  })
+  const close = () => { provider.destroy(); doc.destroy() }
+  return { doc, provider, shapes: doc.getMap('shapes'), close }
+}
+
+/**
+ * Writes `shapes` into board `room`, `batch` shapes per transaction, and returns once a second
+ * client, connected after the writes, sees them all (so the server has them). Both clients are
+ * disconnected on return.
+ */
+export async function seedBoard (wsBase, room, shapes, batch) {
+  const writer = connect(wsBase, room)
+  let reader = null
+  try {
+    await until(`the writer to sync with ${room}`, () => writer.provider.synced)
+    const entries = [...shapes]
+    for (let start = 0; start < entries.length; start += batch) {
+      writer.doc.transact(() => {
+        for (const [id, fields] of entries.slice(start, start + batch)) {
+          const map = new Y.Map()
+          for (const [key, value] of Object.entries(fields)) map.set(key, value)
+          writer.shapes.set(id, map)
+        }
+      })
+    }
+    reader = connect(wsBase, room)
+    await until(`a second client to see all ${shapes.size} shapes on ${room}`,
+      () => reader.provider.synced && reader.shapes.size === shapes.size)
+  } finally {
+    writer.close()
+    reader?.close()
+  }
+}
