@@ -30,8 +30,8 @@ export async function drag (page: Page, x1: number, y1: number, x2: number, y2: 
   await page.mouse.up()
 }
 
-export async function draw (page: Page, tool: 'Rectangle' | 'Ellipse' | 'Pen', x1: number, y1: number, x2: number, y2: number): Promise<void> {
-  await page.getByRole('button', { name: tool, exact: true }).click()
+export async function draw (page: Page, tool: string, x1: number, y1: number, x2: number, y2: number): Promise<void> {
+  await pickTool(page, tool)
   await drag(page, x1, y1, x2, y2)
 }
 
@@ -65,4 +65,24 @@ export async function twoPeopleOnANewBoard (browser: Browser, baseUrl: string): 
   const url = await newBoard(alice, baseUrl)
   const bob = await openPage(browser, url)
   return { alice, bob, url }
+}
+
+export async function pickTool (page: Page, tool: string): Promise<void> {
+  await page.getByRole('toolbar', { name: 'Tools' }).getByRole('button', { name: tool, exact: true }).click()
+}
+
+/** Items of the shape list that are selected. */
+export function selectedItems (page: Page): Locator {
+  return page.getByRole('list', { name: 'Shapes' }).locator('li[aria-selected="true"]')
+}
+
+/** Parses "Kind at x, y, w × h…" labels into numbers. */
+export function parseLabel (label: string): { kind: string, x: number, y: number, w: number, h: number } {
+  const m = /^(.+?) at (-?\d+), (-?\d+), (\d+) × (\d+)/.exec(label)
+  if (!m) throw new Error(`not a shape label: ${label}`)
+  return { kind: m[1], x: Number(m[2]), y: Number(m[3]), w: Number(m[4]), h: Number(m[5]) }
+}
+
+export async function labels (page: Page): Promise<Array<ReturnType<typeof parseLabel>>> {
+  return (await shapeItems(page).allTextContents()).map(parseLabel)
 }

@@ -87,7 +87,7 @@ pub struct Scene<'a> {
 
 /// Space between a selected shape and its selection frame, in board units.
 pub fn selection_pad(zoom: f64) -> f64 {
-    4.0 / zoom
+    8.0 / zoom
 }
 
 /// Paints a scene. Returns the image URLs it could not paint yet (not loaded). Canvas calls only
@@ -749,6 +749,10 @@ impl Minimap {
             self.dirty = true;
         }
         let visible = view.visible(size.width, size.height);
+        if self.world.is_none_or(|w| !w.contains_rect(&visible)) {
+            // The view left the area shown: show more.
+            self.dirty = true;
+        }
         if self.dirty {
             self.dirty = false;
             let extent = board::edit::bounds_of(shapes).unwrap_or(visible);

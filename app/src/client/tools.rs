@@ -70,12 +70,15 @@ pub enum Gesture {
         written: Point,
         guides: Vec<(Point, Point)>,
     },
-    /// Resizing the selection with a handle; `bounds` is the selection's box at the start.
+    /// Resizing the selection with a handle; `bounds` is the selection's box at the start,
+    /// `at` where the handle is dragged to (board coordinates).
     Resize {
         pointer: i32,
         handle: Handle,
         originals: Vec<Shape>,
         bounds: Rect,
+        /// The handle's own position minus the press (the handle moves with the pointer).
+        offset: Point,
         at: Point,
         keep_ratio: bool,
         written: bool,

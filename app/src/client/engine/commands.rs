@@ -45,6 +45,7 @@ impl Engine {
         {
             return;
         }
+        self.refresh();
         match command {
             Command::History(action) => self.history(action),
             Command::Style(change) => self.change_style(change),

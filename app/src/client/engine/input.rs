@@ -17,7 +17,7 @@ use crate::ui::{Command, Tool};
 const WHEEL_ZOOM_RATE: f64 = 0.0015;
 const PINCH_ZOOM_RATE: f64 = 0.01;
 /// How far from a handle (screen pixels) a press still grabs it.
-const HANDLE_REACH_PX: f64 = 8.0;
+const HANDLE_REACH_PX: f64 = 7.0;
 /// Snapping reach in screen pixels.
 const SNAP_PX: f64 = 8.0;
 /// Angle steps with shift held while rotating.
@@ -178,6 +178,7 @@ impl Engine {
         if self.gesture != Gesture::Idle || self.pinch.is_some() {
             return false;
         }
+        self.refresh();
         self.set_tool(tool);
         let at = self.board_point(input.screen);
         let pointer = input.pointer;
@@ -273,12 +274,18 @@ impl Engine {
                     written: 0.0,
                 }
             } else {
+                // The handle's point on the (unpadded, possibly turned) box follows the pointer.
+                let (_, rotation, center) = self.selection_frame().unwrap_or_default();
+                let corner =
+                    board::shape::rotate_about(handle.position(&bounds, 0.0), center, rotation);
+                let offset = Point::new(corner.x - at.x, corner.y - at.y);
                 Gesture::Resize {
                     pointer,
                     handle,
                     originals,
                     bounds,
-                    at,
+                    offset,
+                    at: corner,
                     keep_ratio: input.shift,
                     written: true,
                 }
@@ -383,11 +390,12 @@ impl Engine {
             }
             Gesture::Resize {
                 at: to,
+                offset,
                 keep_ratio,
                 written,
                 ..
             } => {
-                *to = at;
+                *to = Point::new(at.x + offset.x, at.y + offset.y);
                 *keep_ratio = input.shift;
                 *written = false;
             }
@@ -404,13 +412,29 @@ impl Engine {
                 *angle = a;
             }
             Gesture::Erase { trail, .. } => {
+                // Every point along the way counts, however fast the pointer moved.
+                let mut from = trail.last().copied().unwrap_or(at);
+                let step = HIT_TOLERANCE_PX / zoom;
+                let mut probes = Vec::new();
+                for s in samples {
+                    let to = viewport.to_board(s.screen);
+                    let n = (from.distance(to) / step).ceil().clamp(1.0, 200.0) as usize;
+                    for k in 1..=n {
+                        let t = k as f64 / n as f64;
+                        probes.push(Point::new(
+                            from.x + (to.x - from.x) * t,
+                            from.y + (to.y - from.y) * t,
+                        ));
+                    }
+                    from = to;
+                }
                 trail.push(at);
                 if trail.len() > 24 {
                     trail.remove(0);
                 }
-                let touched: Vec<String> = samples
-                    .iter()
-                    .filter_map(|s| self.pick(viewport.to_board(s.screen)))
+                let touched: Vec<String> = probes
+                    .into_iter()
+                    .filter_map(|p| self.pick(p))
                     .map(|s| s.id.clone())
                     .collect();
                 if let Gesture::Erase { hits, .. } = &mut self.gesture {
@@ -584,11 +608,16 @@ impl Engine {
                     return;
                 }
                 *written = *delta;
+                // An arrow dragged without the shapes it is attached to comes loose.
+                let moving: Vec<&str> = originals.iter().map(|o| o.id.as_str()).collect();
+                let keep = |b: &Option<String>| b.clone().filter(|b| moving.contains(&b.as_str()));
                 originals
                     .iter()
                     .map(|o| Shape {
                         x: o.x + delta.x,
                         y: o.y + delta.y,
+                        start_bind: keep(&o.start_bind),
+                        end_bind: keep(&o.end_bind),
                         ..o.clone()
                     })
                     .collect()
@@ -642,6 +671,15 @@ impl Engine {
             let mut all_there = true;
             for s in &shapes {
                 all_there &= b.set_geometry(txn, s);
+                if s.kind == ShapeKind::Arrow {
+                    b.set(
+                        txn,
+                        &s.id,
+                        "startBind",
+                        s.start_bind.as_deref().map(Into::into),
+                    );
+                    b.set(txn, &s.id, "endBind", s.end_bind.as_deref().map(Into::into));
+                }
             }
             all_there
         });
@@ -666,6 +704,10 @@ impl Engine {
             *written = false;
         }
         self.write_gesture();
+        if self.gesture.edits() {
+            // The shape list follows edits once they end, not every frame.
+            self.publish_selection();
+        }
         match std::mem::take(&mut self.gesture) {
             Gesture::Box {
                 kind: ShapeKind::Text,
@@ -749,6 +791,7 @@ impl Engine {
         }
         self.write_gesture();
         self.gesture = Gesture::Idle;
+        self.publish_selection();
         self.update_cursor();
         self.request_frame();
     }
@@ -813,6 +856,7 @@ impl Engine {
     /// A key went down outside any text field. Returns true when the key was used (the caller
     /// prevents its default action).
     pub fn key_down(&mut self, key: &str, code: &str, keys: Keys) -> bool {
+        self.refresh();
         if keys.command {
             let command = match key.to_ascii_lowercase().as_str() {
                 "a" => Command::SelectAll,

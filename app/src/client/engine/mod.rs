@@ -655,6 +655,14 @@ impl Engine {
         self.publish_selection();
     }
 
+    /// Re-reads the shapes now if the document changed since the last frame, so commands act on
+    /// what is in the document (two key presses can arrive between frames).
+    fn refresh(&mut self) {
+        if self.doc_dirty {
+            self.reload_shapes();
+        }
+    }
+
     fn set_shapes(&mut self, shapes: Vec<Shape>) {
         self.positions = shapes
             .iter()
@@ -771,7 +779,12 @@ impl Engine {
         self.frame_requested = false;
         // A fading laser trail needs the next frames too.
         let t = now();
+        let had_laser = !self.laser.is_empty();
         self.laser.retain(|(_, at)| t - at < LASER_FADE_MS);
+        if had_laser && self.laser.is_empty() {
+            // The trail is gone: others stop showing it too.
+            self.publish_presence();
+        }
         if !self.laser.is_empty() || self.peers.iter().any(|p| !p.laser.is_empty()) {
             self.request_frame();
         }
