@@ -9,14 +9,36 @@ import { Y, WebsocketProvider, WebSocket } from './deps.mjs'
  * falls back from counting the shape list to waiting for the page to go quiet).
  */
 export const SHAPE_MIX = [
-  { type: 'rect', weight: 4 },
-  { type: 'ellipse', weight: 3 },
-  { type: 'pen', weight: 3 }
+  { type: 'rect', weight: 3 },
+  { type: 'ellipse', weight: 2 },
+  { type: 'diamond', weight: 1 },
+  { type: 'pen', weight: 2 },
+  { type: 'line', weight: 1 },
+  { type: 'arrow', weight: 1 },
+  { type: 'text', weight: 1 },
+  { type: 'sticky', weight: 1 }
 ]
 
 /** Fields a type needs beyond the common ones (type, x, y, w, h, stroke, fill, strokeWidth, index). */
 const EXTRA_FIELDS = {
-  pen: (rng, spec) => penStroke(rng, randomInt(rng, spec.penPoints[0], spec.penPoints[1]))
+  pen: (rng, spec) => penStroke(rng, randomInt(rng, spec.penPoints[0], spec.penPoints[1])),
+  line: (rng, spec) => segment(rng, spec),
+  arrow: (rng, spec) => segment(rng, spec),
+  text: (rng) => ({ text: pick(rng, WORDS), fontSize: 20, w: 120, h: 25 }),
+  sticky: (rng) => ({ text: `${pick(rng, WORDS)} ${pick(rng, WORDS)}`, fontSize: 20, w: 200, h: 200, fill: '#ffec99' })
+}
+
+const WORDS = ['Plan', 'Ship it', 'Ideas', 'Research', 'Launch', 'Review', 'Backlog', 'Retro']
+
+/** A straight line or arrow: two points across a random box. */
+function segment (rng, spec) {
+  const w = randomInt(rng, spec.size[0], spec.size[1])
+  const h = randomInt(rng, spec.size[0], spec.size[1])
+  const bytes = new Uint8Array(24)
+  const view = new DataView(bytes.buffer)
+  const flip = rng() < 0.5
+  ;[0, flip ? h : 0, 0.5, w, flip ? 0 : h, 0.5].forEach((v, i) => view.setFloat32(i * 4, v, true))
+  return { points: bytes, w, h }
 }
 
 const COLOURS = ['#1e1e1e', '#e03131', '#2f9e44', '#1971c2', '#f08c00', '#9c36b5']
@@ -107,7 +129,7 @@ export function generateShapes (spec, seed) {
       strokeWidth: pick(rng, [1, 2, 2, 4]),
       index: indexKey(n)
     }
-    if (type !== 'pen' && rng() < 0.5) fields.fill = pick(rng, FILLS)
+    if (['rect', 'ellipse', 'diamond'].includes(type) && rng() < 0.5) fields.fill = pick(rng, FILLS)
     Object.assign(fields, EXTRA_FIELDS[type]?.(rng, spec))
     shapes.set(`bench-${n.toString(36)}`, fields)
   }
