@@ -24,7 +24,7 @@ pub mod recent;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{FlatRoutes, Route, Router},
     path,
 };
 
@@ -54,10 +54,10 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/whiteboard.css"/>
         <Title text="Whiteboard"/>
         <Router>
-            <Routes fallback=pages::NotFound>
+            <FlatRoutes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::HomePage/>
                 <Route path=path!("/b/:id") view=board_page::BoardPage/>
-            </Routes>
+            </FlatRoutes>
         </Router>
     }
 }

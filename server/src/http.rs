@@ -6,13 +6,14 @@ use std::sync::atomic::Ordering;
 
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use board::BoardId;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -29,7 +30,14 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(CompressionLayer::new());
+        .layer(CompressionLayer::new())
+        // The static files are also stored precompressed (.br, .gz: scripts/build-release), and
+        // the file handler picks one by Accept-Encoding without saying so (tower-http 0.6.11):
+        // shared caches must know the response varies with it.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ));
     Router::new()
         .route("/ws/{board}", get(ws::upgrade))
         // Outside `pages`: images are compressed already.
