@@ -288,3 +288,60 @@ test('dark mode follows the system and can be toggled', async ({ browser }) => {
   await expect(boardPage).toHaveAttribute('data-theme', 'light')
   await context.close()
 })
+
+const DOT_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR4nGP4z8DwHwyBDABF5AX7a8lC4QAAAABJRU5ErkJggg=='
+
+test('images can be pasted or dropped, and pasted text becomes a text shape', async ({ page }) => {
+  await alone(page)
+  await page.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0))
+    const data = new DataTransfer()
+    data.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }))
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+  }, DOT_PNG)
+  await expect(shapeItems(page)).toHaveText([/^Image at/])
+  const canvas = page.locator('canvas.board-canvas')
+  const box = (await canvas.boundingBox())!
+  await canvas.evaluate((el, [b64, x, y]) => {
+    const bytes = Uint8Array.from(atob(b64 as string), c => c.charCodeAt(0))
+    const data = new DataTransfer()
+    data.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }))
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, clientX: x as number, clientY: y as number, bubbles: true, cancelable: true }))
+  }, [DOT_PNG, box.x + 300, box.y + 200])
+  // Dropped images are centred where they land.
+  await expect(shapeItems(page).nth(1)).toHaveText(/^Image at 299, 200, 2 × 1/)
+  await page.evaluate(() => {
+    const data = new DataTransfer()
+    data.setData('text/plain', 'pasted words')
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+  })
+  await expect(shapeItems(page).nth(2)).toHaveText(/^Text at .*: pasted words$/)
+  // Something that is not an image is refused by the server with a message; nothing is added.
+  await page.evaluate(() => {
+    const data = new DataTransfer()
+    data.items.add(new File(['<svg/>'], 'fake.png', { type: 'image/png' }))
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+  })
+  await expect(page.getByRole('alert')).toContainText('not accepted')
+  await expect(shapeItems(page)).toHaveCount(3)
+})
+
+test('two fingers on a touch screen pan and zoom instead of drawing', async ({ page }) => {
+  await alone(page)
+  await pickTool(page, 'Pen')
+  const canvas = page.locator('canvas.board-canvas')
+  await canvas.evaluate((el) => {
+    const touch = (type: string, id: number, x: number, y: number) => el.dispatchEvent(new PointerEvent(type, {
+      pointerId: id, pointerType: 'touch', clientX: x, clientY: y, button: 0, buttons: 1, isPrimary: id === 1, bubbles: true, cancelable: true
+    }))
+    const r = el.getBoundingClientRect()
+    touch('pointerdown', 1, r.left + 300, r.top + 300)
+    touch('pointerdown', 2, r.left + 400, r.top + 300)
+    for (let i = 1; i <= 10; i++) touch('pointermove', 2, r.left + 400 + i * 10, r.top + 300)
+    touch('pointerup', 2, r.left + 500, r.top + 300)
+    touch('pointerup', 1, r.left + 300, r.top + 300)
+  })
+  // The fingers moved apart from 100 px to 200 px: twice the zoom, and no stroke drawn.
+  await expect(page.getByRole('button', { name: 'Reset zoom' })).toHaveText('200%')
+  await expect(shapeItems(page)).toHaveCount(0)
+})

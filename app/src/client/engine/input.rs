@@ -942,11 +942,13 @@ impl Engine {
             }
             _ if keys.alt => false,
             _ => match Tool::from_shortcut(key) {
+                // Image is an action (the file picker), not a mode.
+                Some(Tool::Image) => {
+                    self.after.pick_image = true;
+                    true
+                }
                 Some(tool) => {
                     self.after.tool = Some(tool);
-                    if tool == Tool::Image {
-                        self.after.pick_image = true;
-                    }
                     true
                 }
                 None => false,
