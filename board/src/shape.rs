@@ -454,6 +454,83 @@ impl Shape {
     }
 }
 
+/// Line width of a pen stroke at a sampled pressure: half the style width with no pressure, one
+/// and a half at full pressure (a mouse reports 0.5, which gives the style width).
+pub fn pen_width(base: f64, pressure: f32) -> f64 {
+    base * (0.5 + f64::from(pressure.clamp(0.0, 1.0)))
+}
+
+/// Points on a round cap around `c`: from the offset `from`, half a turn through the stroke's
+/// direction of travel, in `steps`.
+fn cap(c: Point, from: Point, steps: usize, out: &mut Vec<Point>) {
+    for k in 1..steps {
+        let a = -std::f64::consts::PI * k as f64 / steps as f64;
+        let (sin, cos) = a.sin_cos();
+        out.push(Point::new(
+            c.x + from.x * cos - from.y * sin,
+            c.y + from.x * sin + from.y * cos,
+        ));
+    }
+}
+
+impl Shape {
+    /// The outline of a pen stroke as one closed polygon (relative to the stroke's origin):
+    /// the width follows the pressure, smoothed over neighbouring samples, with round ends. A
+    /// stroke is then one fill, however much its pressure varies.
+    pub fn pen_outline(&self) -> Vec<Point> {
+        let base = self.style.stroke_width;
+        let pts: Vec<Point> = self
+            .points
+            .iter()
+            .map(|q| Point::new(f64::from(q.x), f64::from(q.y)))
+            .collect();
+        let n = pts.len();
+        let raw: Vec<f64> = self.points.iter().map(|q| pen_width(base, q.pressure)).collect();
+        let width = |i: usize| {
+            let lo = i.saturating_sub(2);
+            let hi = (i + 2).min(n - 1);
+            raw[lo..=hi].iter().sum::<f64>() / (hi - lo + 1) as f64
+        };
+        let mut out = Vec::with_capacity(2 * n + 16);
+        match n {
+            0 => {}
+            1 => {
+                let r = width(0) / 2.0;
+                out.push(Point::new(pts[0].x + r, pts[0].y));
+                cap(pts[0], Point::new(r, 0.0), 8, &mut out);
+                out.push(Point::new(pts[0].x - r, pts[0].y));
+                cap(pts[0], Point::new(-r, 0.0), 8, &mut out);
+            }
+            _ => {
+                let mut normals = Vec::with_capacity(n);
+                let mut last = Point::new(0.0, -1.0);
+                for i in 0..n {
+                    let (a, b) = (pts[i.saturating_sub(1)], pts[(i + 1).min(n - 1)]);
+                    let (dx, dy) = (b.x - a.x, b.y - a.y);
+                    let len = dx.hypot(dy);
+                    if len > 1e-9 {
+                        last = Point::new(-dy / len, dx / len);
+                    }
+                    normals.push(last);
+                }
+                let side = |i: usize, sign: f64| {
+                    let h = width(i) / 2.0 * sign;
+                    Point::new(pts[i].x + normals[i].x * h, pts[i].y + normals[i].y * h)
+                };
+                out.extend((0..n).map(|i| side(i, 1.0)));
+                let end = normals[n - 1];
+                let h = width(n - 1) / 2.0;
+                cap(pts[n - 1], Point::new(end.x * h, end.y * h), 6, &mut out);
+                out.extend((0..n).rev().map(|i| side(i, -1.0)));
+                let start = normals[0];
+                let h = width(0) / 2.0;
+                cap(pts[0], Point::new(-start.x * h, -start.y * h), 6, &mut out);
+            }
+        }
+        out
+    }
+}
+
 /// The four corners of the diamond inscribed in `r`: top, right, bottom, left.
 pub fn diamond_corners(r: &Rect) -> [Point; 4] {
     let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
@@ -543,6 +620,26 @@ mod tests {
         assert!(s.hit(Point::new(60.0, 11.0), 2.0));
         assert!(s.hit(Point::new(111.0, 40.0), 2.0));
         assert!(!s.hit(Point::new(60.0, 40.0), 2.0));
+    }
+
+    #[test]
+    fn a_pen_outline_surrounds_the_stroke_at_its_width() {
+        let pts = [
+            (Point::new(0.0, 0.0), 0.5),
+            (Point::new(50.0, 0.0), 0.5),
+            (Point::new(100.0, 0.0), 0.5),
+        ];
+        let s = Shape::pen("p".into(), "a0".into(), Style::default(), &pts);
+        let outline = s.pen_outline();
+        // Both sides, one stroke width apart, plus round caps beyond the ends.
+        let ys: Vec<f64> = outline.iter().map(|p| p.y).collect();
+        assert!(ys.iter().any(|y| (y - 1.0).abs() < 1e-9));
+        assert!(ys.iter().any(|y| (y + 1.0).abs() < 1e-9));
+        let xs: Vec<f64> = outline.iter().map(|p| p.x).collect();
+        assert!(xs.iter().cloned().fold(f64::INFINITY, f64::min) < -0.9);
+        assert!(xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max) > 100.9);
+        let dot = Shape::pen("d".into(), "a0".into(), Style::default(), &pts[..1]);
+        assert!(dot.pen_outline().iter().all(|p| (p.distance(Point::default()) - 1.0).abs() < 1e-9));
     }
 
     #[test]

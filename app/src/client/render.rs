@@ -14,7 +14,7 @@ use board::edit::Handle;
 use board::shape::diamond_corners;
 use board::{Point, Rect, Shape, ShapeKind, Viewport};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, Path2d};
 
 use super::presence::PeerView;
 use super::tools::STICKY_PAPER;
@@ -97,6 +97,7 @@ pub fn paint(
     ctx: &CanvasRenderingContext2d,
     scene: &Scene,
     images: &HashMap<String, HtmlImageElement>,
+    pens: &mut PenCache,
 ) -> Vec<String> {
     let mut missing = Vec::new();
     let CanvasSize { width, height, dpr } = scene.size;
@@ -129,7 +130,7 @@ pub fn paint(
         }
         let faded = scene.faded.contains(&shape.id);
         let hide_text = Some(shape.id.as_str()) == scene.hidden;
-        if let Some(src) = paint_shape(ctx, shape, v.zoom, faded, hide_text, images) {
+        if let Some(src) = paint_shape(ctx, shape, v.zoom, faded, hide_text, images, pens) {
             missing.push(src);
         }
     }
@@ -280,6 +281,7 @@ pub fn paint_shape(
     faded: bool,
     hide_text: bool,
     images: &HashMap<String, HtmlImageElement>,
+    pens: &mut PenCache,
 ) -> Option<String> {
     let style = &shape.style;
     ctx.set_global_alpha(if faded {
@@ -339,7 +341,7 @@ pub fn paint_shape(
                 ctx.close_path();
                 fill_and_stroke(ctx, style.fill.as_deref());
             }
-            ShapeKind::Pen => paint_pen(ctx, shape, zoom),
+            ShapeKind::Pen => paint_pen(ctx, shape, pens),
             ShapeKind::Line | ShapeKind::Arrow => paint_line(ctx, shape),
             ShapeKind::Text => {
                 if !hide_text {
@@ -457,78 +459,79 @@ fn paint_line(ctx: &CanvasRenderingContext2d, shape: &Shape) {
     }
 }
 
-/// Line width at a sampled pressure: half the style width with no pressure, one and a half at
-/// full pressure (a mouse reports 0.5, which gives the style width).
-fn pen_width(base: f64, pressure: f32) -> f64 {
-    base * (0.5 + f64::from(pressure.clamp(0.0, 1.0)))
+/// Pen strokes as filled outlines ([`Shape::pen_outline`]), built once per stroke version and
+/// kept as `Path2D`s: painting a stroke is then one `fill` call, however many samples it has.
+#[derive(Default)]
+pub struct PenCache {
+    paths: HashMap<String, (PenKey, Path2d)>,
 }
 
-/// A pen stroke as quadratic curves through the midpoints of its samples, so it looks smooth
-/// between pointer events. Consecutive segments of (nearly) equal width share one path; a width
-/// change starts a new path, and round caps hide the seams. Samples closer than a screen pixel
-/// are skipped when zoomed out.
-fn paint_pen(ctx: &CanvasRenderingContext2d, shape: &Shape, zoom: f64) {
-    let base = shape.style.stroke_width;
-    let min_step = 1.0 / zoom;
-    let mut pts: Vec<(Point, f32)> = Vec::with_capacity(shape.points.len());
-    for q in &shape.points {
-        let p = Point::new(shape.x + f64::from(q.x), shape.y + f64::from(q.y));
-        if pts
-            .last()
-            .is_some_and(|(last, _)| last.distance(p) < min_step)
-        {
-            continue;
-        }
-        pts.push((p, q.pressure));
-    }
-    if let (Some(last), Some(q)) = (pts.last_mut(), shape.points.last()) {
-        *last = (
-            Point::new(shape.x + f64::from(q.x), shape.y + f64::from(q.y)),
-            q.pressure,
-        );
-    }
-    match pts.as_slice() {
-        [] => {}
-        [(p, pressure)] => {
-            ctx.begin_path();
-            let _ = ctx.arc(p.x, p.y, pen_width(base, *pressure) / 2.0, 0.0, TAU);
-            ctx.set_fill_style_str(&shape.style.stroke);
-            ctx.fill();
-        }
-        [(a, pa), (b, pb)] => {
-            ctx.set_line_width(pen_width(base, (pa + pb) / 2.0));
-            ctx.begin_path();
-            ctx.move_to(a.x, a.y);
-            ctx.line_to(b.x, b.y);
-            ctx.stroke();
-        }
-        _ => {
-            let quantise = |w: f64| (w * 8.0).round() / 8.0;
-            let mut at = pts[0].0;
-            let mut width = quantise(pen_width(base, pts[0].1));
-            ctx.set_line_width(width);
-            ctx.begin_path();
-            ctx.move_to(at.x, at.y);
-            for i in 1..pts.len() {
-                let control = pts[i].0;
-                let end = match pts.get(i + 1) {
-                    Some((n, _)) => Point::new((control.x + n.x) / 2.0, (control.y + n.y) / 2.0),
-                    None => control,
-                };
-                let w = quantise(pen_width(base, pts[i].1));
-                if w != width {
-                    ctx.stroke();
-                    width = w;
-                    ctx.set_line_width(width);
-                    ctx.begin_path();
-                    ctx.move_to(at.x, at.y);
-                }
-                ctx.quadratic_curve_to(control.x, control.y, end.x, end.y);
-                at = end;
-            }
-            ctx.stroke();
+/// What a cached outline depends on (its position does not: it is drawn translated).
+#[derive(PartialEq)]
+struct PenKey {
+    len: usize,
+    w: u64,
+    h: u64,
+    width: u64,
+    last: (u32, u32, u32),
+}
+
+impl PenKey {
+    fn of(shape: &Shape) -> Self {
+        let last = shape.points.last().copied().unwrap_or_default();
+        PenKey {
+            len: shape.points.len(),
+            w: shape.w.to_bits(),
+            h: shape.h.to_bits(),
+            width: shape.style.stroke_width.to_bits(),
+            last: (last.x.to_bits(), last.y.to_bits(), last.pressure.to_bits()),
         }
     }
+}
+
+impl PenCache {
+    /// Forgets strokes that are gone once the cache holds many more than the board.
+    pub fn trim(&mut self, live: &HashMap<String, usize>) {
+        if self.paths.len() > 2 * live.len() + 256 {
+            self.paths.retain(|id, _| live.contains_key(id));
+        }
+    }
+}
+
+fn outline_path(shape: &Shape) -> Option<Path2d> {
+    let pts = shape.pen_outline();
+    let path = Path2d::new().ok()?;
+    let (first, rest) = pts.split_first()?;
+    path.move_to(first.x, first.y);
+    // Quadratic curves through the midpoints keep the outline smooth between samples.
+    for (i, p) in rest.iter().enumerate() {
+        let next = rest.get(i + 1).unwrap_or(first);
+        path.quadratic_curve_to(p.x, p.y, (p.x + next.x) / 2.0, (p.y + next.y) / 2.0);
+    }
+    path.close_path();
+    Some(path)
+}
+
+fn paint_pen(ctx: &CanvasRenderingContext2d, shape: &Shape, cache: &mut PenCache) {
+    let key = PenKey::of(shape);
+    let cached = match cache.paths.get(&shape.id) {
+        Some((k, path)) if *k == key && !shape.id.is_empty() => Some(path.clone()),
+        _ => None,
+    };
+    let Some(path) = cached.or_else(|| {
+        let path = outline_path(shape)?;
+        if !shape.id.is_empty() {
+            cache.paths.insert(shape.id.clone(), (key, path.clone()));
+        }
+        Some(path)
+    }) else {
+        return;
+    };
+    ctx.save();
+    let _ = ctx.translate(shape.x, shape.y);
+    ctx.set_fill_style_str(&shape.style.stroke);
+    ctx.fill_with_path_2d(&path);
+    ctx.restore();
 }
 
 /// The corners of `r` turned by `rotation` about `c`, on screen.

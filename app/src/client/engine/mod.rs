@@ -143,6 +143,8 @@ pub struct Engine {
     frame_requested: bool,
     /// Loaded (or loading) images by URL.
     images: HashMap<String, HtmlImageElement>,
+    /// Pen stroke outlines, ready to fill.
+    pens: render::PenCache,
 
     tool: Tool,
     /// The style of new shapes (the style panel edits it along with the selection).
@@ -243,6 +245,7 @@ impl Engine {
             doc_dirty: true,
             frame_requested: false,
             images: HashMap::new(),
+            pens: render::PenCache::default(),
             tool,
             style: Style::default(),
             snap: true,
@@ -840,7 +843,8 @@ impl Engine {
             peers: &self.peers,
             color: &self.identity.color,
         };
-        let missing = render::paint(&self.ctx, &scene, &self.images);
+        let missing = render::paint(&self.ctx, &scene, &self.images, &mut self.pens);
+        self.pens.trim(&self.positions);
         for src in missing {
             self.load_image(src);
         }
