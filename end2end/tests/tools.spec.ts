@@ -268,12 +268,22 @@ test('keyboard: Tab selects shapes one by one, arrow keys move them, ? lists the
   const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
   await expect(dialog).toBeVisible()
   await expect(dialog.getByRole('row', { name: /Sticky note/ })).toContainText('S')
+  // Keys typed in the dialog stay there: "r" does not pick the rectangle.
+  await page.keyboard.press('r')
+  await expect(page.getByRole('button', { name: 'Rectangle' })).toHaveAttribute('aria-pressed', 'false')
   await page.keyboard.press('Escape')
   await expect(dialog).toBeHidden()
   // Every tool has a shortcut: "d" picks the diamond.
   await page.locator('canvas.board-canvas').focus()
   await page.keyboard.press('d')
   await expect(page.getByRole('button', { name: 'Diamond' })).toHaveAttribute('aria-pressed', 'true')
+  // Space and Enter still press a focused button.
+  await page.getByRole('button', { name: 'Ellipse' }).focus()
+  await page.keyboard.press(' ')
+  await expect(page.getByRole('button', { name: 'Ellipse' })).toHaveAttribute('aria-pressed', 'true')
+  await page.getByRole('button', { name: 'Line' }).focus()
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('button', { name: 'Line' })).toHaveAttribute('aria-pressed', 'true')
 })
 
 test('dark mode follows the system and can be toggled', async ({ browser }) => {

@@ -531,6 +531,18 @@ fn typing_in(target: Option<EventTarget>) -> bool {
             .is_some_and(HtmlElement::is_content_editable)
 }
 
+/// Whether keys that activate controls (Space, Enter) belong to a focused button or link, or
+/// any key to an open dialog.
+fn on_control(target: Option<EventTarget>, key: &str) -> bool {
+    let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return false;
+    };
+    let in_dialog = element.closest("[role=dialog]").ok().flatten().is_some();
+    let activates = matches!(key, " " | "Enter")
+        && matches!(element.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY");
+    in_dialog || activates
+}
+
 fn attach_window_listeners(client: &Rc<Client>, window: &web_sys::Window) {
     let target: &EventTarget = window;
 
@@ -544,10 +556,10 @@ fn attach_window_listeners(client: &Rc<Client>, window: &web_sys::Window) {
         let Some(key_event) = ev.dyn_ref::<KeyboardEvent>() else {
             return;
         };
-        if typing_in(ev.target()) || key_event.is_composing() {
+        let key = key_event.key();
+        if typing_in(ev.target()) || key_event.is_composing() || on_control(ev.target(), &key) {
             return;
         }
-        let key = key_event.key();
         let shortcut = HistoryAction::from_shortcut(
             &key,
             key_event.ctrl_key(),
