@@ -485,7 +485,11 @@ impl Shape {
             .map(|q| Point::new(f64::from(q.x), f64::from(q.y)))
             .collect();
         let n = pts.len();
-        let raw: Vec<f64> = self.points.iter().map(|q| pen_width(base, q.pressure)).collect();
+        let raw: Vec<f64> = self
+            .points
+            .iter()
+            .map(|q| pen_width(base, q.pressure))
+            .collect();
         let width = |i: usize| {
             let lo = i.saturating_sub(2);
             let hi = (i + 2).min(n - 1);
@@ -639,7 +643,10 @@ mod tests {
         assert!(xs.iter().cloned().fold(f64::INFINITY, f64::min) < -0.9);
         assert!(xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max) > 100.9);
         let dot = Shape::pen("d".into(), "a0".into(), Style::default(), &pts[..1]);
-        assert!(dot.pen_outline().iter().all(|p| (p.distance(Point::default()) - 1.0).abs() < 1e-9));
+        assert!(dot
+            .pen_outline()
+            .iter()
+            .all(|p| (p.distance(Point::default()) - 1.0).abs() < 1e-9));
     }
 
     #[test]

@@ -175,6 +175,11 @@ test('duplicate, copy and paste, z-order, group, align and snapping', async ({ p
   await clickCanvas(page, 700, 600)
   await drag(page, 100, 340, 203, 340)
   await expect(shapeItems(page).nth(1)).toHaveText(/^Ellipse at 200, 300/)
+  // With snapping off it stays where it is dropped.
+  await page.getByRole('button', { name: 'Snap to shapes' }).click()
+  await expect(page.getByRole('button', { name: 'Snap to shapes' })).toHaveAttribute('aria-pressed', 'false')
+  await drag(page, 200, 340, 203, 340)
+  await expect(shapeItems(page).nth(1)).toHaveText(/^Ellipse at 203, 300/)
 })
 
 test('the eraser deletes what it touches, and undo brings it back', async ({ page }) => {
@@ -354,4 +359,35 @@ test('two fingers on a touch screen pan and zoom instead of drawing', async ({ p
   // The fingers moved apart from 100 px to 200 px: twice the zoom, and no stroke drawn.
   await expect(page.getByRole('button', { name: 'Reset zoom' })).toHaveText('200%')
   await expect(shapeItems(page)).toHaveCount(0)
+})
+
+test('in dark mode images keep their own colours', async ({ browser }) => {
+  const context = await browser.newContext({ colorScheme: 'dark' })
+  const page = await context.newPage()
+  await alone(page)
+  // Paste a white 40 x 40 image: it lands in the middle of the view.
+  await page.evaluate(async () => {
+    const c = document.createElement('canvas')
+    c.width = 40
+    c.height = 40
+    const g = c.getContext('2d')!
+    g.fillStyle = '#ffffff'
+    g.fillRect(0, 0, 40, 40)
+    const blob: Blob = await new Promise(resolve => c.toBlob(b => resolve(b!), 'image/png'))
+    const data = new DataTransfer()
+    data.items.add(new File([blob], 'white.png', { type: 'image/png' }))
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+  })
+  await expect(shapeItems(page)).toHaveText([/^Image at/])
+  // The theme inverts the whole canvas with CSS, so the image is drawn inverted underneath:
+  // dark in the canvas's pixels, white on screen.
+  const centre = () => page.evaluate(() => {
+    const c = document.querySelector('canvas.board-canvas') as HTMLCanvasElement
+    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data
+    return d[0] + d[1] + d[2]
+  })
+  await expect.poll(centre).toBeLessThan(30)
+  await page.getByRole('button', { name: 'Dark mode' }).click()
+  await expect.poll(centre).toBeGreaterThan(740)
+  await context.close()
 })

@@ -281,6 +281,11 @@ fn try_start(
             let snap = ui.snap.get();
             c.run(|e| e.set_snap(snap));
         });
+        let c = Rc::clone(&client);
+        Effect::new(move |_| {
+            let dark = ui.dark.get();
+            c.run(|e| e.set_dark(dark));
+        });
     });
 
     client.run(|e| {

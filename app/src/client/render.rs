@@ -85,6 +85,14 @@ pub struct Scene<'a> {
     pub color: &'a str,
 }
 
+/// What painting needs beyond the scene: loaded images, cached stroke outlines, the theme.
+pub struct Assets<'a> {
+    pub images: &'a HashMap<String, HtmlImageElement>,
+    pub pens: &'a mut PenCache,
+    /// The page shows the dark theme (the canvas is inverted by CSS).
+    pub dark: bool,
+}
+
 /// Space between a selected shape and its selection frame, in board units.
 pub fn selection_pad(zoom: f64) -> f64 {
     8.0 / zoom
@@ -93,12 +101,7 @@ pub fn selection_pad(zoom: f64) -> f64 {
 /// Paints a scene. Returns the image URLs it could not paint yet (not loaded). Canvas calls only
 /// fail on invalid arguments, which finite geometry never produces, so their results are
 /// ignored rather than unwrapped.
-pub fn paint(
-    ctx: &CanvasRenderingContext2d,
-    scene: &Scene,
-    images: &HashMap<String, HtmlImageElement>,
-    pens: &mut PenCache,
-) -> Vec<String> {
+pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets) -> Vec<String> {
     let mut missing = Vec::new();
     let CanvasSize { width, height, dpr } = scene.size;
     if width <= 0.0 || height <= 0.0 {
@@ -130,7 +133,7 @@ pub fn paint(
         }
         let faded = scene.faded.contains(&shape.id);
         let hide_text = Some(shape.id.as_str()) == scene.hidden;
-        if let Some(src) = paint_shape(ctx, shape, v.zoom, faded, hide_text, images, pens) {
+        if let Some(src) = paint_shape(ctx, shape, v.zoom, faded, hide_text, assets) {
             missing.push(src);
         }
     }
@@ -280,8 +283,7 @@ pub fn paint_shape(
     zoom: f64,
     faded: bool,
     hide_text: bool,
-    images: &HashMap<String, HtmlImageElement>,
-    pens: &mut PenCache,
+    assets: &mut Assets,
 ) -> Option<String> {
     let style = &shape.style;
     ctx.set_global_alpha(if faded {
@@ -341,7 +343,7 @@ pub fn paint_shape(
                 ctx.close_path();
                 fill_and_stroke(ctx, style.fill.as_deref());
             }
-            ShapeKind::Pen => paint_pen(ctx, shape, pens),
+            ShapeKind::Pen => paint_pen(ctx, shape, assets.pens),
             ShapeKind::Line | ShapeKind::Arrow => paint_line(ctx, shape),
             ShapeKind::Text => {
                 if !hide_text {
@@ -370,11 +372,16 @@ pub fn paint_shape(
                     paint_text(ctx, shape, &lines, true);
                 }
             }
-            ShapeKind::Image => match shape.src.as_ref().map(|s| (s, images.get(s))) {
+            ShapeKind::Image => match shape.src.as_ref().map(|s| (s, assets.images.get(s))) {
                 Some((_, Some(img))) if img.complete() && img.natural_width() > 0 => {
+                    if assets.dark {
+                        // The dark theme inverts the canvas; an image must look as it is.
+                        ctx.set_filter("invert(1) hue-rotate(180deg)");
+                    }
                     let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(
                         img, shape.x, shape.y, shape.w, shape.h,
                     );
+                    ctx.set_filter("none");
                 }
                 other => {
                     if let Some((src, None)) = other {

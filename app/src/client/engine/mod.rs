@@ -145,6 +145,8 @@ pub struct Engine {
     images: HashMap<String, HtmlImageElement>,
     /// Pen stroke outlines, ready to fill.
     pens: render::PenCache,
+    /// The dark theme is on (images are drawn counter-inverted).
+    dark: bool,
 
     tool: Tool,
     /// The style of new shapes (the style panel edits it along with the selection).
@@ -246,6 +248,7 @@ impl Engine {
             frame_requested: false,
             images: HashMap::new(),
             pens: render::PenCache::default(),
+            dark: false,
             tool,
             style: Style::default(),
             snap: true,
@@ -843,7 +846,12 @@ impl Engine {
             peers: &self.peers,
             color: &self.identity.color,
         };
-        let missing = render::paint(&self.ctx, &scene, &self.images, &mut self.pens);
+        let mut assets = render::Assets {
+            images: &self.images,
+            pens: &mut self.pens,
+            dark: self.dark,
+        };
+        let missing = render::paint(&self.ctx, &scene, &mut assets);
         self.pens.trim(&self.positions);
         for src in missing {
             self.load_image(src);
@@ -895,6 +903,14 @@ impl Engine {
             minimap.resize(dpr);
         }
         self.paint_now();
+    }
+
+    /// The page switched theme.
+    pub fn set_dark(&mut self, dark: bool) {
+        if dark != self.dark {
+            self.dark = dark;
+            self.request_frame();
+        }
     }
 
     /// The zoom changed: tell the zoom indicator and repaint.
