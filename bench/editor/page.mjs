@@ -249,3 +249,8 @@ export async function zoom (page, durationMs) {
     return page.mouse.wheel(0, deltaY)
   }, WHEEL_IN_FLIGHT))
 }
+
+/** Frames while `step(elapsed)` runs every input interval (a collaborator's edits arriving). */
+export function remote (page, durationMs, step) {
+  return phase(page, () => drive(durationMs, step, 1))
+}

@@ -9,8 +9,8 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { chromium, repoRoot } from './deps.mjs'
 import { startServer } from './server.mjs'
-import { createBoard, generateShapes, seedBoard, SHAPE_MIX } from './seed.mjs'
-import { INPUT_INTERVAL_MS, idle, loadBoard, memory, pan, zoom } from './page.mjs'
+import { collaborator, createBoard, generateShapes, seedBoard, SHAPE_MIX } from './seed.mjs'
+import { INPUT_INTERVAL_MS, idle, loadBoard, memory, pan, remote, zoom } from './page.mjs'
 
 const BUILD_DIR = process.env.BENCH_BUILD_DIR || join(repoRoot, 'target')
 const RESULTS_DIR = join(repoRoot, 'target', 'bench')
@@ -29,6 +29,8 @@ const LOAD_RUNS = 3
 const IDLE_MS = 1000
 const PAN_MS = 3000
 const ZOOM_MS = 2000
+/** How long another person drags a shape while the page records frames. */
+const REMOTE_MS = 3000
 /** Shapes per Yjs transaction while seeding. */
 const SEED_BATCH = 500
 
@@ -99,6 +101,11 @@ async function benchBoard (server, board) {
       idle: frameStats(await idle(page, IDLE_MS)),
       pan: frameStats(await pan(page, PAN_MS)),
       zoom: frameStats(await zoom(page, ZOOM_MS))
+    }
+    if (shapes.size > 0) {
+      const moved = shapes.keys().next().value
+      phases.remote = frameStats(await collaborator(server.wsBase, id, moved,
+        step => remote(page, REMOTE_MS, step)))
     }
     return {
       key: board.key,

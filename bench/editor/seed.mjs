@@ -143,7 +143,7 @@ export async function createBoard (baseUrl) {
   return res.json()
 }
 
-function until (what, predicate) {
+export function until (what, predicate) {
   const deadline = Date.now() + SYNC_TIMEOUT_MS
   return new Promise((resolve, reject) => {
     const tick = () => {
@@ -155,7 +155,7 @@ function until (what, predicate) {
   })
 }
 
-function connect (wsBase, room) {
+export function connect (wsBase, room) {
   const doc = new Y.Doc()
   const provider = new WebsocketProvider(wsBase, room, doc, {
     WebSocketPolyfill: WebSocket,
@@ -192,5 +192,28 @@ export async function seedBoard (wsBase, room, shapes, batch) {
   } finally {
     writer.close()
     reader?.close()
+  }
+}
+
+/**
+ * Another person drags one shape of board `room` for `durationMs`: `run(step)` is called with a
+ * step that moves it to where it is at `elapsed` ms (a circle of 200 units), one Yjs
+ * transaction per step, sent at once to the server and from there to the page under test.
+ */
+export async function collaborator (wsBase, room, shapeId, run) {
+  const peer = connect(wsBase, room)
+  try {
+    await until(`the collaborator to sync with ${room}`, () => peer.provider.synced && peer.shapes.has(shapeId))
+    const shape = peer.shapes.get(shapeId)
+    const [x0, y0] = [shape.get('x'), shape.get('y')]
+    return await run(async elapsed => {
+      const a = 2 * Math.PI * elapsed / 2000
+      peer.doc.transact(() => {
+        shape.set('x', x0 + 200 * Math.cos(a))
+        shape.set('y', y0 + 200 * Math.sin(a))
+      })
+    })
+  } finally {
+    peer.close()
   }
 }

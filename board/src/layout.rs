@@ -26,9 +26,10 @@
 //! Entries that do not follow the layout (unknown `type`, missing numbers) are skipped when
 //! reading, never fatal: a board must stay usable whatever a foreign client wrote.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
-use yrs::types::ToJson;
+use yrs::types::{DeepObservable, Event, PathSegment, ToJson};
 use yrs::updates::decoder::Decode;
 use yrs::{Any, Doc, Map, MapPrelim, MapRef, Out, ReadTxn, Transact, TransactionMut, Update};
 
@@ -52,6 +53,15 @@ pub enum LayoutError {
     Decode(String),
     #[error("the update could not be applied: {0}")]
     Apply(String),
+}
+
+/// Which shapes changed since the log was last taken (see [`BoardDoc::watch`]).
+#[derive(Debug, Default)]
+pub struct ChangeLog {
+    /// Something changed that is not one shape (re-read everything).
+    pub all: bool,
+    /// Ids of shapes added, removed or edited.
+    pub ids: HashSet<String>,
 }
 
 /// A yrs document with the board layout's root maps resolved.
@@ -96,6 +106,41 @@ impl BoardDoc {
             .collect();
         out.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.id.cmp(&b.id)));
         out
+    }
+
+    /// One shape, if it exists and follows the layout.
+    pub fn shape<T: ReadTxn>(&self, txn: &T, id: &str) -> Option<Shape> {
+        match self.shapes.get(txn, id)? {
+            Out::YMap(map) => read_shape(txn, id, &map),
+            _ => None,
+        }
+    }
+
+    /// Starts recording which shapes change, in every transaction from now on (local, remote,
+    /// undo), so a reader can re-read only those.
+    pub fn watch(&self) -> Arc<Mutex<ChangeLog>> {
+        let log = Arc::new(Mutex::new(ChangeLog::default()));
+        let sink = Arc::clone(&log);
+        self.shapes.observe_deep("change-log", move |txn, events| {
+            let Ok(mut log) = sink.lock() else {
+                return;
+            };
+            for event in events.iter() {
+                match (event.path().front(), event) {
+                    // Inside one shape's map.
+                    (Some(PathSegment::Key(id)), _) => {
+                        log.ids.insert(id.to_string());
+                    }
+                    // Shapes added or removed.
+                    (None, Event::Map(map)) => {
+                        let keys = map.keys(txn).keys().map(|k| k.to_string());
+                        log.ids.extend(keys);
+                    }
+                    _ => log.all = true,
+                }
+            }
+        });
+        log
     }
 
     /// The board title, if one was set.
@@ -462,6 +507,37 @@ mod tests {
             .unwrap();
         let txn = board.doc().transact();
         assert_eq!(board.next_index(&txn), "a6");
+    }
+
+    #[test]
+    fn the_change_log_names_the_shapes_that_changed() {
+        let board = BoardDoc::new(Doc::new());
+        board
+            .change("l", |txn, d| {
+                d.put(txn, &rect("a", "a0"));
+                d.put(txn, &rect("b", "a1"));
+            })
+            .unwrap();
+        let log = board.watch();
+        board
+            .change("l", |txn, d| d.set_position(txn, "a", 5.0, 5.0))
+            .unwrap();
+        let (_, update) = {
+            let other = BoardDoc::new(Doc::new());
+            other
+                .change("r", |txn, d| d.put(txn, &rect("c", "a2")))
+                .unwrap()
+        };
+        board.apply_remote(&update, "remote").unwrap();
+        board.change("l", |txn, d| d.remove(txn, "b")).unwrap();
+        let taken = std::mem::take(&mut *log.lock().unwrap());
+        assert!(!taken.all);
+        let mut ids: Vec<_> = taken.ids.into_iter().collect();
+        ids.sort();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let txn = board.doc().transact();
+        assert_eq!(board.shape(&txn, "a").map(|s| (s.x, s.y)), Some((5.0, 5.0)));
+        assert_eq!(board.shape(&txn, "b"), None);
     }
 
     #[test]

@@ -252,6 +252,7 @@ test('hand tool, zoom controls, zoom to fit and the minimap move the view', asyn
   const minimap = page.getByRole('img', { name: 'Minimap' })
   await minimap.click({ position: { x: 5, y: 5 } })
   await draw(page, 'Ellipse', 600, 400, 640, 440)
+  await expect(shapeItems(page)).toHaveCount(3)
   const moved = (await labels(page))[2]
   expect(moved.x < 0 || moved.y < 0).toBe(true)
 })

@@ -230,6 +230,12 @@ fn try_start(
                 client.run(Engine::presence_timer_due);
             }
         });
+        let weak = me.clone();
+        let items = Closure::<dyn FnMut()>::new(move || {
+            if let Some(client) = weak.upgrade() {
+                client.run(Engine::items_due);
+            }
+        });
         let minimap = minimap_canvas.clone().and_then(render::Minimap::new);
         let engine = Engine::new(Parts {
             me: me.clone(),
@@ -241,6 +247,7 @@ fn try_start(
                 frame,
                 retry,
                 presence,
+                items,
             },
             board,
             board_id: id.to_string(),

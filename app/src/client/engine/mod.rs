@@ -15,17 +15,19 @@
 mod commands;
 mod input;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Weak;
+use std::sync::{Arc, Mutex};
 
 use board::history::{History, LOCAL_ORIGIN};
+use board::layout::ChangeLog;
 use board::protocol::{Frame, PresenceCursor};
 use board::spatial::SpatialIndex;
 use board::{BoardDoc, Point, Shape, Style, Viewport};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, Window};
-use yrs::TransactionMut;
+use yrs::{Transact, TransactionMut};
 
 use super::presence::{Identity, PeerView};
 use super::render::{self, CanvasSize, Minimap, Scene};
@@ -43,6 +45,8 @@ const SILENCE_LIMIT_MS: f64 = 30_000.0;
 const PRESENCE_RENEWAL_MS: f64 = 15_000.0;
 /// At most one presence update per this many milliseconds while the pointer moves.
 const PRESENCE_THROTTLE_MS: f64 = 50.0;
+/// The shape list is rebuilt at most this often while shapes change.
+const ITEMS_THROTTLE_MS: f64 = 250.0;
 /// How long a laser trail point stays visible.
 const LASER_FADE_MS: f64 = 1_000.0;
 
@@ -84,6 +88,7 @@ pub struct Callbacks {
     pub frame: Closure<dyn FnMut(f64)>,
     pub retry: Closure<dyn FnMut()>,
     pub presence: Closure<dyn FnMut()>,
+    pub items: Closure<dyn FnMut()>,
 }
 
 /// The text being edited in place: an existing shape, or a new text shape at `at`.
@@ -137,6 +142,12 @@ pub struct Engine {
     shapes: Vec<Shape>,
     /// Shape id -> position in `shapes`.
     positions: HashMap<String, usize>,
+    /// The shapes changed in the document since they were last read.
+    changes: Arc<Mutex<ChangeLog>>,
+    /// The shape list lags the shapes (see [`ITEMS_THROTTLE_MS`]); when it was last rebuilt.
+    items_stale: bool,
+    items_at: f64,
+    items_timer: Option<i32>,
     /// Grid index over `shapes`, rebuilt when they change.
     index: SpatialIndex,
     doc_dirty: bool,
@@ -215,6 +226,7 @@ impl Engine {
         } = parts;
         let session = SyncSession::new(board.clone(), || js_sys::Date::now() as u64);
         let history = History::new(&board, || js_sys::Date::now() as u64);
+        let changes = board.watch();
         Self {
             me,
             window,
@@ -243,6 +255,10 @@ impl Engine {
             size: CanvasSize::default(),
             shapes: Vec::new(),
             positions: HashMap::new(),
+            changes,
+            items_stale: false,
+            items_at: 0.0,
+            items_timer: None,
             index: SpatialIndex::default(),
             doc_dirty: true,
             frame_requested: false,
@@ -636,14 +652,25 @@ impl Engine {
 
     /// Re-reads every shape from the document (after any change, once per frame).
     fn reload_shapes(&mut self) {
-        match self.board.shapes() {
-            Ok(mut shapes) => {
-                board::edit::resolve_bindings(&mut shapes);
-                self.set_shapes(shapes);
-            }
-            Err(e) => {
-                warn(&format!("cannot read the shapes: {e}"));
-                return;
+        let log = match self.changes.lock() {
+            Ok(mut log) => std::mem::take(&mut *log),
+            Err(_) => ChangeLog {
+                all: true,
+                ..ChangeLog::default()
+            },
+        };
+        // A few changed shapes on a big board are re-read alone; anything larger re-reads all.
+        let few = !log.all && !self.shapes.is_empty() && log.ids.len() <= self.shapes.len() / 8;
+        if !(few && self.reread(&log.ids)) {
+            match self.board.shapes() {
+                Ok(mut shapes) => {
+                    board::edit::resolve_bindings(&mut shapes);
+                    self.set_shapes(shapes);
+                }
+                Err(e) => {
+                    warn(&format!("cannot read the shapes: {e}"));
+                    return;
+                }
             }
         }
         self.doc_dirty = false;
@@ -661,6 +688,42 @@ impl Engine {
         self.publish_selection();
     }
 
+    /// Re-reads only the shapes in `ids` (added, edited or removed); false when the document
+    /// is busy (the caller re-reads everything).
+    fn reread(&mut self, ids: &HashSet<String>) -> bool {
+        let Ok(txn) = self.board.doc().try_transact() else {
+            return false;
+        };
+        let mut shapes = std::mem::take(&mut self.shapes);
+        let mut removed = HashSet::new();
+        let mut reorder = false;
+        for id in ids {
+            match (self.positions.get(id), self.board.shape(&txn, id)) {
+                (Some(&i), Some(shape)) => {
+                    reorder |= shapes[i].index != shape.index;
+                    shapes[i] = shape;
+                }
+                (Some(_), None) => {
+                    removed.insert(id.as_str());
+                    reorder = true;
+                }
+                (None, Some(shape)) => {
+                    shapes.push(shape);
+                    reorder = true;
+                }
+                (None, None) => {}
+            }
+        }
+        drop(txn);
+        if reorder {
+            shapes.retain(|s| !removed.contains(s.id.as_str()));
+            shapes.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.id.cmp(&b.id)));
+        }
+        board::edit::resolve_bindings(&mut shapes);
+        self.set_shapes(shapes);
+        true
+    }
+
     /// Re-reads the shapes now if the document changed since the last frame, so commands act on
     /// what is in the document (two key presses can arrive between frames).
     fn refresh(&mut self) {
@@ -670,6 +733,7 @@ impl Engine {
     }
 
     fn set_shapes(&mut self, shapes: Vec<Shape>) {
+        self.items_stale = true;
         self.positions = shapes
             .iter()
             .enumerate()
@@ -713,10 +777,35 @@ impl Engine {
 
     /// Publishes the shape list, the selection count and the style panel's values.
     fn publish_selection(&mut self) {
-        let items = tools::shape_items(&self.shapes, &self.selection);
-        if items != self.shown_items {
-            self.shown_items = items.clone();
-            self.after.shapes = Some(items);
+        if self.items_stale {
+            // Labels are rebuilt at most every ITEMS_THROTTLE_MS while shapes keep changing
+            // (a collaborator dragging on a big board); the heartbeat catches up.
+            let wait = ITEMS_THROTTLE_MS - (now() - self.items_at);
+            if wait <= 0.0 {
+                self.publish_items();
+            } else if self.items_timer.is_none() {
+                self.items_timer = self
+                    .window
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        self.callbacks.items.as_ref().unchecked_ref(),
+                        wait.ceil() as i32,
+                    )
+                    .ok();
+            }
+        } else {
+            let selection = &self.selection;
+            let items: Vec<ShapeItem> = self
+                .shown_items
+                .iter()
+                .map(|item| ShapeItem {
+                    selected: selection.contains(&item.id),
+                    ..item.clone()
+                })
+                .collect();
+            if items != self.shown_items {
+                self.shown_items = items.clone();
+                self.after.shapes = Some(items);
+            }
         }
         if self.selection.len() != self.shown_selected {
             self.shown_selected = self.selection.len();
@@ -730,6 +819,26 @@ impl Engine {
         if style != self.shown_style {
             self.shown_style = style.clone();
             self.after.style = Some(style);
+        }
+    }
+
+    /// The shape list's throttle timer fired.
+    pub fn items_due(&mut self) {
+        self.items_timer = None;
+        self.refresh();
+        if self.items_stale {
+            self.publish_items();
+        }
+    }
+
+    /// Rebuilds the shape list from the shapes.
+    fn publish_items(&mut self) {
+        self.items_stale = false;
+        self.items_at = now();
+        let items = tools::shape_items(&self.shapes, &self.selection);
+        if items != self.shown_items {
+            self.shown_items = items.clone();
+            self.after.shapes = Some(items);
         }
     }
 
