@@ -317,6 +317,16 @@ pub fn bounds_of<'a>(shapes: impl IntoIterator<Item = &'a Shape>) -> Option<Rect
         .reduce(|a, b| a.union(&b))
 }
 
+/// The frame a selection's handles sit on: one shape's own box with its rotation, or the box
+/// around several shapes (unturned). Returns (box, rotation, centre of rotation).
+pub fn selection_frame(shapes: &[Shape]) -> Option<(Rect, f64, Point)> {
+    match shapes {
+        [] => None,
+        [one] => Some((one.bounds(), one.rotation, one.center())),
+        many => bounds_of(many).map(|b| (b, 0.0, b.center())),
+    }
+}
+
 /// How shapes line up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {

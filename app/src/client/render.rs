@@ -582,26 +582,13 @@ fn paint_selection(
         outline(ctx, &screen_corners(v, &r, s.rotation, s.center()));
     }
     let _ = ctx.set_line_dash(&dash(&[]));
-    let (frame, rotation, center) = match selected {
-        [one] => (one.bounds(), one.rotation, one.center()),
-        many => {
-            let b = board::edit::bounds_of(many).unwrap_or_default();
-            (b, 0.0, b.center())
+    if let Some((frame, _, center)) = board::edit::selection_frame(selected) {
+        if selected.len() > 1 {
+            outline(ctx, &screen_corners(v, &frame.inflate(pad), 0.0, center));
         }
-    };
-    let framed = frame.inflate(pad);
-    if selected.len() > 1 {
-        outline(ctx, &screen_corners(v, &framed, 0.0, center));
     }
     if handles {
-        let lines_only =
-            selected.iter().all(|s| s.kind.is_polyline()) && frame.w.min(frame.h) * v.zoom < 4.0;
-        for h in Handle::ALL {
-            if lines_only && h != Handle::Rotate {
-                continue;
-            }
-            let p = h.position(&framed, ROTATE_OFFSET_PX / v.zoom);
-            let s = v.to_screen(board::shape::rotate_about(p, center, rotation));
+        for (h, s) in handle_positions(selected, v) {
             ctx.set_fill_style_str("#ffffff");
             ctx.begin_path();
             if h == Handle::Rotate {
@@ -619,6 +606,28 @@ fn paint_selection(
         }
     }
     ctx.restore();
+}
+
+/// The selection's handles and where they are on screen (the same list is painted and
+/// hit-tested). A selection of lines too thin to resize gets only the rotate handle.
+pub fn handle_positions(selected: &[Shape], v: &Viewport) -> Vec<(Handle, Point)> {
+    let Some((frame, rotation, center)) = board::edit::selection_frame(selected) else {
+        return Vec::new();
+    };
+    let framed = frame.inflate(selection_pad(v.zoom));
+    let lines_only =
+        selected.iter().all(|s| s.kind.is_polyline()) && frame.w.min(frame.h) * v.zoom < 4.0;
+    Handle::ALL
+        .into_iter()
+        .filter(|h| !lines_only || *h == Handle::Rotate)
+        .map(|h| {
+            let p = h.position(&framed, ROTATE_OFFSET_PX / v.zoom);
+            (
+                h,
+                v.to_screen(board::shape::rotate_about(p, center, rotation)),
+            )
+        })
+        .collect()
 }
 
 fn dash(segments: &[f64]) -> JsValue {

@@ -181,12 +181,8 @@ impl Engine {
                 })
                 .collect();
             self.change(|txn, b| {
+                // (A sticky note without fill shows its default paper colour.)
                 for s in &targets {
-                    if s.kind == ShapeKind::Sticky && key == "fill" && value.is_none() {
-                        // A sticky note keeps paper: "no fill" means the default colour.
-                        b.set(txn, &s.id, key, None);
-                        continue;
-                    }
                     b.set(txn, &s.id, key, value.clone());
                 }
                 for s in &resized {
@@ -287,23 +283,7 @@ impl Engine {
         if text.is_empty() {
             return;
         }
-        let at = self.view_center();
-        let mut shape = Shape {
-            text,
-            ..Shape::boxed(
-                random::shape_id(),
-                ShapeKind::Text,
-                Rect {
-                    x: at.x,
-                    y: at.y,
-                    w: 0.0,
-                    h: 0.0,
-                },
-                self.style.clone(),
-                String::new(),
-            )
-        };
-        self.fit_text(&mut shape);
+        let shape = self.new_text(text, self.view_center());
         self.insert_copies(vec![shape], Point::default());
     }
 
@@ -409,6 +389,27 @@ impl Engine {
         }
     }
 
+    /// A text shape at `at` in the current style, sized to its text (not yet on the board).
+    fn new_text(&self, text: String, at: Point) -> Shape {
+        let mut shape = Shape {
+            text,
+            ..Shape::boxed(
+                random::shape_id(),
+                ShapeKind::Text,
+                Rect {
+                    x: at.x,
+                    y: at.y,
+                    w: 0.0,
+                    h: 0.0,
+                },
+                self.style.clone(),
+                String::new(),
+            )
+        };
+        self.fit_text(&mut shape);
+        shape
+    }
+
     /// Sizes a text shape's box to its text.
     fn fit_text(&self, shape: &mut Shape) {
         let (w, h) = render::measure_text(&self.ctx, &shape.text, shape.style.font_size);
@@ -450,30 +451,8 @@ impl Engine {
                 });
             }
             None if !text.is_empty() => {
-                let mut shape = Shape {
-                    text,
-                    ..Shape::boxed(
-                        random::shape_id(),
-                        ShapeKind::Text,
-                        Rect {
-                            x: editing.at.x,
-                            y: editing.at.y,
-                            w: 0.0,
-                            h: 0.0,
-                        },
-                        self.style.clone(),
-                        String::new(),
-                    )
-                };
-                self.fit_text(&mut shape);
-                let id = shape.id.clone();
-                self.change(|txn, b| {
-                    shape.index = b.next_index(txn);
-                    b.put(txn, &shape);
-                });
-                self.doc_dirty = true;
-                self.reload_shapes();
-                self.select(vec![id]);
+                let shape = self.new_text(text, editing.at);
+                self.insert_copies(vec![shape], Point::default());
             }
             None => {}
         }

@@ -8,7 +8,7 @@ use board::{Point, Rect, Shape, ShapeKind};
 
 use super::{now, Editing, Engine};
 use crate::client::random;
-use crate::client::render::{selection_pad, ROTATE_OFFSET_PX};
+use crate::client::render::handle_positions;
 use crate::client::tools::{self, Gesture, HIT_TOLERANCE_PX, STICKY_SIZE};
 use crate::ui::{Command, Tool};
 
@@ -140,33 +140,15 @@ impl Engine {
 
     /// The selection's frame: its box, and the rotation when one shape is selected.
     pub(super) fn selection_frame(&self) -> Option<(Rect, f64, Point)> {
-        let selected = self.selected_shapes();
-        match selected.as_slice() {
-            [] => None,
-            [one] => Some((one.bounds(), one.rotation, one.center())),
-            many => {
-                let b = edit::bounds_of(many)?;
-                Some((b, 0.0, b.center()))
-            }
-        }
+        edit::selection_frame(&self.selected_shapes())
     }
 
     /// The handle of the selection under a screen point.
     fn handle_at(&self, screen: Point) -> Option<Handle> {
-        let (frame, rotation, center) = self.selection_frame()?;
-        let zoom = self.viewport.zoom;
-        let pad = selection_pad(zoom);
-        let framed = frame.inflate(pad);
-        let lines_only = self.selected_shapes().iter().all(|s| s.kind.is_polyline())
-            && frame.w.min(frame.h) * zoom < 4.0;
-        Handle::ALL.into_iter().find(|h| {
-            if lines_only && *h != Handle::Rotate {
-                return false;
-            }
-            let p = h.position(&framed, ROTATE_OFFSET_PX / zoom);
-            let p = board::shape::rotate_about(p, center, rotation);
-            self.viewport.to_screen(p).distance(screen) <= HANDLE_REACH_PX
-        })
+        handle_positions(&self.selected_shapes(), &self.viewport)
+            .into_iter()
+            .find(|(_, at)| at.distance(screen) <= HANDLE_REACH_PX)
+            .map(|(h, _)| h)
     }
 
     /// A press on the canvas. Returns true when a gesture started (the caller captures the
