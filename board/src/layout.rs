@@ -30,9 +30,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use yrs::types::{DeepObservable, Event, PathSegment, ToJson};
-use yrs::updates::decoder::Decode;
-use yrs::{Any, Doc, Map, MapPrelim, MapRef, Out, ReadTxn, Transact, TransactionMut, Update};
+use yrs::{Any, Doc, Map, MapPrelim, MapRef, Out, ReadTxn, Transact, TransactionMut};
 
+use crate::guard;
 use crate::order;
 use crate::shape::{
     Dash, PenPoint, Shape, ShapeKind, Style, MAX_FONT_SIZE, MAX_STROKE_WIDTH, MIN_FONT_SIZE,
@@ -242,14 +242,19 @@ impl BoardDoc {
         order::key_after(top.as_deref())
     }
 
-    /// Applies a remote v1 update. Returns true when parts of it wait for missing updates
-    /// (the caller should ask the peer for a fresh sync step 1).
+    /// Applies a remote v1 update. Returns true when it, or parts of it, wait for missing
+    /// updates (the caller should ask the peer for a fresh sync step 1). An update that would
+    /// leave a gap in a client's clocks is not applied at all ([`crate::guard`]).
     pub fn apply_remote(&self, update: &[u8], origin: &str) -> Result<bool, LayoutError> {
-        let update = Update::decode_v1(update).map_err(|e| LayoutError::Decode(e.to_string()))?;
         let mut txn = self
             .doc
             .try_transact_mut_with(origin)
             .map_err(|_| LayoutError::Busy)?;
+        let update = match guard::decode(update, &txn.state_vector()) {
+            Ok(update) => update,
+            Err(refused) if refused.is_missing_dependency() => return Ok(true),
+            Err(refused) => return Err(LayoutError::Decode(refused.to_string())),
+        };
         txn.apply_update(update)
             .map_err(|e| LayoutError::Apply(e.to_string()))?;
         Ok(txn.store().pending_update().is_some() || txn.store().pending_ds().is_some())

@@ -9,6 +9,8 @@
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
 //! - [`spatial`]: a grid index of shapes' boxes for viewport culling and hit-testing.
 //! - [`viewport`]: the pan/zoom transform between screen pixels and board coordinates.
+//! - [`guard`]: what a remote update must satisfy before it reaches yrs (no gaps in any
+//!   client's clocks, no deletes of clocks nobody holds), for the server and the browser alike.
 //! - [`protocol`]: y-websocket frames (one message per frame), board ids and presence states.
 //! - [`room_state`]: the sans-IO server side of a board: what each message does to the document
 //!   and awareness, as effects (persist, reply, broadcast, close) for the server to carry out.
@@ -16,6 +18,7 @@
 //!   any transport (the browser's WebSocket today, an HTTP fallback later).
 
 pub mod edit;
+pub mod guard;
 pub mod history;
 pub mod layout;
 pub mod order;

@@ -5,16 +5,28 @@
 //! The effects of one batch must be carried out in this order: every [`Effect::Persist`] made
 //! durable first, then the frames sent in the order given. That is what makes "no peer sees an
 //! update that is not on disk" hold.
+//!
+//! Every update passes [`crate::guard`] before it reaches yrs. One peer's bad input costs only
+//! that peer: garbage closes it with [`Refusal::InvalidUpdate`]; an update that depends on what
+//! the room lacks (a gap, a dangling delete, a missing origin) is dropped and the peer asked for
+//! a sync step 1 once; a peer whose answer to that is refused too, or that keeps sending refused
+//! updates, is closed with [`Refusal::KeepsRefused`]. If yrs panics applying an update anyway,
+//! the IO layer closes that peer and rebuilds the document from storage with [`RoomState::reload`],
+//! keeping every other connection and its presence.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use yrs::sync::{Awareness, Message, SyncMessage};
-use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{ClientID, ReadTxn, StateVector, Transact, Update, WriteTxn};
+use yrs::{ClientID, ReadTxn, StateVector, Transact, WriteTxn};
 
+use crate::guard::{self, Refused};
 use crate::protocol::{self, Frame};
+
+/// Refused updates a connection may send while the step 1 it was asked to answer is on its way
+/// (updates already in flight when it was asked); one more closes it.
+pub const MAX_REFUSED_IN_FLIGHT: u32 = 64;
 
 /// Why the room closes a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +35,20 @@ pub enum Refusal {
     InvalidUpdate,
     /// The update would take the board past its size limit (close 1008).
     BoardFull,
+    /// The connection was asked for a sync step 1 and keeps sending updates that depend on what
+    /// the room lacks (close 1007).
+    KeepsRefused,
+}
+
+/// What the room knows of one connection.
+#[derive(Default)]
+struct Peer {
+    /// Awareness client ids it announced, removed when it leaves.
+    announced: HashSet<ClientID>,
+    /// It was asked for a sync step 1 and its step 2 has not arrived yet.
+    awaiting_step2: bool,
+    /// Updates refused since it was asked.
+    refused: u32,
 }
 
 /// The outcome of applying one update.
@@ -54,7 +80,8 @@ pub enum Effect<C> {
 /// clients collect on their side; it is also what version history needs.
 pub fn server_doc() -> yrs::Doc {
     yrs::Doc::with_options(yrs::Options {
-        skip_gc: true,
+        // `--cfg wb_relax_gc` turns GC back on, for fuzzing without this work-around only.
+        skip_gc: !cfg!(wb_relax_gc),
         ..yrs::Options::default()
     })
 }
@@ -62,8 +89,7 @@ pub fn server_doc() -> yrs::Doc {
 /// A board's live state on the server. `C` identifies a connection.
 pub struct RoomState<C> {
     awareness: Awareness,
-    /// Awareness client ids each connection announced, removed when it leaves.
-    announced: HashMap<C, HashSet<ClientID>>,
+    peers: HashMap<C, Peer>,
     /// Bytes of the board as stored (snapshot + log), checked against `max_bytes`.
     stored_bytes: usize,
     max_bytes: usize,
@@ -78,7 +104,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
     pub fn new(awareness: Awareness, max_bytes: usize) -> Self {
         Self {
             awareness,
-            announced: HashMap::new(),
+            peers: HashMap::new(),
             stored_bytes: 0,
             max_bytes,
             fresh_step2: None,
@@ -94,7 +120,8 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         let mut txn = doc.transact_mut();
         for bytes in parts {
             self.stored_bytes += bytes.len();
-            match Update::decode_v1(bytes) {
+            // History stored before the guard existed may hold what it now refuses.
+            match guard::decode(bytes, &txn.state_vector()) {
                 Ok(update) => {
                     if txn.apply_update(update).is_err() {
                         skipped += 1;
@@ -106,6 +133,25 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         // Stored history is whole; anything left waiting is dropped as in `apply`.
         let _ = txn.prune_pending();
         skipped
+    }
+
+    /// Rebuilds the document from stored history after yrs panicked applying an update (the
+    /// document may be half changed). `fresh` is a new awareness on an empty server document;
+    /// every presence state and connection the room had is kept, so the other peers stay. What
+    /// the room had relayed was stored first, so they miss nothing. Returns what `load` does.
+    pub fn reload<'a>(
+        &mut self,
+        fresh: Awareness,
+        parts: impl IntoIterator<Item = &'a [u8]>,
+    ) -> usize {
+        let states = self.awareness.update().ok();
+        self.awareness = fresh;
+        if let Some(states) = states {
+            // Re-applies states this awareness encoded itself; cannot fail.
+            let _ = self.awareness.apply_update(states);
+        }
+        self.stored_bytes = 0;
+        self.load(parts)
     }
 
     pub fn awareness(&self) -> &Awareness {
@@ -128,7 +174,14 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
     /// A connection joined: it gets sync step 1 (so it uploads what it has), then the awareness
     /// states the room holds.
     pub fn join(&mut self, conn: C, out: &mut Vec<Effect<C>>) {
-        self.announced.insert(conn, HashSet::new());
+        // The peer's answer to this step 1 is checked like any other answer ([`Self::update`]).
+        self.peers.insert(
+            conn,
+            Peer {
+                awaiting_step2: true,
+                ..Peer::default()
+            },
+        );
         let sv = self.awareness.doc().transact().state_vector();
         out.push(Effect::Reply(conn, protocol::sync_step1(&sv)));
         if let Some(frame) = protocol::awareness_frame(&self.awareness) {
@@ -138,18 +191,18 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
 
     /// A connection left: the awareness states it announced are removed, and everyone told.
     pub fn leave(&mut self, conn: C, out: &mut Vec<Effect<C>>) {
-        if let Some(clients) = self.announced.remove(&conn) {
-            self.remove_awareness(clients, out);
+        if let Some(peer) = self.peers.remove(&conn) {
+            self.remove_awareness(peer.announced, out);
         }
     }
 
     /// Connections currently in the room.
     pub fn connections(&self) -> usize {
-        self.announced.len()
+        self.peers.len()
     }
 
     pub fn handle(&mut self, conn: C, msg: Message, out: &mut Vec<Effect<C>>) {
-        if !self.announced.contains_key(&conn) {
+        if !self.peers.contains_key(&conn) {
             return;
         }
         match msg {
@@ -161,36 +214,14 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
                     .encode_state_as_update_v1(&sv);
                 out.push(Effect::Reply(conn, protocol::sync_step2(update)));
             }
-            Message::Sync(SyncMessage::SyncStep2(bytes) | SyncMessage::Update(bytes)) => {
-                if self.stored_bytes.saturating_add(bytes.len()) > self.max_bytes {
-                    out.push(Effect::Close(conn, Refusal::BoardFull));
-                    return;
-                }
-                let Ok(Applied {
-                    integrated,
-                    missing,
-                }) = self.apply(bytes)
-                else {
-                    out.push(Effect::Close(conn, Refusal::InvalidUpdate));
-                    return;
-                };
-                if let Some(update) = integrated {
-                    self.stored_bytes += update.len();
-                    out.push(Effect::Broadcast(protocol::update(update.clone())));
-                    out.push(Effect::Persist(update));
-                }
-                if missing {
-                    // Missing dependencies: ask this peer for everything the room lacks.
-                    let sv = self.awareness.doc().transact().state_vector();
-                    out.push(Effect::Reply(conn, protocol::sync_step1(&sv)));
-                }
-            }
+            Message::Sync(SyncMessage::SyncStep2(bytes)) => self.update(conn, bytes, true, out),
+            Message::Sync(SyncMessage::Update(bytes)) => self.update(conn, bytes, false, out),
             Message::Awareness(update) => {
                 let frame = Message::Awareness(update.clone()).encode_v1();
                 let clients: Vec<ClientID> = update.clients.keys().copied().collect();
                 if self.awareness.apply_update(update).is_ok() {
-                    if let Some(announced) = self.announced.get_mut(&conn) {
-                        announced.extend(clients);
+                    if let Some(peer) = self.peers.get_mut(&conn) {
+                        peer.announced.extend(clients);
                     }
                     out.push(Effect::Broadcast(frame));
                 }
@@ -205,18 +236,69 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         }
     }
 
-    /// Applies an update; returns (changed anything, left pending structs).
-    /// Applies an update. The room holds nothing back inside yrs: what cannot be integrated
-    /// yet (missing dependencies) is dropped and the sender asked for a sync step 1, whose
-    /// answer brings it again with what it depends on. yrs' handling of held-back structs is
-    /// where fuzzing reached a use-after-free and unencodable state (fuzz/README.md).
-    fn apply(&mut self, bytes: Vec<u8>) -> Result<Applied, ()> {
-        let update = Update::decode_v1(&bytes).map_err(|_| ())?;
+    /// A sync step 2 or update from `conn`.
+    fn update(&mut self, conn: C, bytes: Vec<u8>, step2: bool, out: &mut Vec<Effect<C>>) {
+        if self.stored_bytes.saturating_add(bytes.len()) > self.max_bytes {
+            out.push(Effect::Close(conn, Refusal::BoardFull));
+            return;
+        }
+        let answered = step2 && self.peers.get(&conn).is_some_and(|p| p.awaiting_step2);
+        let missing = match self.apply(bytes) {
+            Err(Refused::Malformed(_)) => {
+                out.push(Effect::Close(conn, Refusal::InvalidUpdate));
+                return;
+            }
+            Err(_) => true,
+            Ok(Applied {
+                integrated,
+                missing,
+            }) => {
+                if let Some(update) = integrated {
+                    self.stored_bytes += update.len();
+                    out.push(Effect::Broadcast(protocol::update(update.clone())));
+                    out.push(Effect::Persist(update));
+                }
+                missing
+            }
+        };
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        if !missing {
+            if answered || !peer.awaiting_step2 {
+                peer.awaiting_step2 = false;
+                peer.refused = 0;
+            }
+            return;
+        }
+        // It depends on what the room lacks. An honest peer's answer to our step 1 never does
+        // (it brings everything past the room's state vector), so a refused answer, or more
+        // refused updates than can be in flight, is a peer to close.
+        peer.refused += 1;
+        if answered || peer.refused > MAX_REFUSED_IN_FLIGHT {
+            out.push(Effect::Close(conn, Refusal::KeepsRefused));
+        } else if !peer.awaiting_step2 {
+            peer.awaiting_step2 = true;
+            let sv = self.awareness.doc().transact().state_vector();
+            out.push(Effect::Reply(conn, protocol::sync_step1(&sv)));
+        }
+    }
+
+    /// Applies an update that passed [`guard`]. The room holds nothing back inside yrs: what
+    /// cannot be integrated yet (missing dependencies) is dropped and the sender asked for a
+    /// sync step 1, whose answer brings it again with what it depends on. yrs' handling of
+    /// held-back structs is where fuzzing reached a use-after-free and unencodable state
+    /// (fuzz/README.md).
+    fn apply(&mut self, bytes: Vec<u8>) -> Result<Applied, Refused> {
         let doc = self.awareness.doc().clone();
         let mut txn = doc.transact_mut();
-        txn.apply_update(update).map_err(|_| ())?;
+        let update = guard::decode(&bytes, &txn.state_vector())?;
+        txn.apply_update(update)
+            .map_err(|e| Refused::Malformed(e.to_string()))?;
         let missing = txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
-        if missing {
+        // `--cfg wb_relax_pending` keeps what waits inside yrs, for fuzzing without this
+        // work-around only.
+        if missing && !cfg!(wb_relax_pending) {
             let _ = txn.prune_pending();
         }
         let changed = txn.before_state() != txn.after_state() || !txn.delete_set().is_empty();
@@ -266,39 +348,84 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
 }
 
 /// Drives a room the way the server does, from the `room_messages` fuzz target's input format:
-/// repeated `[conn: u8][len: u16 le][frame: len bytes]` from three connections, each frame
-/// decoded then handled. A panic inside yrs is treated as the server treats it: the room is
-/// dropped and a fresh one takes its place. Shared by the fuzz target and its regression tests.
+/// repeated `[conn: u8][len: u16 le][frame: len bytes]`. Connections 0–2 are peers of the room:
+/// each frame is decoded then handled, and what the room stores is kept as the server's store
+/// would. If yrs panics on a message, the room recovers as the server does: what was stored
+/// before it stays, the document is rebuilt from that ([`RoomState::reload`]) and the other
+/// peers go on. Connection 3 is a browser's session ([`crate::session::SyncSession`]): it takes
+/// the frame as if the server had sent it, and every update the room relays is applied to it
+/// too, so the browser's apply path is fuzzed with hostile and with relayed input.
+/// Shared by the fuzz target and its regression tests.
 #[doc(hidden)]
 #[cfg(not(target_family = "wasm"))]
 pub fn replay_fuzz_input(data: &[u8]) -> RoomState<u8> {
-    let fresh = || {
-        let mut room = RoomState::new(Awareness::new(server_doc()), 1 << 20);
-        let mut out = Vec::new();
-        for conn in 0..3u8 {
-            room.join(conn, &mut out);
-        }
-        room
-    };
-    let mut room = fresh();
+    use crate::layout::BoardDoc;
+    use crate::session::SyncSession;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    let mut room = RoomState::new(Awareness::new(server_doc()), 1 << 20);
     let mut out = Vec::new();
+    for conn in 0..3u8 {
+        room.join(conn, &mut out);
+    }
+    let new_browser = || {
+        let mut session = SyncSession::new(BoardDoc::new(yrs::Doc::with_client_id(4242)), || 0);
+        session.open();
+        session
+    };
+    let mut browser = new_browser();
+    let mut stored: Vec<Vec<u8>> = Vec::new();
     let mut rest = data;
     while rest.len() >= 3 {
-        let conn = rest[0] % 3;
+        let conn = rest[0] % 4;
         let len = u16::from_le_bytes([rest[1], rest[2]]) as usize;
         let end = (3 + len).min(rest.len());
-        if let Ok(messages) = protocol::decode_frame(&rest[3..end]) {
-            let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                for msg in messages {
-                    room.handle(conn, msg, &mut out);
+        let frame = &rest[3..end];
+        rest = &rest[end..];
+        let mut relayed = Vec::new();
+        if conn == 3 {
+            relayed.push(frame.to_vec());
+        } else if let Ok(messages) = protocol::decode_frame(frame) {
+            for msg in messages {
+                let before = out.len();
+                let handled = catch_unwind(AssertUnwindSafe(|| room.handle(conn, msg, &mut out)));
+                if handled.is_err() {
+                    out.truncate(before);
+                    stored.extend(out.iter().filter_map(|e| match e {
+                        Effect::Persist(u) => Some(u.clone()),
+                        _ => None,
+                    }));
+                    out.clear();
+                    room.reload(
+                        Awareness::new(server_doc()),
+                        stored.iter().map(Vec::as_slice),
+                    );
+                    break;
                 }
-            }));
-            if handled.is_err() {
-                room = fresh();
             }
         }
-        out.clear();
-        rest = &rest[end..];
+        let mut closed = Vec::new();
+        for effect in out.drain(..) {
+            match effect {
+                Effect::Persist(update) => stored.push(update),
+                Effect::Broadcast(frame) => relayed.push(frame),
+                Effect::Close(conn, _) => closed.push(conn),
+                Effect::Reply(..) => {}
+            }
+        }
+        // A closed peer comes back, as a hostile client would.
+        for conn in closed {
+            room.leave(conn, &mut out);
+            room.join(conn, &mut out);
+            out.clear();
+        }
+        for frame in relayed {
+            // The browser build aborts on a panic; here a panic only means a new session, so
+            // that the fuzzer goes on looking for memory errors.
+            if catch_unwind(AssertUnwindSafe(|| browser.receive(&frame))).is_err() {
+                browser = new_browser();
+            }
+        }
     }
     room
 }
@@ -332,6 +459,137 @@ mod tests {
         let doc = BoardDoc::new(Doc::new());
         let shape = unit_shape(id, ShapeKind::Rectangle);
         doc.change("l", |txn, b| b.put(txn, &shape)).unwrap().1
+    }
+
+    /// A room where `conn` joined and answered the room's step 1 (it had nothing).
+    fn synced_room(conn: u32) -> RoomState<u32> {
+        let mut r = room();
+        let mut out = vec![];
+        r.join(conn, &mut out);
+        let empty = yrs::Update::EMPTY_V1.to_vec();
+        r.handle(conn, Message::Sync(SyncMessage::SyncStep2(empty)), &mut out);
+        r
+    }
+
+    /// The two updates of fuzz/README.md's "yrs gap" finding: a map item of one client at
+    /// clock 4, then that client's blocks from clock 0.
+    fn gap_pair() -> [Vec<u8>; 2] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/yrs-gap");
+        ["first.bin", "second.bin"].map(|f| std::fs::read(dir.join(f)).unwrap())
+    }
+
+    #[test]
+    fn the_gap_pair_is_refused_then_accepted_in_order() {
+        let [first, second] = gap_pair();
+        let mut r = synced_room(1);
+        let mut out = vec![];
+        // Alone, the first leaves a hole at clocks 0..4: nothing applied, step 1 asked.
+        r.handle(
+            1,
+            Message::Sync(SyncMessage::Update(first.clone())),
+            &mut out,
+        );
+        assert!(
+            matches!(out.as_slice(), [Effect::Reply(1, f)] if f[..2] == [0, 0]),
+            "{out:?}"
+        );
+        assert_eq!(r.snapshot(), room().snapshot());
+        out.clear();
+        // The answer brings clocks 0..: it applies, and the first is then no gap either.
+        r.handle(1, Message::Sync(SyncMessage::SyncStep2(second)), &mut out);
+        assert!(
+            out.iter().any(|e| matches!(e, Effect::Persist(_))),
+            "{out:?}"
+        );
+        out.clear();
+        r.handle(1, Message::Sync(SyncMessage::Update(first)), &mut out);
+        assert!(
+            !out.iter().any(|e| matches!(e, Effect::Close(..))),
+            "{out:?}"
+        );
+        let _ = r.snapshot();
+    }
+
+    #[test]
+    fn a_refused_answer_to_step1_closes_only_its_sender() {
+        let [first, _] = gap_pair();
+        let mut r = synced_room(1);
+        let mut out = vec![];
+        r.join(2, &mut out);
+        out.clear();
+        r.handle(
+            1,
+            Message::Sync(SyncMessage::Update(first.clone())),
+            &mut out,
+        );
+        out.clear();
+        r.handle(1, Message::Sync(SyncMessage::SyncStep2(first)), &mut out);
+        assert_eq!(out, vec![Effect::Close(1, Refusal::KeepsRefused)]);
+        out.clear();
+        // The other peer is untouched and its updates go through.
+        r.handle(
+            2,
+            Message::Sync(SyncMessage::Update(rect_update("b"))),
+            &mut out,
+        );
+        assert!(out.iter().any(|e| matches!(e, Effect::Persist(_))));
+    }
+
+    #[test]
+    fn a_stream_of_refused_updates_is_asked_once_then_closed() {
+        let [first, _] = gap_pair();
+        let mut r = synced_room(1);
+        let mut out = vec![];
+        for _ in 0..=MAX_REFUSED_IN_FLIGHT {
+            r.handle(
+                1,
+                Message::Sync(SyncMessage::Update(first.clone())),
+                &mut out,
+            );
+        }
+        let asked = out
+            .iter()
+            .filter(|e| matches!(e, Effect::Reply(..)))
+            .count();
+        assert_eq!(asked, 1);
+        assert_eq!(out.last(), Some(&Effect::Close(1, Refusal::KeepsRefused)));
+    }
+
+    #[test]
+    fn a_reload_rebuilds_the_document_and_keeps_the_peers() {
+        let mut r = synced_room(1);
+        let mut out = vec![];
+        r.join(2, &mut out);
+        let mut peer = Awareness::new(Doc::with_client_id(77));
+        peer.set_local_state_raw(r##"{"user":{"name":"A","color":"#000"}}"##);
+        r.handle(2, Message::Awareness(peer.update().unwrap()), &mut out);
+        let stored = rect_update("a");
+        r.handle(
+            1,
+            Message::Sync(SyncMessage::Update(stored.clone())),
+            &mut out,
+        );
+        // Something the store never got (as after a panic mid-turn) is gone after the reload.
+        r.handle(
+            1,
+            Message::Sync(SyncMessage::Update(rect_update("b"))),
+            &mut out,
+        );
+        assert_eq!(
+            r.reload(Awareness::new(server_doc()), [stored.as_slice()]),
+            0
+        );
+        let doc = BoardDoc::new(Doc::new());
+        doc.apply_remote(&r.snapshot(), "r").unwrap();
+        assert_eq!(doc.shapes().unwrap().len(), 1);
+        assert_eq!(r.connections(), 2);
+        assert!(r
+            .awareness()
+            .state::<serde_json::Value>(ClientID::new(77))
+            .is_some());
+        out.clear();
+        r.leave(2, &mut out);
+        assert_eq!(out.len(), 1, "the presence is still tied to its connection");
     }
 
     #[test]
@@ -404,10 +662,8 @@ mod tests {
         let (_, second) = source
             .change("l", |t, b| b.set_position(t, "one", 5.0, 5.0))
             .unwrap();
-        let mut r = room();
+        let mut r = synced_room(1);
         let mut out = vec![];
-        r.join(1, &mut out);
-        out.clear();
         r.handle(
             1,
             Message::Sync(SyncMessage::Update(second.clone())),
@@ -422,6 +678,7 @@ mod tests {
         r.handle(1, Message::Sync(SyncMessage::SyncStep2(first)), &mut out);
         r.handle(1, Message::Sync(SyncMessage::Update(second)), &mut out);
         assert!(out.iter().any(|e| matches!(e, Effect::Persist(_))));
+        assert!(!out.iter().any(|e| matches!(e, Effect::Close(..))));
         let doc = BoardDoc::new(Doc::new());
         doc.apply_remote(&r.snapshot(), "r").unwrap();
         let shapes = doc.shapes().unwrap();

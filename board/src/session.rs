@@ -392,6 +392,33 @@ mod tests {
     }
 
     #[test]
+    fn an_update_with_a_clock_gap_is_not_applied_and_asks_for_step1() {
+        let mut s = session(1);
+        s.open();
+        s.receive(&protocol::sync_step2(Vec::from([0u8, 0])));
+        let server = BoardDoc::new(Doc::with_client_id(2));
+        let (_, first) = server
+            .change("l", |txn, b| b.put(txn, &rect("r1")))
+            .unwrap();
+        let (_, second) = server
+            .change("l", |txn, b| b.put(txn, &rect("r2")))
+            .unwrap();
+        let out = s.receive(&protocol::update(second.clone()));
+        assert!(matches!(
+            protocol::decode_frame(&out.reply[0]).unwrap().as_slice(),
+            [Message::Sync(SyncMessage::SyncStep1(_))]
+        ));
+        assert!(
+            s.board.shapes().unwrap().is_empty(),
+            "nothing of it applied"
+        );
+        // The answer brings both, in order.
+        let both = yrs::merge_updates_v1([first.as_slice(), second.as_slice()]).unwrap();
+        s.receive(&protocol::sync_step2(both));
+        assert_eq!(s.board.shapes().unwrap().len(), 2);
+    }
+
+    #[test]
     fn peers_appear_and_are_forgotten_on_close_while_our_clock_survives() {
         let mut s = session(1);
         s.open();
