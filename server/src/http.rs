@@ -116,6 +116,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         &get(&m.updates_in),
     );
     metric(
+        "whiteboard_room_reloads_total",
+        "counter",
+        "Board documents rebuilt from storage after an update broke them.",
+        &get(&m.room_reloads),
+    );
+    metric(
         "whiteboard_frames_out_total",
         "counter",
         "Frames queued to connections.",

@@ -6,6 +6,7 @@
 //!   before fanning them out.
 //! - [`rooms`]: the registry of open rooms and the server counters.
 //! - [`ws`]: the `/ws/{board}` y-websocket endpoint.
+//! - [`socket`]: the WebSocket handshake and the clean close of an oversized frame.
 //! - [`images`]: `/boards/{board}/images`, the uploaded bytes behind the Image tool.
 //! - [`access`]: the permission checks the endpoints share (the `Origin` rule).
 //! - [`http`]: the router, board creation, health, metrics and the Leptos pages.
@@ -20,6 +21,7 @@ pub mod http;
 pub mod images;
 pub mod room;
 pub mod rooms;
+pub mod socket;
 pub mod store;
 pub mod ws;
 

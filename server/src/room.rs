@@ -5,8 +5,15 @@
 //! Each turn of the loop takes every command already waiting (up to [`BATCH`]), applies them,
 //! commits all their document updates in one transaction (group commit), and only then sends
 //! anything out — so no peer ever sees an update that is not on disk.
+//!
+//! One peer's input costs only that peer. If yrs panics on a message anyway (the guard in
+//! `board::guard` keeps out what is known to break it), the turn stops there: what the batch
+//! did before that message is committed and sent, the sender is closed with 1007, the document
+//! is rebuilt from storage (which holds exactly what was sent), and the rest of the batch goes
+//! on with every other connection and its presence in place.
 
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -52,9 +59,13 @@ impl CloseReason {
         code: 1008,
         reason: "board size limit reached",
     };
-    pub const INTERNAL: CloseReason = CloseReason {
-        code: 1011,
-        reason: "internal error; reconnect to resync",
+    pub const KEEPS_REFUSED: CloseReason = CloseReason {
+        code: 1007,
+        reason: "updates depend on changes never sent; reconnect to resync",
+    };
+    pub const BROKE_DOCUMENT: CloseReason = CloseReason {
+        code: 1007,
+        reason: "update could not be applied",
     };
     pub const SHUTDOWN: CloseReason = CloseReason {
         code: 1001,
@@ -222,16 +233,53 @@ impl Room {
     /// Handles one batch: applies every command, commits the batch's updates in one
     /// transaction, then sends. Returns why the room must close, if it must.
     async fn turn(&mut self, batch: Vec<Command>) -> Option<CloseReason> {
-        let mut out = Vec::new();
-        // A panic inside yrs (hostile input can still reach one) may leave the document half
-        // changed: the room is then dropped and reloaded from storage, which holds only what
-        // was committed before this turn, and clients resync. Nothing of this turn was sent.
-        let applied =
-            std::panic::catch_unwind(AssertUnwindSafe(|| self.apply_batch(batch, &mut out)));
-        if applied.is_err() {
-            error!("a message broke the board's document; reloading the board");
-            return Some(CloseReason::INTERNAL);
+        let mut batch = VecDeque::from(batch);
+        while !batch.is_empty() {
+            let mut out = Vec::new();
+            let broken_by = self.apply_batch(&mut batch, &mut out);
+            if let Some(reason) = self.commit(out).await {
+                return Some(reason);
+            }
+            if let Some(conn) = broken_by {
+                // The document may be half changed by the message that panicked: rebuild it
+                // from what is stored (everything sent so far, nothing of that message).
+                warn!(
+                    conn,
+                    "an update broke the board's document; closing its sender, reloading"
+                );
+                self.rooms
+                    .metrics()
+                    .room_reloads
+                    .fetch_add(1, Ordering::Relaxed);
+                self.kick(conn, CloseReason::BROKE_DOCUMENT);
+                if let Err(e) = self.reload().await {
+                    warn!(error = %e, "cannot reload board");
+                    return Some(CloseReason::STORAGE);
+                }
+            }
         }
+        if self.log_len >= self.rooms.config().compact_every {
+            self.compact().await;
+        }
+        None
+    }
+
+    /// Rebuilds the document from storage; connections and presence stay.
+    async fn reload(&mut self) -> Result<(), crate::store::StoreError> {
+        let stored = self.store.load(&self.id).await?;
+        let parts = stored.snapshot.iter().chain(stored.updates.iter());
+        let fresh = Awareness::new(server_doc());
+        let skipped = self.state.reload(fresh, parts.map(Vec::as_slice));
+        if skipped > 0 {
+            warn!(skipped, "stored updates that do not apply were skipped");
+        }
+        self.last_seq = stored.last_seq;
+        self.log_len = stored.updates.len();
+        Ok(())
+    }
+
+    /// Stores the effects' updates in one transaction, then sends their frames.
+    async fn commit(&mut self, mut out: Vec<Effect<ConnId>>) -> Option<CloseReason> {
         let durable: Vec<Vec<u8>> = out
             .iter_mut()
             .filter_map(|e| match e {
@@ -252,14 +300,18 @@ impl Room {
             self.log_len += count;
         }
         self.carry_out(out);
-        if self.log_len >= self.rooms.config().compact_every {
-            self.compact().await;
-        }
         None
     }
 
-    fn apply_batch(&mut self, batch: Vec<Command>, out: &mut Vec<Effect<ConnId>>) {
-        for cmd in batch {
+    /// Applies commands from the front of `batch` until it is empty or a message makes yrs
+    /// panic; returns the connection that sent that message (the rest of its command is
+    /// dropped with it, the commands after it stay in `batch`).
+    fn apply_batch(
+        &mut self,
+        batch: &mut VecDeque<Command>,
+        out: &mut Vec<Effect<ConnId>>,
+    ) -> Option<ConnId> {
+        while let Some(cmd) = batch.pop_front() {
             match cmd {
                 Command::Join(conn, member) => {
                     self.peers.insert(
@@ -280,7 +332,15 @@ impl Room {
                         ) {
                             metrics.updates_in.fetch_add(1, Ordering::Relaxed);
                         }
-                        self.state.handle(conn, msg, out);
+                        let before = out.len();
+                        let state = &mut self.state;
+                        let handled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            state.handle(conn, msg, out);
+                        }));
+                        if handled.is_err() {
+                            out.truncate(before);
+                            return Some(conn);
+                        }
                     }
                 }
                 Command::Leave(conn) => {
@@ -290,6 +350,7 @@ impl Room {
                 Command::Shutdown => {}
             }
         }
+        None
     }
 
     /// Sends frames and closes connections, in order. Persist effects were handled already.
@@ -310,6 +371,7 @@ impl Room {
                     let reason = match refusal {
                         Refusal::InvalidUpdate => CloseReason::INVALID_UPDATE,
                         Refusal::BoardFull => CloseReason::BOARD_FULL,
+                        Refusal::KeepsRefused => CloseReason::KEEPS_REFUSED,
                     };
                     debug!(conn, ?refusal, "closing connection");
                     self.kick(conn, reason);

@@ -26,6 +26,8 @@ pub struct Metrics {
     pub connections_open: AtomicU64,
     pub rooms_open: AtomicU64,
     pub updates_in: AtomicU64,
+    /// Documents rebuilt from storage after yrs panicked on an update.
+    pub room_reloads: AtomicU64,
     pub frames_out: AtomicU64,
     pub bytes_in: AtomicU64,
     pub bytes_out: AtomicU64,

@@ -2,27 +2,31 @@
 //!
 //! A connection decodes frames itself (so bad input is refused before it reaches the room) and
 //! forwards the messages to the room; the room answers through a bounded queue that this task
-//! writes to the socket. Close codes: 1003 text frame, 1007 malformed message, 1009 frame too
-//! large, 1008 rate limit or board size limit, 1011 storage unavailable, 1013 slow reader,
-//! 1001 server shutting down. Refused at upgrade: 400 bad board id, 403 foreign origin, 503
-//! connection limits.
+//! writes to the socket. Close codes: 1003 text frame, 1007 malformed message or refused update,
+//! 1009 frame too large (sent cleanly: see [`crate::socket`]), 1008 rate limit or board size
+//! limit, 1011 storage unavailable, 1013 slow reader, 1001 server shutting down. Refused at
+//! upgrade: 400 bad board id, 403 foreign origin, 426 not a WebSocket request, 503 connection
+//! limits.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use board::protocol::decode_frame;
 use board::BoardId;
 use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::error::CapacityError;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use tracing::{debug, Instrument};
 
 use crate::access::check_origin;
 use crate::error::AppError;
 use crate::room::{CloseReason, Command, Member};
+use crate::socket::{self, Socket, Upgrade};
 use crate::AppState;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -34,7 +38,7 @@ pub async fn upgrade(
     Path(board): Path<String>,
     State(state): State<AppState>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
 ) -> Result<Response, AppError> {
     let id = BoardId::parse(&board)?;
     let config = state.rooms.config();
@@ -57,19 +61,28 @@ pub async fn upgrade(
     let max = config.max_frame_bytes;
     let rooms = state.rooms.clone();
     let shutdown = state.shutdown.clone();
-    Ok(ws
-        .max_message_size(max)
-        .max_frame_size(max)
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max))
         // tungstenite zero-fills its whole read buffer before every read; y-websocket messages
         // are small, so a small buffer saves most of the server's CPU (larger messages are
         // read in several chunks).
-        .read_buffer_size(READ_BUFFER)
-        .on_upgrade(move |socket| {
-            let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-            let span = tracing::info_span!("conn", conn, board_id = %id);
-            serve(socket, id, conn, rooms, shutdown).instrument(span)
-        })
-        .into_response())
+        .read_buffer_size(READ_BUFFER);
+    Ok(ws.on_upgrade(config, move |socket| {
+        let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!("conn", conn, board_id = %id);
+        serve(socket, id, conn, rooms, shutdown).instrument(span)
+    }))
+}
+
+/// Why the read loop ended.
+enum End {
+    /// The peer went away, or the socket failed: nothing to send.
+    Gone,
+    /// Close with this reason.
+    Close(CloseReason),
+    /// A frame declared `declared` bytes, past the limit: close with 1009, then drain it.
+    TooLarge { declared: usize },
 }
 
 /// Average message rate with bursts (token bucket).
@@ -102,7 +115,7 @@ impl RateLimit {
 }
 
 async fn serve(
-    mut socket: WebSocket,
+    mut socket: Socket,
     id: BoardId,
     conn: u64,
     rooms: crate::rooms::Rooms,
@@ -117,7 +130,8 @@ async fn serve(
         kick: kick_tx,
     };
     let Some(room) = rooms.join(&id, conn, member).await else {
-        close(&mut socket, CloseReason::STORAGE).await;
+        let reason = CloseReason::STORAGE;
+        socket::close(&mut socket, reason.code, reason.reason).await;
         metrics_open.fetch_sub(1, Ordering::Relaxed);
         return;
     };
@@ -130,87 +144,80 @@ async fn serve(
     let mut answered_ping = true;
     let mut rate = RateLimit::new(rooms.config().rate_per_sec, rooms.config().rate_burst);
     let metrics = rooms.metrics();
-    let reason: Option<CloseReason> = loop {
+    let close = |reason: CloseReason| End::Close(reason);
+    let end: End = loop {
         tokio::select! {
             biased;
-            reason = &mut kick => break reason.ok(),
-            _ = shutdown.changed() => break Some(CloseReason::SHUTDOWN),
+            reason = &mut kick => break reason.map_or(End::Gone, close),
+            _ = shutdown.changed() => break close(CloseReason::SHUTDOWN),
             frame = outbox.recv() => match frame {
                 Some(frame) => {
                     metrics.bytes_out.fetch_add(frame.len() as u64, Ordering::Relaxed);
                     if socket.send(WsMessage::Binary(frame)).await.is_err() {
-                        break None;
+                        break End::Gone;
                     }
                 }
-                None => break Some(CloseReason::SHUTDOWN),
+                None => break close(CloseReason::SHUTDOWN),
             },
-            incoming = socket.recv() => match incoming {
+            incoming = socket.next() => match incoming {
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     answered_ping = true;
                     metrics.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     match decode_frame(&bytes) {
                         Ok(msgs) if !rate.take(msgs.len()) => {
-                            break Some(CloseReason { code: 1008, reason: "rate limit exceeded" });
+                            break close(CloseReason { code: 1008, reason: "rate limit exceeded" });
                         }
                         Ok(msgs) => {
                             if !room.send(Command::Messages(conn, msgs)).await {
-                                break Some(CloseReason::SHUTDOWN);
+                                break close(CloseReason::SHUTDOWN);
                             }
                         }
                         Err(e) => {
                             debug!(error = %e, "malformed frame");
-                            break Some(CloseReason { code: 1007, reason: "malformed message" });
+                            break close(CloseReason { code: 1007, reason: "malformed message" });
                         }
                     }
                 }
                 Some(Ok(WsMessage::Text(_))) => {
-                    break Some(CloseReason { code: 1003, reason: "binary frames only" });
+                    break close(CloseReason { code: 1003, reason: "binary frames only" });
                 }
-                Some(Ok(WsMessage::Pong(_) | WsMessage::Ping(_))) => answered_ping = true,
-                Some(Ok(WsMessage::Close(_))) | None => break None,
+                Some(Ok(WsMessage::Pong(_) | WsMessage::Ping(_) | WsMessage::Frame(_))) => {
+                    answered_ping = true;
+                }
+                Some(Ok(WsMessage::Close(_))) | None => break End::Gone,
+                Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, .. }))) => {
+                    break End::TooLarge { declared: size };
+                }
                 Some(Err(e)) => {
                     debug!(error = %e, "socket error");
-                    break if is_too_large(&e) {
-                        Some(CloseReason { code: 1009, reason: "message too large" })
-                    } else {
-                        None
-                    };
+                    break End::Gone;
                 }
             },
             _ = ping.tick() => {
                 if !answered_ping {
                     debug!("no pong: dropping");
-                    break None;
+                    break End::Gone;
                 }
                 answered_ping = false;
                 if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
-                    break None;
+                    break End::Gone;
                 }
             }
         }
     };
     room.leave(conn).await;
-    if let Some(reason) = reason {
-        metrics.observe_close(reason.code);
-        close(&mut socket, reason).await;
+    match end {
+        End::Gone => debug!("disconnected"),
+        End::Close(reason) => {
+            metrics.observe_close(reason.code);
+            socket::close(&mut socket, reason.code, reason.reason).await;
+            debug!(code = reason.code, "closed");
+        }
+        End::TooLarge { declared } => {
+            metrics.observe_close(1009);
+            socket::close_and_drain(&mut socket, 1009, "message too large", declared).await;
+            debug!(declared, "closed: frame too large");
+        }
     }
     metrics_open.fetch_sub(1, Ordering::Relaxed);
-    debug!(?reason, "disconnected");
-}
-
-fn is_too_large(e: &axum::Error) -> bool {
-    let text = e.to_string().to_ascii_lowercase();
-    text.contains("too long") || text.contains("too big") || text.contains("too large")
-}
-
-async fn close(socket: &mut WebSocket, reason: CloseReason) {
-    let frame = CloseFrame {
-        code: reason.code,
-        reason: reason.reason.into(),
-    };
-    let _ = tokio::time::timeout(
-        Duration::from_secs(2),
-        socket.send(WsMessage::Close(Some(frame))),
-    )
-    .await;
 }
