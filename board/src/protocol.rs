@@ -22,12 +22,26 @@ pub enum FrameError {
     Empty,
     #[error("malformed message: {0}")]
     Malformed(String),
+    /// More messages in one frame than the caller allows (the rate limit's burst).
+    #[error("more than {0} messages in one frame")]
+    TooManyMessages(usize),
 }
 
 /// Decodes every message in a binary frame. Any malformed or truncated message refuses the
 /// whole frame. (yrs' `MessageReader` stops silently at a truncated message, which would hide
 /// corrupt input, so the frame is walked here instead.)
 pub fn decode_frame(bytes: &[u8]) -> Result<Vec<Message>, FrameError> {
+    decode_frame_at_most(bytes, usize::MAX)
+}
+
+/// [`decode_frame`], stopping with [`FrameError::TooManyMessages`] past `max_messages`, before
+/// decoding the rest: a frame of millions of tiny messages costs no more than the cap.
+///
+/// Before yrs decodes a message, the counts it would reserve memory for up front (entries of a
+/// state vector, clients of an update or of an awareness update) are checked against the bytes
+/// that could hold them ([`check_declared_counts`]): a 14-byte message declaring 2^29 entries
+/// is refused at once instead of costing a gigabyte.
+pub fn decode_frame_at_most(bytes: &[u8], max_messages: usize) -> Result<Vec<Message>, FrameError> {
     if bytes.is_empty() {
         return Err(FrameError::Empty);
     }
@@ -35,6 +49,10 @@ pub fn decode_frame(bytes: &[u8]) -> Result<Vec<Message>, FrameError> {
     let mut messages = Vec::with_capacity(1);
     let mut consumed = 0;
     while consumed < bytes.len() {
+        if messages.len() == max_messages {
+            return Err(FrameError::TooManyMessages(max_messages));
+        }
+        check_declared_counts(&bytes[consumed..])?;
         let msg =
             Message::decode(&mut decoder).map_err(|e| FrameError::Malformed(e.to_string()))?;
         // lib0 encodings are canonical, so a message's encoded length is what it consumed.
@@ -45,6 +63,55 @@ pub fn decode_frame(bytes: &[u8]) -> Result<Vec<Message>, FrameError> {
         return Err(FrameError::Malformed("trailing bytes".into()));
     }
     Ok(messages)
+}
+
+/// Reads a lib0 variable-length unsigned integer (7 bits a byte, least significant first).
+fn read_var(bytes: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = bytes.split_first()?;
+        *bytes = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Checks the first count of the message at the start of `bytes` against the bytes after it:
+/// a state vector entry takes at least 2 bytes (client, clock), an update's client section 3
+/// (struct count, client, clock), an awareness entry 3 (client, clock, state). Anything this
+/// cannot read is left for the decoder to refuse.
+pub fn check_declared_counts(bytes: &[u8]) -> Result<(), FrameError> {
+    let mut rest = bytes;
+    let (min_entry, what) = match (read_var(&mut rest), read_var(&mut rest)) {
+        (Some(0), Some(0)) => (2, "state vector entries"),
+        (Some(0), Some(1 | 2)) => (3, "update clients"),
+        (Some(1), _) => {
+            // Awareness has no sub-type: the varuint read was its payload's length.
+            rest = bytes;
+            read_var(&mut rest);
+            (3, "awareness entries")
+        }
+        _ => return Ok(()),
+    };
+    let Some(len) = read_var(&mut rest) else {
+        return Ok(());
+    };
+    let payload = &rest[..rest.len().min(usize::try_from(len).unwrap_or(usize::MAX))];
+    let mut inner = payload;
+    let Some(count) = read_var(&mut inner) else {
+        return Ok(());
+    };
+    let room = inner.len() as u64 / min_entry;
+    if count > room {
+        return Err(FrameError::Malformed(format!(
+            "{count} {what} declared in {} bytes",
+            inner.len()
+        )));
+    }
+    Ok(())
 }
 
 pub fn sync_step1(sv: &StateVector) -> Frame {
@@ -197,18 +264,19 @@ mod tests {
 
     #[test]
     fn frames_hold_one_message_and_decode_back() {
-        let f = update(vec![1, 2, 3]);
+        // The payload is not looked into beyond its first count (yrs decodes it later).
+        let f = update(vec![0, 2, 3]);
         assert_eq!(f[0], 0);
         assert_eq!(
             decode_frame(&f).unwrap(),
-            vec![Message::Sync(SyncMessage::Update(vec![1, 2, 3]))]
+            vec![Message::Sync(SyncMessage::Update(vec![0, 2, 3]))]
         );
     }
 
     #[test]
     fn packed_frames_decode_to_every_message() {
         let mut packed = sync_step1(&StateVector::default());
-        packed.extend(update(vec![9]));
+        packed.extend(update(vec![0, 0]));
         assert_eq!(decode_frame(&packed).unwrap().len(), 2);
     }
 
@@ -223,6 +291,43 @@ mod tests {
             decode_frame(&[0, 2, 200]),
             Err(FrameError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn declared_counts_past_the_bytes_left_are_refused() {
+        // Sync step 1 declaring 2^29 state-vector entries in 14 bytes.
+        let mut step1 = vec![0u8, 0, 10];
+        step1.extend([0x80, 0x80, 0x80, 0x80, 0x02]);
+        step1.extend([0; 5]);
+        assert!(
+            matches!(decode_frame(&step1), Err(FrameError::Malformed(m)) if m.contains("state vector"))
+        );
+        // An update declaring 2^27 clients, and an awareness update declaring 2^27 entries.
+        let update = [0u8, 2, 6, 0x80, 0x80, 0x80, 0x40, 0, 0];
+        assert!(
+            matches!(decode_frame(&update), Err(FrameError::Malformed(m)) if m.contains("clients"))
+        );
+        let awareness = [1u8, 6, 0x80, 0x80, 0x80, 0x40, 0, 0];
+        assert!(
+            matches!(decode_frame(&awareness), Err(FrameError::Malformed(m)) if m.contains("awareness"))
+        );
+        // Real messages pass.
+        let sv = StateVector::from_iter([(yrs::ClientID::new(1), 5), (yrs::ClientID::new(2), 9)]);
+        assert!(decode_frame(&sync_step1(&sv)).is_ok());
+        let mut a = Awareness::new(yrs::Doc::with_client_id(3));
+        a.set_local_state_raw(r#"{"user":{"name":"A","color":"red"}}"#);
+        assert!(decode_frame(&awareness_frame(&a).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_frame_stops_at_the_message_cap() {
+        let query = Message::AwarenessQuery.encode_v1();
+        let frame: Vec<u8> = std::iter::repeat_n(query, 10).flatten().collect();
+        assert_eq!(decode_frame_at_most(&frame, 10).unwrap().len(), 10);
+        assert_eq!(
+            decode_frame_at_most(&frame, 9),
+            Err(FrameError::TooManyMessages(9))
+        );
     }
 
     #[test]

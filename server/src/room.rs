@@ -47,6 +47,10 @@ impl CloseReason {
         code: 1013,
         reason: "outbound queue full; reconnect to resync",
     };
+    pub const RATE_LIMIT: CloseReason = CloseReason {
+        code: 1008,
+        reason: "rate limit exceeded",
+    };
     pub const STORAGE: CloseReason = CloseReason {
         code: 1011,
         reason: "storage unavailable",

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use board::protocol::decode_frame;
+use board::protocol::{decode_frame_at_most, FrameError};
 use board::BoardId;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -143,6 +143,7 @@ async fn serve(
     );
     let mut answered_ping = true;
     let mut rate = RateLimit::new(rooms.config().rate_per_sec, rooms.config().rate_burst);
+    let burst = rooms.config().rate_burst as usize;
     let metrics = rooms.metrics();
     let close = |reason: CloseReason| End::Close(reason);
     let end: End = loop {
@@ -163,10 +164,13 @@ async fn serve(
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     answered_ping = true;
                     metrics.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                    match decode_frame(&bytes) {
+                    // No frame may hold more messages than the rate limit's burst: the frame
+                    // is refused before the rest of it is decoded.
+                    match decode_frame_at_most(&bytes, burst) {
                         Ok(msgs) if !rate.take(msgs.len()) => {
-                            break close(CloseReason { code: 1008, reason: "rate limit exceeded" });
+                            break close(CloseReason::RATE_LIMIT);
                         }
+                        Err(FrameError::TooManyMessages(_)) => break close(CloseReason::RATE_LIMIT),
                         Ok(msgs) => {
                             if !room.send(Command::Messages(conn, msgs)).await {
                                 break close(CloseReason::SHUTDOWN);
