@@ -62,6 +62,39 @@ impl Metrics {
     }
 }
 
+/// Connection slots in use.
+#[derive(Default)]
+struct Slots {
+    total: usize,
+    by_board: HashMap<BoardId, usize>,
+}
+
+/// Which limit refused a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotRefused {
+    Server,
+    Board,
+}
+
+/// A reserved connection slot; dropping it gives the slot back.
+pub struct Slot {
+    rooms: Rooms,
+    board: BoardId,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut slots = self.rooms.0.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.total = slots.total.saturating_sub(1);
+        if let Some(n) = slots.by_board.get_mut(&self.board) {
+            *n -= 1;
+            if *n == 0 {
+                slots.by_board.remove(&self.board);
+            }
+        }
+    }
+}
+
 struct Entry {
     handle: RoomHandle,
     task: JoinHandle<()>,
@@ -69,6 +102,10 @@ struct Entry {
 
 struct Inner {
     rooms: Mutex<HashMap<BoardId, Entry>>,
+    /// Connection slots taken at upgrade, by board, and in all: a slot is reserved before the
+    /// upgrade is answered and given back when the connection ends or the upgrade fails, so
+    /// concurrent upgrades cannot pass a limit between the check and the count.
+    slots: Mutex<Slots>,
     store: Arc<dyn BoardStore>,
     config: Config,
     metrics: Metrics,
@@ -82,6 +119,7 @@ impl Rooms {
     pub fn new(store: Arc<dyn BoardStore>, config: Config) -> Self {
         Rooms(Arc::new(Inner {
             rooms: Mutex::new(HashMap::new()),
+            slots: Mutex::new(Slots::default()),
             store,
             config,
             metrics: Metrics::default(),
@@ -100,11 +138,24 @@ impl Rooms {
         &self.0.store
     }
 
-    /// Connections in a board's room (joined or joining).
-    pub fn members(&self, id: &BoardId) -> usize {
-        self.lock()
-            .get(id)
-            .map_or(0, |e| e.handle.members.load(Ordering::Acquire))
+    /// Reserves a connection slot on board `id`, within the server's and the board's limits.
+    /// The slot is given back when the returned guard is dropped.
+    pub fn reserve(&self, id: &BoardId) -> Result<Slot, SlotRefused> {
+        let config = self.config();
+        let mut slots = self.0.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if slots.total >= config.max_connections {
+            return Err(SlotRefused::Server);
+        }
+        let board = slots.by_board.entry(id.clone()).or_default();
+        if *board >= config.max_connections_per_board {
+            return Err(SlotRefused::Board);
+        }
+        *board += 1;
+        slots.total += 1;
+        Ok(Slot {
+            rooms: self.clone(),
+            board: id.clone(),
+        })
     }
 
     /// Rooms currently loaded.

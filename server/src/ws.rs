@@ -26,6 +26,7 @@ use tracing::{debug, Instrument};
 use crate::access::check_origin;
 use crate::error::AppError;
 use crate::room::{CloseReason, Command, Member};
+use crate::rooms::{Slot, SlotRefused};
 use crate::socket::{self, Socket, Upgrade};
 use crate::AppState;
 
@@ -43,21 +44,16 @@ pub async fn upgrade(
     let id = BoardId::parse(&board)?;
     let config = state.rooms.config();
     check_origin(&headers, &config.allowed_origins)?;
-    let open = state
-        .rooms
-        .metrics()
-        .connections_open
-        .load(Ordering::Relaxed) as usize;
-    if open >= config.max_connections {
-        return Err(AppError::Unavailable(
-            "The server is at its connection limit; try again shortly.".into(),
-        ));
-    }
-    if state.rooms.members(&id) >= config.max_connections_per_board {
-        return Err(AppError::Unavailable(
-            "This board is at its connection limit; try again shortly.".into(),
-        ));
-    }
+    // The slot is taken now, before the upgrade is answered, and held by the connection.
+    let slot = state.rooms.reserve(&id).map_err(|refused| {
+        AppError::Unavailable(
+            match refused {
+                SlotRefused::Server => "The server is at its connection limit; try again shortly.",
+                SlotRefused::Board => "This board is at its connection limit; try again shortly.",
+            }
+            .into(),
+        )
+    })?;
     let max = config.max_frame_bytes;
     let rooms = state.rooms.clone();
     let shutdown = state.shutdown.clone();
@@ -71,7 +67,7 @@ pub async fn upgrade(
     Ok(ws.on_upgrade(config, move |socket| {
         let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!("conn", conn, board_id = %id);
-        serve(socket, id, conn, rooms, shutdown).instrument(span)
+        serve(socket, id, conn, rooms, shutdown, slot).instrument(span)
     }))
 }
 
@@ -120,6 +116,7 @@ async fn serve(
     conn: u64,
     rooms: crate::rooms::Rooms,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
+    _slot: Slot,
 ) {
     let metrics_open = &rooms.metrics().connections_open;
     metrics_open.fetch_add(1, Ordering::Relaxed);

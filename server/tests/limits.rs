@@ -90,6 +90,52 @@ async fn connection_limits_answer_503_at_upgrade() {
     server.stop().await;
 }
 
+/// Opens `n` WebSockets at once (upgrades racing each other) and keeps the ones accepted.
+async fn connect_all_at_once(urls: impl Iterator<Item = String>) -> (Vec<impl Sized>, Vec<u16>) {
+    let attempts = urls.map(|url| tokio::spawn(tokio_tungstenite::connect_async(url)));
+    let mut open = Vec::new();
+    let mut refused = Vec::new();
+    for attempt in attempts.collect::<Vec<_>>() {
+        match attempt.await.unwrap() {
+            Ok((ws, _)) => open.push(ws),
+            Err(err) => refused.push(status_of(err)),
+        }
+    }
+    (open, refused)
+}
+
+#[tokio::test]
+async fn concurrent_upgrades_cannot_pass_the_connection_limits() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start_with(&db, |c| {
+        c.max_connections_per_board = 5;
+        c.max_connections = 12;
+    })
+    .await;
+    let (open, refused) = connect_all_at_once(std::iter::repeat_n(server.ws_url("rush"), 40)).await;
+    assert_eq!((open.len(), refused.len()), (5, 35));
+    assert!(refused.iter().all(|&s| s == 503));
+    let (others, refused) =
+        connect_all_at_once((0..40).map(|i| server.ws_url(&format!("board-{i}")))).await;
+    assert_eq!((others.len(), refused.len()), (7, 33));
+    // Slots come back when connections end.
+    drop((open, others));
+    let deadline = tokio::time::Instant::now() + common::TIMEOUT;
+    loop {
+        let (open, _) = connect_all_at_once(std::iter::repeat_n(server.ws_url("rush"), 5)).await;
+        if open.len() == 5 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "slots never came back"
+        );
+        drop(open);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn foreign_origins_are_refused_with_403() {
     let (_dir, db) = temp_db();
