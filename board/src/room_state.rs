@@ -16,13 +16,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
+use std::sync::Arc;
 
 use yrs::sync::{Awareness, Message, SyncMessage};
 use yrs::updates::encoder::Encode;
 use yrs::{ClientID, ReadTxn, StateVector, Transact, WriteTxn};
 
 use crate::guard::{self, Refused};
-use crate::protocol::{self, Frame};
+use crate::protocol;
 
 /// Refused updates a connection may send while the step 1 it was asked to answer is on its way
 /// (updates already in flight when it was asked); one more closes it.
@@ -59,15 +60,18 @@ struct Applied {
     missing: bool,
 }
 
+/// A frame that may be sent to many connections, or many times, without a copy.
+pub type SharedFrame = Arc<[u8]>;
+
 /// What the IO layer must do after a message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect<C> {
     /// Store this v1 update durably (before any frame of the same batch is sent).
     Persist(Vec<u8>),
     /// Send a frame to one connection.
-    Reply(C, Frame),
+    Reply(C, SharedFrame),
     /// Send a frame to every connection, the sender included.
-    Broadcast(Frame),
+    Broadcast(SharedFrame),
     /// Close one connection.
     Close(C, Refusal),
 }
@@ -93,10 +97,13 @@ pub struct RoomState<C> {
     /// Bytes of the board as stored (snapshot + log), checked against `max_bytes`.
     stored_bytes: usize,
     max_bytes: usize,
-    /// The sync step 2 for a client with nothing (a page load), kept until the document
-    /// changes: every fresh client gets the same answer, and encoding a large board is the
-    /// expensive part of a join.
-    fresh_step2: Option<Frame>,
+    /// The last sync step 2 sent and the state vector it answered, kept until the document
+    /// changes: every fresh client (an empty state vector) gets the same answer, and a peer
+    /// repeating a step 1 gets the same frame again, neither encoded twice nor copied.
+    step2_cache: Option<(StateVector, SharedFrame)>,
+    /// The frame of every awareness state, kept until presence changes (answers to queries and
+    /// to joins).
+    awareness_cache: Option<Option<SharedFrame>>,
 }
 
 impl<C: Copy + Eq + Hash> RoomState<C> {
@@ -107,7 +114,8 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             peers: HashMap::new(),
             stored_bytes: 0,
             max_bytes,
-            fresh_step2: None,
+            step2_cache: None,
+            awareness_cache: None,
         }
     }
 
@@ -115,7 +123,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
     /// were skipped because they do not decode or apply.
     pub fn load<'a>(&mut self, parts: impl IntoIterator<Item = &'a [u8]>) -> usize {
         let mut skipped = 0;
-        self.fresh_step2 = None;
+        self.step2_cache = None;
         let doc = self.awareness.doc().clone();
         let mut txn = doc.transact_mut();
         for bytes in parts {
@@ -146,6 +154,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
     ) -> usize {
         let states = self.awareness.update().ok();
         self.awareness = fresh;
+        self.awareness_cache = None;
         if let Some(states) = states {
             // Re-applies states this awareness encoded itself; cannot fail.
             let _ = self.awareness.apply_update(states);
@@ -183,8 +192,8 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             },
         );
         let sv = self.awareness.doc().transact().state_vector();
-        out.push(Effect::Reply(conn, protocol::sync_step1(&sv)));
-        if let Some(frame) = protocol::awareness_frame(&self.awareness) {
+        out.push(Effect::Reply(conn, protocol::sync_step1(&sv).into()));
+        if let Some(frame) = self.awareness_frame() {
             out.push(Effect::Reply(conn, frame));
         }
     }
@@ -207,12 +216,20 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         }
         match msg {
             Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                let update = self
-                    .awareness
-                    .doc()
-                    .transact()
-                    .encode_state_as_update_v1(&sv);
-                out.push(Effect::Reply(conn, protocol::sync_step2(update)));
+                let frame = match &self.step2_cache {
+                    Some((cached, frame)) if *cached == sv => frame.clone(),
+                    _ => {
+                        let update = self
+                            .awareness
+                            .doc()
+                            .transact()
+                            .encode_state_as_update_v1(&sv);
+                        let frame: SharedFrame = protocol::sync_step2(update).into();
+                        self.step2_cache = Some((sv, frame.clone()));
+                        frame
+                    }
+                };
+                out.push(Effect::Reply(conn, frame));
             }
             Message::Sync(SyncMessage::SyncStep2(bytes)) => self.update(conn, bytes, true, out),
             Message::Sync(SyncMessage::Update(bytes)) => self.update(conn, bytes, false, out),
@@ -220,14 +237,15 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
                 let frame = Message::Awareness(update.clone()).encode_v1();
                 let clients: Vec<ClientID> = update.clients.keys().copied().collect();
                 if self.awareness.apply_update(update).is_ok() {
+                    self.awareness_cache = None;
                     if let Some(peer) = self.peers.get_mut(&conn) {
                         peer.announced.extend(clients);
                     }
-                    out.push(Effect::Broadcast(frame));
+                    out.push(Effect::Broadcast(frame.into()));
                 }
             }
             Message::AwarenessQuery => {
-                if let Some(frame) = protocol::awareness_frame(&self.awareness) {
+                if let Some(frame) = self.awareness_frame() {
                     out.push(Effect::Reply(conn, frame));
                 }
             }
@@ -255,7 +273,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             }) => {
                 if let Some(update) = integrated {
                     self.stored_bytes += update.len();
-                    out.push(Effect::Broadcast(protocol::update(update.clone())));
+                    out.push(Effect::Broadcast(protocol::update(update.clone()).into()));
                     out.push(Effect::Persist(update));
                 }
                 missing
@@ -280,8 +298,16 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         } else if !peer.awaiting_step2 {
             peer.awaiting_step2 = true;
             let sv = self.awareness.doc().transact().state_vector();
-            out.push(Effect::Reply(conn, protocol::sync_step1(&sv)));
+            out.push(Effect::Reply(conn, protocol::sync_step1(&sv).into()));
         }
+    }
+
+    /// Every awareness state as one frame (`None` when there are none), encoded once per
+    /// change of presence.
+    fn awareness_frame(&mut self) -> Option<SharedFrame> {
+        self.awareness_cache
+            .get_or_insert_with(|| protocol::awareness_frame(&self.awareness).map(Into::into))
+            .clone()
     }
 
     /// Applies an update that passed [`guard`]. The room holds nothing back inside yrs: what
@@ -303,7 +329,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         }
         let changed = txn.before_state() != txn.after_state() || !txn.delete_set().is_empty();
         if changed {
-            self.fresh_step2 = None;
+            self.step2_cache = None;
         }
         let integrated = match (changed, missing) {
             (false, _) => None,
@@ -341,8 +367,11 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         for client in &removed {
             self.awareness.remove_state(*client);
         }
+        self.awareness_cache = None;
         if let Ok(update) = self.awareness.update_with_clients(removed) {
-            out.push(Effect::Broadcast(Message::Awareness(update).encode_v1()));
+            out.push(Effect::Broadcast(
+                Message::Awareness(update).encode_v1().into(),
+            ));
         }
     }
 }
@@ -385,7 +414,9 @@ pub fn replay_fuzz_input(data: &[u8]) -> RoomState<u8> {
         let mut relayed = Vec::new();
         if conn == 3 {
             relayed.push(frame.to_vec());
-        } else if let Ok(messages) = protocol::decode_frame(frame) {
+        } else if let Ok(Ok(messages)) = catch_unwind(|| protocol::decode_frame(frame)) {
+            // (A panic decoding a frame, possible only with yrs' debug assertions on, is a
+            // refused frame: the server's connection task catches it the same way.)
             for msg in messages {
                 let before = out.len();
                 let handled = catch_unwind(AssertUnwindSafe(|| room.handle(conn, msg, &mut out)));
@@ -408,7 +439,7 @@ pub fn replay_fuzz_input(data: &[u8]) -> RoomState<u8> {
         for effect in out.drain(..) {
             match effect {
                 Effect::Persist(update) => stored.push(update),
-                Effect::Broadcast(frame) => relayed.push(frame),
+                Effect::Broadcast(frame) => relayed.push(frame.to_vec()),
                 Effect::Close(conn, _) => closed.push(conn),
                 Effect::Reply(..) => {}
             }

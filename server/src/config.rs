@@ -45,6 +45,17 @@ pub struct Config {
     #[arg(long, env = "WB_OUTBOUND_QUEUE", default_value_t = 1024)]
     pub outbound_queue: usize,
 
+    /// Bytes queued for one connection before it counts as a slow reader (closed with 1013; it
+    /// resyncs on reconnection). A single larger frame, such as a whole board for a new
+    /// client, still goes through an empty queue.
+    #[arg(long, env = "WB_MAX_OUTBOX_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_outbox_bytes: usize,
+
+    /// Seconds a send to one connection may stall (its reader stopped reading and the socket
+    /// buffers are full) before the connection is dropped.
+    #[arg(long, env = "WB_SEND_TIMEOUT_SECS", default_value_t = 10)]
+    pub send_timeout_secs: u64,
+
     /// Seconds a room stays loaded after its last client leaves.
     #[arg(long, env = "WB_ROOM_GRACE_SECS", default_value_t = 10)]
     pub room_grace_secs: u64,
@@ -107,6 +118,10 @@ impl Config {
     /// How often rooms look for expired awareness states.
     pub fn awareness_sweep(&self) -> Duration {
         Duration::from_millis((self.awareness_timeout_ms / 6).clamp(100, 5_000))
+    }
+
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_secs(self.send_timeout_secs.max(1))
     }
 
     pub fn ping_interval(&self) -> Duration {

@@ -4,7 +4,8 @@
 //! - [`store`]: the `BoardStore` trait and the embedded SQLite store.
 //! - [`room`]: one task per open board; owns the yrs document and awareness, commits updates
 //!   before fanning them out.
-//! - [`rooms`]: the registry of open rooms and the server counters.
+//! - [`rooms`]: the registry of open rooms, connection slots and the server counters.
+//! - [`outbox`]: a connection's queue of outgoing frames, bounded in frames and bytes.
 //! - [`ws`]: the `/ws/{board}` y-websocket endpoint.
 //! - [`socket`]: the WebSocket handshake and the clean close of an oversized frame.
 //! - [`images`]: `/boards/{board}/images`, the uploaded bytes behind the Image tool.
@@ -19,6 +20,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod images;
+pub mod outbox;
 pub mod room;
 pub mod rooms;
 pub mod socket;

@@ -26,6 +26,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tracing::{debug, error, info, warn, Instrument};
 use yrs::sync::{Awareness, Message, SyncMessage};
 
+use crate::outbox::{self, OutboxSender};
 use crate::rooms::Rooms;
 use crate::store::BoardStore;
 
@@ -80,7 +81,7 @@ impl CloseReason {
 /// What a connection gives the room when it joins.
 pub struct Member {
     /// Frames for this connection's writer.
-    pub outbox: mpsc::Sender<Bytes>,
+    pub outbox: OutboxSender,
     /// Fired when the room closes this connection.
     pub kick: oneshot::Sender<CloseReason>,
 }
@@ -114,7 +115,7 @@ impl RoomHandle {
 }
 
 struct Peer {
-    outbox: mpsc::Sender<Bytes>,
+    outbox: OutboxSender,
     /// Taken when the room closes this connection (it then leaves on its own).
     kick: Option<oneshot::Sender<CloseReason>>,
 }
@@ -362,10 +363,10 @@ impl Room {
         for effect in effects {
             match effect {
                 Effect::Persist(_) => {}
-                Effect::Reply(conn, frame) => self.send(conn, Bytes::from(frame)),
+                Effect::Reply(conn, frame) => self.send(conn, Bytes::from_owner(frame)),
                 Effect::Broadcast(frame) => {
                     // One buffer shared by every connection's queue.
-                    let frame = Bytes::from(frame);
+                    let frame = Bytes::from_owner(frame);
                     let conns: Vec<ConnId> = self.peers.keys().copied().collect();
                     for conn in conns {
                         self.send(conn, frame.clone());
@@ -397,11 +398,11 @@ impl Room {
                     .frames_out
                     .fetch_add(1, Ordering::Relaxed);
             }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                warn!(conn, "slow reader: closing its connection");
+            Err(outbox::Refused::Full) => {
+                debug!(conn, "slow reader: closing its connection");
                 self.kick(conn, CloseReason::SLOW_READER);
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(outbox::Refused::Closed) => {}
         }
     }
 

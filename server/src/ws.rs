@@ -15,9 +15,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use board::protocol::{decode_frame_at_most, FrameError};
 use board::BoardId;
-use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
@@ -25,6 +24,7 @@ use tracing::{debug, Instrument};
 
 use crate::access::check_origin;
 use crate::error::AppError;
+use crate::outbox::outbox;
 use crate::room::{CloseReason, Command, Member};
 use crate::rooms::{Slot, SlotRefused};
 use crate::socket::{self, Socket, Upgrade};
@@ -120,7 +120,9 @@ async fn serve(
 ) {
     let metrics_open = &rooms.metrics().connections_open;
     metrics_open.fetch_add(1, Ordering::Relaxed);
-    let (outbox_tx, mut outbox) = mpsc::channel::<Bytes>(rooms.config().outbound_queue);
+    let config = rooms.config();
+    let (outbox_tx, mut outbox) = outbox(config.outbound_queue, config.max_outbox_bytes);
+    let send_timeout = config.send_timeout();
     let (kick_tx, mut kick) = oneshot::channel::<CloseReason>();
     let member = Member {
         outbox: outbox_tx,
@@ -150,8 +152,15 @@ async fn serve(
             _ = shutdown.changed() => break close(CloseReason::SHUTDOWN),
             frame = outbox.recv() => match frame {
                 Some(frame) => {
-                    metrics.bytes_out.fetch_add(frame.len() as u64, Ordering::Relaxed);
-                    if socket.send(WsMessage::Binary(frame)).await.is_err() {
+                    let len = frame.len();
+                    metrics.bytes_out.fetch_add(len as u64, Ordering::Relaxed);
+                    // A peer that stops reading stalls the send once the socket buffers are
+                    // full: past the timeout it is dropped (it resyncs on reconnection), so
+                    // a stalled send never keeps the kick and the pings from being seen.
+                    let sent = tokio::time::timeout(send_timeout, socket.send(WsMessage::Binary(frame))).await;
+                    outbox.written(len);
+                    if !matches!(sent, Ok(Ok(()))) {
+                        debug!(stalled = sent.is_err(), "send failed: dropping");
                         break End::Gone;
                     }
                 }
@@ -163,7 +172,11 @@ async fn serve(
                     metrics.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     // No frame may hold more messages than the rate limit's burst: the frame
                     // is refused before the rest of it is decoded.
-                    match decode_frame_at_most(&bytes, burst) {
+                    // yrs' decoders may panic on hostile input (its overflow checks are on):
+                    // that is a malformed frame, and costs only this connection.
+                    let decoded = std::panic::catch_unwind(|| decode_frame_at_most(&bytes, burst))
+                        .unwrap_or_else(|_| Err(FrameError::Malformed("decoder panicked".into())));
+                    match decoded {
                         Ok(msgs) if !rate.take(msgs.len()) => {
                             break close(CloseReason::RATE_LIMIT);
                         }
@@ -200,7 +213,8 @@ async fn serve(
                     break End::Gone;
                 }
                 answered_ping = false;
-                if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
+                let sent = tokio::time::timeout(send_timeout, socket.send(WsMessage::Ping(Default::default()))).await;
+                if !matches!(sent, Ok(Ok(()))) {
                     break End::Gone;
                 }
             }
