@@ -25,23 +25,45 @@ pub enum FrameError {
     /// More messages in one frame than the caller allows (the rate limit's burst).
     #[error("more than {0} messages in one frame")]
     TooManyMessages(usize),
+    /// An awareness message with more entries than the caller allows.
+    #[error("more than {0} presences in one awareness message")]
+    TooManyPresences(usize),
+}
+
+/// What one frame may hold, checked before the messages are decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameLimits {
+    /// Messages in the frame.
+    pub messages: usize,
+    /// Entries in one awareness message.
+    pub presences: usize,
+}
+
+impl FrameLimits {
+    /// No limit but the frame's own bytes.
+    pub const NONE: FrameLimits = FrameLimits {
+        messages: usize::MAX,
+        presences: usize::MAX,
+    };
 }
 
 /// Decodes every message in a binary frame. Any malformed or truncated message refuses the
 /// whole frame. (yrs' `MessageReader` stops silently at a truncated message, which would hide
 /// corrupt input, so the frame is walked here instead.)
 pub fn decode_frame(bytes: &[u8]) -> Result<Vec<Message>, FrameError> {
-    decode_frame_at_most(bytes, usize::MAX)
+    decode_frame_within(bytes, FrameLimits::NONE)
 }
 
-/// [`decode_frame`], stopping with [`FrameError::TooManyMessages`] past `max_messages`, before
-/// decoding the rest: a frame of millions of tiny messages costs no more than the cap.
+/// [`decode_frame`] within `limits`: past `limits.messages` it stops with
+/// [`FrameError::TooManyMessages`] before decoding the rest (a frame of millions of tiny
+/// messages costs no more than the cap), and an awareness message declaring more than
+/// `limits.presences` entries is refused before it is decoded.
 ///
 /// Before yrs decodes a message, the counts it would reserve memory for up front (entries of a
 /// state vector, clients of an update or of an awareness update) are checked against the bytes
 /// that could hold them ([`check_declared_counts`]): a 14-byte message declaring 2^29 entries
 /// is refused at once instead of costing a gigabyte.
-pub fn decode_frame_at_most(bytes: &[u8], max_messages: usize) -> Result<Vec<Message>, FrameError> {
+pub fn decode_frame_within(bytes: &[u8], limits: FrameLimits) -> Result<Vec<Message>, FrameError> {
     if bytes.is_empty() {
         return Err(FrameError::Empty);
     }
@@ -49,10 +71,15 @@ pub fn decode_frame_at_most(bytes: &[u8], max_messages: usize) -> Result<Vec<Mes
     let mut messages = Vec::with_capacity(1);
     let mut consumed = 0;
     while consumed < bytes.len() {
-        if messages.len() == max_messages {
-            return Err(FrameError::TooManyMessages(max_messages));
+        if messages.len() == limits.messages {
+            return Err(FrameError::TooManyMessages(limits.messages));
         }
-        check_declared_counts(&bytes[consumed..])?;
+        let declared = check_declared_counts(&bytes[consumed..])?;
+        if let Some(Declared::Presences(n)) = declared {
+            if n > limits.presences as u64 {
+                return Err(FrameError::TooManyPresences(limits.presences));
+            }
+        }
         let msg =
             Message::decode(&mut decoder).map_err(|e| FrameError::Malformed(e.to_string()))?;
         // lib0 encodings are canonical, so a message's encoded length is what it consumed.
@@ -79,30 +106,39 @@ fn read_var(bytes: &mut &[u8]) -> Option<u64> {
     None
 }
 
+/// A message's first count, as [`check_declared_counts`] read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Declared {
+    StateVectorEntries(u64),
+    UpdateClients(u64),
+    Presences(u64),
+}
+
 /// Checks the first count of the message at the start of `bytes` against the bytes after it:
 /// a state vector entry takes at least 2 bytes (client, clock), an update's client section 3
-/// (struct count, client, clock), an awareness entry 3 (client, clock, state). Anything this
-/// cannot read is left for the decoder to refuse.
-pub fn check_declared_counts(bytes: &[u8]) -> Result<(), FrameError> {
+/// (struct count, client, clock), an awareness entry 3 (client, clock, state). Returns the
+/// count read, if any; anything this cannot read is left for the decoder to refuse.
+pub fn check_declared_counts(bytes: &[u8]) -> Result<Option<Declared>, FrameError> {
     let mut rest = bytes;
-    let (min_entry, what) = match (read_var(&mut rest), read_var(&mut rest)) {
-        (Some(0), Some(0)) => (2, "state vector entries"),
-        (Some(0), Some(1 | 2)) => (3, "update clients"),
-        (Some(1), _) => {
-            // Awareness has no sub-type: the varuint read was its payload's length.
-            rest = bytes;
-            read_var(&mut rest);
-            (3, "awareness entries")
-        }
-        _ => return Ok(()),
-    };
+    let (kind, min_entry, what): (fn(u64) -> Declared, u64, &str) =
+        match (read_var(&mut rest), read_var(&mut rest)) {
+            (Some(0), Some(0)) => (Declared::StateVectorEntries, 2, "state vector entries"),
+            (Some(0), Some(1 | 2)) => (Declared::UpdateClients, 3, "update clients"),
+            (Some(1), _) => {
+                // Awareness has no sub-type: the varuint read was its payload's length.
+                rest = bytes;
+                read_var(&mut rest);
+                (Declared::Presences, 3, "awareness entries")
+            }
+            _ => return Ok(None),
+        };
     let Some(len) = read_var(&mut rest) else {
-        return Ok(());
+        return Ok(None);
     };
     let payload = &rest[..rest.len().min(usize::try_from(len).unwrap_or(usize::MAX))];
     let mut inner = payload;
     let Some(count) = read_var(&mut inner) else {
-        return Ok(());
+        return Ok(None);
     };
     let room = inner.len() as u64 / min_entry;
     if count > room {
@@ -111,7 +147,7 @@ pub fn check_declared_counts(bytes: &[u8]) -> Result<(), FrameError> {
             inner.len()
         )));
     }
-    Ok(())
+    Ok(Some(kind(count)))
 }
 
 pub fn sync_step1(sv: &StateVector) -> Frame {
@@ -323,9 +359,13 @@ mod tests {
     fn a_frame_stops_at_the_message_cap() {
         let query = Message::AwarenessQuery.encode_v1();
         let frame: Vec<u8> = std::iter::repeat_n(query, 10).flatten().collect();
-        assert_eq!(decode_frame_at_most(&frame, 10).unwrap().len(), 10);
+        let limits = |messages| FrameLimits {
+            messages,
+            ..FrameLimits::NONE
+        };
+        assert_eq!(decode_frame_within(&frame, limits(10)).unwrap().len(), 10);
         assert_eq!(
-            decode_frame_at_most(&frame, 9),
+            decode_frame_within(&frame, limits(9)),
             Err(FrameError::TooManyMessages(9))
         );
     }

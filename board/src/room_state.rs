@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
 
-use yrs::sync::{Awareness, Message, SyncMessage};
+use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::encoder::Encode;
 use yrs::{ClientID, ReadTxn, StateVector, Transact, WriteTxn};
 
@@ -28,6 +28,14 @@ use crate::protocol;
 /// Refused updates a connection may send while the step 1 it was asked to answer is on its way
 /// (updates already in flight when it was asked); one more closes it.
 pub const MAX_REFUSED_IN_FLIGHT: u32 = 64;
+
+/// Awareness client ids one connection may announce. A y-websocket client announces one (its
+/// document's client id); a few more leave room for a page that renews its document.
+pub const MAX_PRESENCES_PER_CONNECTION: usize = 4;
+
+/// Largest presence state (its JSON) a peer may publish. A name, a colour, a cursor and a laser
+/// trail of [`protocol::MAX_LASER_POINTS`] points take about 3 KiB.
+pub const MAX_PRESENCE_BYTES: usize = 16 * 1024;
 
 /// Why the room closes a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +47,9 @@ pub enum Refusal {
     /// The connection was asked for a sync step 1 and keeps sending updates that depend on what
     /// the room lacks (close 1007).
     KeepsRefused,
+    /// The connection announced more presences than [`MAX_PRESENCES_PER_CONNECTION`], or one
+    /// larger than [`MAX_PRESENCE_BYTES`] (close 1008).
+    PresenceLimit,
 }
 
 /// What the room knows of one connection.
@@ -94,6 +105,9 @@ pub fn server_doc() -> yrs::Doc {
 pub struct RoomState<C> {
     awareness: Awareness,
     peers: HashMap<C, Peer>,
+    /// Which connection announced each awareness client id first: only it may change or
+    /// remove that presence.
+    owners: HashMap<ClientID, C>,
     /// Bytes of the board as stored (snapshot + log), checked against `max_bytes`.
     stored_bytes: usize,
     max_bytes: usize,
@@ -112,6 +126,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         Self {
             awareness,
             peers: HashMap::new(),
+            owners: HashMap::new(),
             stored_bytes: 0,
             max_bytes,
             step2_cache: None,
@@ -201,6 +216,9 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
     /// A connection left: the awareness states it announced are removed, and everyone told.
     pub fn leave(&mut self, conn: C, out: &mut Vec<Effect<C>>) {
         if let Some(peer) = self.peers.remove(&conn) {
+            for client in &peer.announced {
+                self.owners.remove(client);
+            }
             self.remove_awareness(peer.announced, out);
         }
     }
@@ -233,17 +251,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             }
             Message::Sync(SyncMessage::SyncStep2(bytes)) => self.update(conn, bytes, true, out),
             Message::Sync(SyncMessage::Update(bytes)) => self.update(conn, bytes, false, out),
-            Message::Awareness(update) => {
-                let frame = Message::Awareness(update.clone()).encode_v1();
-                let clients: Vec<ClientID> = update.clients.keys().copied().collect();
-                if self.awareness.apply_update(update).is_ok() {
-                    self.awareness_cache = None;
-                    if let Some(peer) = self.peers.get_mut(&conn) {
-                        peer.announced.extend(clients);
-                    }
-                    out.push(Effect::Broadcast(frame.into()));
-                }
-            }
+            Message::Awareness(update) => self.presence(conn, update, out),
             Message::AwarenessQuery => {
                 if let Some(frame) = self.awareness_frame() {
                     out.push(Effect::Reply(conn, frame));
@@ -251,6 +259,44 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             }
             // Auth is server-to-client only; custom messages are not part of this protocol.
             Message::Auth(_) | Message::Custom(..) => {}
+        }
+    }
+
+    /// An awareness update from `conn`. Entries for presences another connection announced are
+    /// dropped (nobody can rename or move someone else); a connection that announces too many
+    /// presences, or too large a one, is closed.
+    fn presence(&mut self, conn: C, mut update: AwarenessUpdate, out: &mut Vec<Effect<C>>) {
+        update
+            .clients
+            .retain(|client, _| self.owners.get(client).is_none_or(|owner| *owner == conn));
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        let new = update
+            .clients
+            .keys()
+            .filter(|c| !peer.announced.contains(c))
+            .count();
+        let too_large = update
+            .clients
+            .values()
+            .any(|e| e.json.len() > MAX_PRESENCE_BYTES);
+        if too_large || peer.announced.len() + new > MAX_PRESENCES_PER_CONNECTION {
+            out.push(Effect::Close(conn, Refusal::PresenceLimit));
+            return;
+        }
+        if update.clients.is_empty() {
+            return;
+        }
+        let frame = Message::Awareness(update.clone()).encode_v1();
+        let clients: Vec<ClientID> = update.clients.keys().copied().collect();
+        if self.awareness.apply_update(update).is_ok() {
+            self.awareness_cache = None;
+            for client in clients {
+                peer.announced.insert(client);
+                self.owners.insert(client, conn);
+            }
+            out.push(Effect::Broadcast(frame.into()));
         }
     }
 
@@ -621,6 +667,80 @@ mod tests {
         out.clear();
         r.leave(2, &mut out);
         assert_eq!(out.len(), 1, "the presence is still tied to its connection");
+    }
+
+    fn presence_update(client: u64, clock_bumps: usize, name: &str) -> AwarenessUpdate {
+        let mut peer = Awareness::new(Doc::with_client_id(client));
+        for _ in 0..=clock_bumps {
+            peer.set_local_state_raw(format!(
+                r##"{{"user":{{"name":"{name}","color":"#000"}}}}"##
+            ));
+        }
+        peer.update().unwrap()
+    }
+
+    fn name_of(r: &RoomState<u32>, client: u64) -> Option<String> {
+        let state: serde_json::Value = r.awareness().state(ClientID::new(client))?;
+        Some(state["user"]["name"].as_str()?.to_owned())
+    }
+
+    #[test]
+    fn a_presence_belongs_to_the_connection_that_announced_it() {
+        let mut r = synced_room(1);
+        let mut out = vec![];
+        r.join(2, &mut out);
+        r.handle(
+            1,
+            Message::Awareness(presence_update(77, 0, "Ada")),
+            &mut out,
+        );
+        out.clear();
+        // Connection 2 sends a newer state for Ada's client id: dropped, nothing relayed.
+        r.handle(
+            2,
+            Message::Awareness(presence_update(77, 5, "Mallory")),
+            &mut out,
+        );
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(name_of(&r, 77).as_deref(), Some("Ada"));
+        // Ada herself may change it.
+        r.handle(
+            1,
+            Message::Awareness(presence_update(77, 6, "Ada L.")),
+            &mut out,
+        );
+        assert_eq!(name_of(&r, 77).as_deref(), Some("Ada L."));
+    }
+
+    #[test]
+    fn too_many_or_too_large_presences_close_the_connection() {
+        let mut r = synced_room(1);
+        let mut out = vec![];
+        for client in 0..MAX_PRESENCES_PER_CONNECTION as u64 {
+            r.handle(
+                1,
+                Message::Awareness(presence_update(100 + client, 0, "x")),
+                &mut out,
+            );
+        }
+        assert!(!out.iter().any(|e| matches!(e, Effect::Close(..))));
+        out.clear();
+        r.handle(
+            1,
+            Message::Awareness(presence_update(999, 0, "x")),
+            &mut out,
+        );
+        assert_eq!(out, vec![Effect::Close(1, Refusal::PresenceLimit)]);
+        let mut r = synced_room(1);
+        out.clear();
+        let huge = "x".repeat(MAX_PRESENCE_BYTES);
+        r.handle(
+            1,
+            Message::Awareness(presence_update(5, 0, &huge)),
+            &mut out,
+        );
+        assert_eq!(out, vec![Effect::Close(1, Refusal::PresenceLimit)]);
+        assert_eq!(name_of(&r, 5), None);
     }
 
     #[test]

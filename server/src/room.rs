@@ -52,6 +52,10 @@ impl CloseReason {
         code: 1008,
         reason: "rate limit exceeded",
     };
+    pub const PRESENCE_LIMIT: CloseReason = CloseReason {
+        code: 1008,
+        reason: "too many or too large presences",
+    };
     pub const STORAGE: CloseReason = CloseReason {
         code: 1011,
         reason: "storage unavailable",
@@ -377,6 +381,7 @@ impl Room {
                         Refusal::InvalidUpdate => CloseReason::INVALID_UPDATE,
                         Refusal::BoardFull => CloseReason::BOARD_FULL,
                         Refusal::KeepsRefused => CloseReason::KEEPS_REFUSED,
+                        Refusal::PresenceLimit => CloseReason::PRESENCE_LIMIT,
                     };
                     debug!(conn, ?refusal, "closing connection");
                     self.kick(conn, reason);

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use board::protocol::{decode_frame_at_most, FrameError};
+use board::protocol::{decode_frame_within, FrameError, FrameLimits};
+use board::room_state::MAX_PRESENCES_PER_CONNECTION;
 use board::BoardId;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::oneshot;
@@ -142,7 +143,12 @@ async fn serve(
     );
     let mut answered_ping = true;
     let mut rate = RateLimit::new(rooms.config().rate_per_sec, rooms.config().rate_burst);
-    let burst = rooms.config().rate_burst as usize;
+    // No frame may hold more messages than the rate limit's burst, nor an awareness message
+    // more presences than a connection may announce: refused before the rest is decoded.
+    let limits = FrameLimits {
+        messages: rooms.config().rate_burst as usize,
+        presences: MAX_PRESENCES_PER_CONNECTION,
+    };
     let metrics = rooms.metrics();
     let close = |reason: CloseReason| End::Close(reason);
     let end: End = loop {
@@ -170,17 +176,18 @@ async fn serve(
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     answered_ping = true;
                     metrics.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                    // No frame may hold more messages than the rate limit's burst: the frame
-                    // is refused before the rest of it is decoded.
                     // yrs' decoders may panic on hostile input (its overflow checks are on):
                     // that is a malformed frame, and costs only this connection.
-                    let decoded = std::panic::catch_unwind(|| decode_frame_at_most(&bytes, burst))
+                    let decoded = std::panic::catch_unwind(|| decode_frame_within(&bytes, limits))
                         .unwrap_or_else(|_| Err(FrameError::Malformed("decoder panicked".into())));
                     match decoded {
                         Ok(msgs) if !rate.take(msgs.len()) => {
                             break close(CloseReason::RATE_LIMIT);
                         }
                         Err(FrameError::TooManyMessages(_)) => break close(CloseReason::RATE_LIMIT),
+                        Err(FrameError::TooManyPresences(_)) => {
+                            break close(CloseReason::PRESENCE_LIMIT);
+                        }
                         Ok(msgs) => {
                             if !room.send(Command::Messages(conn, msgs)).await {
                                 break close(CloseReason::SHUTDOWN);

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Most the peak resident set may grow during one refused attack.
-const MAX_GROWTH_KIB: u64 = 128 * 1024;
+const MAX_GROWTH_KIB: u64 = 32 * 1024;
 
 fn rss_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -88,23 +88,28 @@ async fn a_frame_of_millions_of_messages_is_refused_unread() {
     server.stop().await;
 }
 
-/// Joins `url` and stays, holding an awareness state of about `bytes` bytes.
-async fn big_presence(url: &str, bytes: usize) -> Client {
+/// Joins `url` and stays, holding as much presence as one connection may: the most states,
+/// each nearly the largest allowed.
+async fn big_presence(url: &str, first_client: u64) -> Client {
+    use board::room_state::{MAX_PRESENCES_PER_CONNECTION, MAX_PRESENCE_BYTES};
     let mut holder = Client::connect(url).await;
-    let mut awareness = yrs::sync::Awareness::new(yrs::Doc::with_client_id(77));
-    let name = "x".repeat(bytes);
-    awareness.set_local_state_raw(format!(
-        r##"{{"user":{{"name":"{name}","color":"#000"}}}}"##
-    ));
-    let update = awareness.update().unwrap();
-    holder
-        .send(yrs::updates::encoder::Encode::encode_v1(
-            &yrs::sync::Message::Awareness(update),
-        ))
-        .await;
-    holder
-        .wait_for(|m| matches!(m, yrs::sync::Message::Awareness(_)))
-        .await;
+    for i in 0..MAX_PRESENCES_PER_CONNECTION as u64 {
+        let doc = yrs::Doc::with_client_id(first_client + i);
+        let mut awareness = yrs::sync::Awareness::new(doc);
+        let name = "x".repeat(MAX_PRESENCE_BYTES - 64);
+        awareness.set_local_state_raw(format!(
+            r##"{{"user":{{"name":"{name}","color":"#000"}}}}"##
+        ));
+        let update = awareness.update().unwrap();
+        holder
+            .send(yrs::updates::encoder::Encode::encode_v1(
+                &yrs::sync::Message::Awareness(update),
+            ))
+            .await;
+        holder
+            .wait_for(|m| matches!(m, yrs::sync::Message::Awareness(_)))
+            .await;
+    }
     holder
 }
 
@@ -127,13 +132,17 @@ async fn answers_to_a_reader_that_never_reads_are_bounded() {
     let (_dir, db) = temp_db();
     let server = TestServer::start_with(&db, |c| c.send_timeout_secs = 1).await;
     let url = server.ws_url("amplify");
-    let _holder = big_presence(&url, 256 * 1024).await;
+    // Four people at the presence limit: 256 KiB of presence in the room.
+    let mut holders = Vec::new();
+    for person in 0..4 {
+        holders.push(big_presence(&url, 100 + 10 * person).await);
+    }
     let query = yrs::updates::encoder::Encode::encode_v1(&yrs::sync::Message::AwarenessQuery);
-    // 1,000 queries in one 1,000-byte frame, each answered with the 256 KiB state.
+    // 1,000 queries in one 1,000-byte frame, each answered with every state (256 KiB).
     let frame: Vec<u8> = std::iter::repeat_n(query, 1000).flatten().collect();
     let _guard = MEASURING.lock().await;
-    let growth = peak_growth(amplify_and_wait(&server, &url, frame, 1)).await;
-    eprintln!("1,000 awareness queries against a 256 KiB presence: peak grew {growth} KiB");
+    let growth = peak_growth(amplify_and_wait(&server, &url, frame, 4)).await;
+    eprintln!("1,000 awareness queries against 256 KiB of presence: peak grew {growth} KiB");
     assert!(growth < MAX_GROWTH_KIB, "peak grew {growth} KiB");
     server.stop().await;
 }
@@ -161,5 +170,93 @@ async fn repeated_step1s_are_answered_from_one_frame_and_bounded() {
     let growth = peak_growth(amplify_and_wait(&server, &url, frame, 1)).await;
     eprintln!("1,000 empty step 1s on a 256 KiB board: peak grew {growth} KiB");
     assert!(growth < MAX_GROWTH_KIB, "peak grew {growth} KiB");
+    server.stop().await;
+}
+
+/// An awareness message with `entries` states for made-up client ids, each `{}`.
+fn fake_presences(entries: u64) -> Vec<u8> {
+    let mut payload = Vec::new();
+    let var = |out: &mut Vec<u8>, mut v: u64| {
+        while v >= 0x80 {
+            out.push((v as u8 & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    };
+    var(&mut payload, entries);
+    for client in 0..entries {
+        var(&mut payload, 1_000 + client);
+        var(&mut payload, 1);
+        payload.extend([2, b'{', b'}']);
+    }
+    let mut frame = vec![1];
+    var(&mut frame, payload.len() as u64);
+    frame.extend(payload);
+    frame
+}
+
+#[tokio::test]
+async fn a_million_fake_presences_are_refused_before_decoding() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let url = server.ws_url("presences");
+    let mut honest = Client::connect(&url).await;
+    let frame = fake_presences(1_000_000);
+    let mut c = Client::connect(&url).await;
+    let _guard = MEASURING.lock().await;
+    let growth = peak_growth(async {
+        c.send(frame).await;
+        assert_eq!(c.close_code().await, Some(CloseCode::Policy));
+    })
+    .await;
+    eprintln!("1,000,000 fake presences in one message: peak grew {growth} KiB");
+    assert!(growth < MAX_GROWTH_KIB, "peak grew {growth} KiB");
+    // Nothing of it reached the room: a newcomer gets no presence at all.
+    honest.add_rect("still-here", 0.0).await;
+    honest.wait_update().await;
+    let newcomer = Client::connect(&url).await;
+    assert!(!newcomer
+        .received
+        .iter()
+        .any(|m| matches!(m, yrs::sync::Message::Awareness(_))));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nobody_can_rewrite_another_persons_presence() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let url = server.ws_url("names");
+    let mut ada = Client::connect(&url).await;
+    let mut mallory = Client::connect(&url).await;
+    let announce = |name: &str, bumps: usize| {
+        let mut a = yrs::sync::Awareness::new(yrs::Doc::with_client_id(77));
+        for _ in 0..=bumps {
+            a.set_local_state_raw(format!(
+                r##"{{"user":{{"name":"{name}","color":"#000"}}}}"##
+            ));
+        }
+        yrs::updates::encoder::Encode::encode_v1(&yrs::sync::Message::Awareness(
+            a.update().unwrap(),
+        ))
+    };
+    ada.send(announce("Ada", 0)).await;
+    mallory
+        .wait_for(|m| matches!(m, yrs::sync::Message::Awareness(_)))
+        .await;
+    // Mallory claims Ada's client id with a newer clock: dropped, so a newcomer sees "Ada".
+    mallory.send(announce("Mallory", 9)).await;
+    mallory.add_rect("sync-point", 0.0).await;
+    mallory.wait_update().await;
+    let newcomer = Client::connect(&url).await;
+    let named = newcomer.received.iter().find_map(|m| match m {
+        yrs::sync::Message::Awareness(u) => u.clients.values().next().map(|e| e.json.to_string()),
+        _ => None,
+    });
+    let named = named.expect("the newcomer gets Ada's presence");
+    assert!(
+        named.contains("Ada") && !named.contains("Mallory"),
+        "{named}"
+    );
     server.stop().await;
 }
