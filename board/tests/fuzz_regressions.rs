@@ -7,7 +7,7 @@ use std::path::Path;
 use board::protocol::{self, decode_frame};
 use board::room_state::{replay_fuzz_input, Effect, RoomState};
 use yrs::sync::{Awareness, Message, SyncMessage};
-use yrs::Doc;
+use yrs::{Doc, ReadTxn, Transact};
 
 #[test]
 fn recorded_crashes_are_handled() {
@@ -67,4 +67,21 @@ fn a_huge_struct_count_is_refused_not_allocated() {
     out.clear();
     room.handle(0, Message::Sync(SyncMessage::Update(update)), &mut out);
     assert!(matches!(out.as_slice(), [Effect::Close(0, _)]));
+}
+
+#[test]
+fn the_gap_pair_is_refused_by_the_browser_apply_path_too() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/yrs-gap");
+    let first = std::fs::read(dir.join("first.bin")).unwrap();
+    let second = std::fs::read(dir.join("second.bin")).unwrap();
+    let doc = board::BoardDoc::new(Doc::with_client_id(5));
+    // The first alone would leave a hole: not applied, and a step 1 is to be asked for.
+    assert!(doc.apply_remote(&first, "remote").unwrap());
+    assert_eq!(
+        doc.doc().transact().state_vector(),
+        yrs::StateVector::default()
+    );
+    // What fills the hole applies; the first is then no gap.
+    doc.apply_remote(&second, "remote").unwrap();
+    doc.apply_remote(&first, "remote").unwrap();
 }
