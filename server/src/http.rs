@@ -47,7 +47,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/boards/{board}/images/{id}", get(images::download))
         .merge(pages)
-        .layer(TraceLayer::new_for_http())
+        // Answers of 5xx are not failures to log at ERROR: 503s are refusals at a limit an
+        // attacker can trigger at will (counted in /metrics); a storage error logs itself.
+        .layer(
+            TraceLayer::new_for_http().on_failure(
+                tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+            ),
+        )
         .with_state(state)
 }
 
@@ -114,6 +120,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "counter",
         "Document updates received.",
         &get(&m.updates_in),
+    );
+    metric(
+        "whiteboard_refused_at_limit_total",
+        "counter",
+        "WebSocket upgrades refused with 503 at a connection limit.",
+        &get(&m.refused_at_limit),
     );
     metric(
         "whiteboard_room_reloads_total",

@@ -162,7 +162,7 @@ impl Room {
             last_seq: 0,
             log_len: 0,
         };
-        let span = tracing::info_span!("room", board_id = %id);
+        let span = tracing::info_span!("room", board = %crate::rooms::board_tag(&id));
         let task = tokio::spawn(room.run(rx).instrument(span));
         (handle, task)
     }

@@ -20,12 +20,24 @@ pub const PERSIST_BUCKETS: [f64; 11] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 ];
 
+/// How logs name a board: the first 12 hex digits of the SHA-256 of its id. A board id is the
+/// board's bearer link, so it never appears in logs; the tag still tells one board's lines from
+/// another's (and `board_tag` of a known id finds them).
+pub fn board_tag(id: &BoardId) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(id.as_str().as_bytes());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Counters shown at `/metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub connections_open: AtomicU64,
     pub rooms_open: AtomicU64,
     pub updates_in: AtomicU64,
+    /// Requests refused with 503 at a limit (logged at debug level only: an attacker must not
+    /// control the log volume).
+    pub refused_at_limit: AtomicU64,
     /// Documents rebuilt from storage after yrs panicked on an update.
     pub room_reloads: AtomicU64,
     pub frames_out: AtomicU64,

@@ -47,6 +47,12 @@ pub async fn upgrade(
     check_origin(&headers, &config.allowed_origins)?;
     // The slot is taken now, before the upgrade is answered, and held by the connection.
     let slot = state.rooms.reserve(&id).map_err(|refused| {
+        state
+            .rooms
+            .metrics()
+            .refused_at_limit
+            .fetch_add(1, Ordering::Relaxed);
+        debug!(?refused, "connection refused at a limit");
         AppError::Unavailable(
             match refused {
                 SlotRefused::Server => "The server is at its connection limit; try again shortly.",
@@ -67,7 +73,7 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER);
     Ok(ws.on_upgrade(config, move |socket| {
         let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-        let span = tracing::info_span!("conn", conn, board_id = %id);
+        let span = tracing::info_span!("conn", conn, board = %crate::rooms::board_tag(&id));
         serve(socket, id, conn, rooms, shutdown, slot).instrument(span)
     }))
 }

@@ -25,12 +25,18 @@ fn free_port() -> u16 {
 
 impl Process {
     async fn start(db: &Path, port: u16) -> Process {
+        Self::start_with(db, port, &[], Stdio::null()).await
+    }
+
+    /// Starts the binary with extra environment variables, its log (stdout) going to `log`.
+    async fn start_with(db: &Path, port: u16, env: &[(&str, &str)], log: Stdio) -> Process {
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_server"))
             .env("LEPTOS_SITE_ADDR", &addr)
             .env("DATABASE_URL", format!("sqlite://{}", db.display()))
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .envs(env.iter().copied())
+            .stdout(log)
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
@@ -143,4 +149,34 @@ async fn a_database_that_cannot_be_opened_stops_start_up_with_a_clear_message() 
             "stderr: {stderr}"
         );
     }
+}
+
+#[tokio::test]
+async fn info_logs_name_no_board_and_refusals_log_no_error() {
+    let (dir, db) = temp_db();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = free_port();
+    let env = [("RUST_LOG", "info"), ("WB_MAX_CONNECTIONS_PER_BOARD", "1")];
+    let server = Process::start_with(&db, port, &env, log.into()).await;
+    let board = "a-secret-board-link-0123456789";
+    let mut c = Client::connect(&server.ws_url(board)).await;
+    c.add_rect("x", 0.0).await;
+    c.wait_update().await;
+    // Fifty upgrades refused at the board's connection limit.
+    for _ in 0..50 {
+        assert!(tokio_tungstenite::connect_async(server.ws_url(board))
+            .await
+            .is_err());
+    }
+    drop(c);
+    server.signal("-TERM");
+    assert!(server.wait().await.success());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("room unloaded"),
+        "the log has board lines: {log}"
+    );
+    assert!(!log.contains(board), "a board id in the log: {log}");
+    assert!(!log.contains("ERROR"), "refusals logged as errors: {log}");
 }
