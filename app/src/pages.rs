@@ -48,8 +48,14 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
+/// The page for an address that names nothing (an unknown path, a malformed board id). On the
+/// server it answers with status 404, not 200, so that links to it read as broken.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
     view! {
         <Title text="Not found · Whiteboard"/>
         <main class="home">

@@ -192,7 +192,12 @@ pub async fn download(
         [
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+            // A file that is both a PNG and an HTML page, opened directly, runs nothing.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox",
+            ),
+            (header::CONTENT_DISPOSITION, "inline"),
         ],
         image.bytes,
     )

@@ -132,7 +132,11 @@ async fn a_png_comes_back_byte_for_byte_with_headers_that_keep_it_inert() {
         "public, max-age=31536000, immutable"
     );
     assert_eq!(got.header("x-content-type-options"), "nosniff");
-    assert_eq!(got.header("content-security-policy"), "default-src 'none'");
+    assert_eq!(
+        got.header("content-security-policy"),
+        "default-src 'none'; sandbox"
+    );
+    assert_eq!(got.header("content-disposition"), "inline");
 
     wait_metric(&server, "whiteboard_images_stored_total", 1).await;
     wait_metric(

@@ -406,3 +406,18 @@ async fn a_hostile_peer_costs_only_itself() {
     assert_eq!(ids, expected);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn pages_that_name_nothing_answer_404() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let status = |path: &str| {
+        let url = server.http_url(path);
+        async move { reqwest::get(url).await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/b/not.a.board").await, 404);
+    assert_eq!(status("/no/such/page").await, 404);
+    assert_eq!(status("/b/a-real-board-id").await, 200);
+    assert_eq!(status("/").await, 200);
+    server.stop().await;
+}
