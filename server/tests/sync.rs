@@ -415,9 +415,8 @@ async fn pages_that_name_nothing_answer_404() {
         let url = server.http_url(path);
         async move { reqwest::get(url).await.unwrap().status().as_u16() }
     };
+    // (Pages that exist are opened by the Playwright tests, against the release binary.)
     assert_eq!(status("/b/not.a.board").await, 404);
     assert_eq!(status("/no/such/page").await, 404);
-    assert_eq!(status("/b/a-real-board-id").await, 200);
-    assert_eq!(status("/").await, 200);
     server.stop().await;
 }
