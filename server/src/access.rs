@@ -1,32 +1,121 @@
 //! Who may call what: the permission checks every endpoint shares, kept in one place.
+//!
+//! The `Origin` rule. Browsers send `Origin` with every WebSocket upgrade and every `POST`; a
+//! request that changes something must come from the board's own pages, or a web page anywhere
+//! could make its visitors open sockets to boards (cross-site WebSocket hijacking), upload
+//! files or create boards. Origins are compared whole (scheme, host and port), so
+//! `chrome-extension://host:port` is not `http://host:port`. Which origin is the board's own:
+//! - `WB_PUBLIC_ORIGIN` when set (plus `WB_ALLOWED_ORIGINS`);
+//! - otherwise `http(s)://` + the `Host` the request was sent to, but only when that host is an
+//!   IP address or `localhost`. A name could have been pointed at this server by someone else's
+//!   DNS (DNS rebinding: `Host: evil.example:3000` with the matching `Origin`), so a server
+//!   reached by a domain name must be told its origin.
+//!
+//! Requests without `Origin` (native and Node clients, which no web page can drive) pass.
 
 use axum::http::{header, HeaderMap};
 
+use crate::config::Config;
 use crate::error::AppError;
 
-/// Refuses browser requests from a foreign origin (cross-site WebSocket hijacking, cross-site
-/// uploads). Same-origin requests and the origins listed in `WB_ALLOWED_ORIGINS` pass; so do
-/// requests without `Origin`, which come from native or Node clients that no web page can drive.
-pub fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
-    let Some(origin) = headers.get(header::ORIGIN) else {
+/// An origin in canonical form: lowercase scheme and host, the port always written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// Parses `scheme://host[:port]` (a trailing `/` allowed); `None` for anything else,
+    /// including the opaque origin `null`.
+    pub fn parse(s: &str) -> Option<Origin> {
+        let (scheme, rest) = s.trim().trim_end_matches('/').split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        if rest.is_empty() || rest.contains(['/', '@', '?', '#']) {
+            return None;
+        }
+        let (host, port) = split_host_port(rest)?;
+        let port = match port {
+            Some(port) => port,
+            None => match scheme.as_str() {
+                "http" => 80,
+                "https" => 443,
+                _ => 0,
+            },
+        };
+        Some(Origin {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    fn is_web(&self) -> bool {
+        self.scheme == "http" || self.scheme == "https"
+    }
+
+    /// True when the host is an IP address literal or `localhost`: names no one else's DNS
+    /// can point here.
+    fn host_is_literal(&self) -> bool {
+        let bare = self.host.trim_start_matches('[').trim_end_matches(']');
+        self.host == "localhost" || bare.parse::<std::net::IpAddr>().is_ok()
+    }
+}
+
+/// Splits `host[:port]`, with `[v6]:port` for IPv6.
+fn split_host_port(s: &str) -> Option<(&str, Option<u16>)> {
+    if s.starts_with('[') {
+        let end = s.find(']')?;
+        let (host, rest) = s.split_at(end + 1);
+        return match rest.strip_prefix(':') {
+            Some(port) => Some((host, Some(port.parse().ok()?))),
+            None if rest.is_empty() => Some((host, None)),
+            None => None,
+        };
+    }
+    match s.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() => Some((host, Some(port.parse().ok()?))),
+        Some(_) => None,
+        None => Some((s, None)),
+    }
+}
+
+/// Refuses browser requests from anywhere but the board's own origin (module header).
+pub fn check_origin(headers: &HeaderMap, config: &Config) -> Result<(), AppError> {
+    let Some(sent) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
-    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-    let same_origin = !host.is_empty() && origin_host.eq_ignore_ascii_case(host);
-    let listed = allowed
+    let sent_text = sent.to_str().unwrap_or_default();
+    let forbidden = || {
+        AppError::Forbidden(format!(
+            "Requests from origin {sent_text} are not allowed (the server's origin is set by WB_PUBLIC_ORIGIN)."
+        ))
+    };
+    let origin = Origin::parse(sent_text).ok_or_else(forbidden)?;
+    let listed = config
+        .allowed_origins
         .iter()
-        .any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin));
-    if same_origin || listed {
+        .filter_map(|a| Origin::parse(a))
+        .any(|a| a == origin);
+    if listed {
+        return Ok(());
+    }
+    let own = match &config.public_origin {
+        Some(public) => Origin::parse(public).is_some_and(|p| p == origin),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            let addressed = Origin::parse(&format!("{}://{host}", origin.scheme));
+            origin.is_web() && origin.host_is_literal() && addressed.is_some_and(|a| a == origin)
+        }
+    };
+    if own {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!(
-            "Requests from origin {origin} are not allowed."
-        )))
+        Err(forbidden())
     }
 }
 
@@ -43,25 +132,87 @@ mod tests {
         headers
     }
 
-    #[test]
-    fn no_origin_and_the_same_origin_pass() {
-        assert!(check_origin(&headers("board.test:3000", None), &[]).is_ok());
-        let same = headers("board.test:3000", Some("http://board.test:3000"));
-        assert!(check_origin(&same, &[]).is_ok());
+    fn config(public: Option<&str>, allowed: &[&str]) -> Config {
+        let mut config = Config::for_tests("sqlite::memory:".into());
+        config.public_origin = public.map(str::to_owned);
+        config.allowed_origins = allowed.iter().map(|s| s.to_string()).collect();
+        config
+    }
+
+    fn passes(host: &str, origin: &str, config: &Config) -> bool {
+        check_origin(&headers(host, Some(origin)), config).is_ok()
     }
 
     #[test]
-    fn listed_origins_pass_and_others_are_forbidden() {
-        let allowed = ["https://app.example.com/".to_owned()];
-        let listed = headers("board.test", Some("https://app.example.com"));
-        assert!(check_origin(&listed, &allowed).is_ok());
-        for foreign in [
-            "https://evil.example",
+    fn origins_parse_to_scheme_host_and_port() {
+        let a = Origin::parse("HTTPS://Board.Example.com/").unwrap();
+        assert_eq!(a, Origin::parse("https://board.example.com:443").unwrap());
+        assert_ne!(a, Origin::parse("http://board.example.com:443").unwrap());
+        assert_eq!(
+            Origin::parse("http://[::1]:3000").unwrap(),
+            Origin::parse("http://[::1]:3000/").unwrap()
+        );
+        for bad in [
             "null",
-            "http://board.test.evil.example",
+            "",
+            "board.example.com",
+            "http://",
+            "http://a:b",
+            "http://u@h",
         ] {
-            let refused = check_origin(&headers("board.test", Some(foreign)), &allowed);
-            assert!(matches!(refused, Err(AppError::Forbidden(_))), "{foreign}");
+            assert_eq!(Origin::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn without_a_public_origin_only_literal_hosts_are_same_origin() {
+        let config = config(None, &[]);
+        assert!(check_origin(&headers("127.0.0.1:3000", None), &config).is_ok());
+        assert!(passes("127.0.0.1:3000", "http://127.0.0.1:3000", &config));
+        assert!(passes("localhost:3000", "http://localhost:3000", &config));
+        assert!(passes("[::1]:3000", "http://[::1]:3000", &config));
+        assert!(passes("192.168.1.5", "http://192.168.1.5:80", &config));
+        // The scheme counts.
+        assert!(!passes(
+            "127.0.0.1:3000",
+            "chrome-extension://127.0.0.1:3000",
+            &config
+        ));
+        // DNS rebinding: a name pointed at this server by someone else's DNS.
+        assert!(!passes(
+            "evil.example:3000",
+            "http://evil.example:3000",
+            &config
+        ));
+        assert!(!passes("127.0.0.1:3000", "http://127.0.0.1:3001", &config));
+        assert!(!passes("127.0.0.1:3000", "null", &config));
+    }
+
+    #[test]
+    fn a_public_origin_is_matched_whole() {
+        let config = config(
+            Some("https://board.example.com"),
+            &["https://app.example.com/"],
+        );
+        assert!(passes(
+            "board.example.com",
+            "https://board.example.com",
+            &config
+        ));
+        assert!(passes(
+            "board.example.com",
+            "https://app.example.com",
+            &config
+        ));
+        for foreign in [
+            "http://board.example.com",
+            "https://board.example.com:8443",
+            "https://board.example.com.evil.example",
+            "https://evil.example",
+        ] {
+            assert!(!passes("board.example.com", foreign, &config), "{foreign}");
+        }
+        // The Host no longer decides: the configured origin does.
+        assert!(!passes("127.0.0.1:3000", "http://127.0.0.1:3000", &config));
     }
 }

@@ -108,6 +108,73 @@ pub struct Config {
     /// cross-site WebSocket hijacking and cross-site uploads.
     #[arg(long, env = "WB_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// The origin browsers reach this server at (e.g. `https://board.example.com`), scheme, host
+    /// and port. Browser requests that change something (WebSocket upgrades, uploads, board
+    /// creation) must come from it or from `WB_ALLOWED_ORIGINS`. Unset, a browser request
+    /// passes only when its `Origin` is `http(s)://` the `Host` it was sent to and that host is
+    /// an IP address or `localhost`, which stops DNS rebinding: a server reached by a domain
+    /// name needs this setting.
+    #[arg(long, env = "WB_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// Addresses or networks of reverse proxies (e.g. `127.0.0.1,10.0.0.0/8`), comma separated.
+    /// A request from one of them is taken to come from the address it names in
+    /// `X-Forwarded-For` (the right-most one that is not itself a trusted proxy); from anyone
+    /// else the header is ignored. The per-address limits below count that address.
+    #[arg(long, env = "WB_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Open WebSocket connections one client address may hold (more: HTTP 503 at upgrade). An
+    /// IPv6 address counts by its /64 network.
+    #[arg(long, env = "WB_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 100)]
+    pub max_connections_per_address: usize,
+
+    /// Boards one client address may create per minute (more: HTTP 429).
+    #[arg(long, env = "WB_BOARDS_PER_MINUTE", default_value_t = 20)]
+    pub boards_per_minute: u32,
+
+    /// Image uploads one client address may make per minute (more: HTTP 429).
+    #[arg(long, env = "WB_UPLOADS_PER_MINUTE", default_value_t = 30)]
+    pub uploads_per_minute: u32,
+
+    /// TCP connections served at once, upgraded WebSockets included; 0 picks a value below the
+    /// open-files limit (raised to its hard limit at start). More: an immediate HTTP 503.
+    #[arg(long, env = "WB_MAX_TCP_CONNECTIONS", default_value_t = 0)]
+    pub max_tcp_connections: usize,
+
+    /// Seconds a client has to send a request's headers, and the longest an idle keep-alive
+    /// connection stays open.
+    #[arg(long, env = "WB_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds an upload's body may take to arrive in full (slower: HTTP 408).
+    #[arg(long, env = "WB_BODY_TIMEOUT_SECS", default_value_t = 60)]
+    pub body_timeout_secs: u64,
+
+    /// Bytes of upload bodies the server holds in memory at once, all clients together (more:
+    /// HTTP 503 before the body is read).
+    #[arg(long, env = "WB_MAX_UPLOADS_IN_FLIGHT_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_uploads_in_flight_bytes: usize,
+
+    /// Total bytes the database may grow to; past it, board creation, uploads and document
+    /// changes are refused (HTTP 507, WebSocket close 1013) until space is freed. 0: no budget.
+    #[arg(long, env = "WB_MAX_STORAGE_BYTES", default_value_t = 0)]
+    pub max_storage_bytes: u64,
+
+    /// Free bytes the database's disk must keep; below it, writes are refused as above.
+    #[arg(long, env = "WB_MIN_FREE_DISK_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub min_free_disk_bytes: u64,
+
+    /// Hours after which a board that was created and never edited (no drawing, no image) is
+    /// deleted. 0 keeps them forever.
+    #[arg(long, env = "WB_UNUSED_BOARD_HOURS", default_value_t = 24)]
+    pub unused_board_hours: u64,
+
+    /// Bearer token `/metrics` asks for (`Authorization: Bearer …`). Unset, `/metrics` answers
+    /// only requests from the loopback interface.
+    #[arg(long, env = "WB_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -122,6 +189,14 @@ impl Config {
 
     pub fn send_timeout(&self) -> Duration {
         Duration::from_secs(self.send_timeout_secs.max(1))
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs.max(1))
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_secs.max(1))
     }
 
     pub fn ping_interval(&self) -> Duration {

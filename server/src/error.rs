@@ -20,6 +20,15 @@ pub enum AppError {
     /// The body is not of a kind this endpoint accepts.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The client asked too often; it may retry in a minute.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// The request body did not arrive in time.
+    #[error("{0}")]
+    Timeout(String),
+    /// Storage is past its budget or the disk nearly full; nothing was written.
+    #[error("{0}")]
+    InsufficientStorage(String),
     /// A limit is reached; the client may retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -37,6 +46,16 @@ impl IntoResponse for AppError {
             AppError::TooLarge(msg) => (StatusCode::PAYLOAD_TOO_LARGE, msg).into_response(),
             AppError::UnsupportedMediaType(msg) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, msg).into_response()
+            }
+            AppError::TooManyRequests(msg) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(axum::http::header::RETRY_AFTER, "60")],
+                msg,
+            )
+                .into_response(),
+            AppError::Timeout(msg) => (StatusCode::REQUEST_TIMEOUT, msg).into_response(),
+            AppError::InsufficientStorage(msg) => {
+                (StatusCode::INSUFFICIENT_STORAGE, msg).into_response()
             }
             AppError::Unavailable(msg) => (StatusCode::SERVICE_UNAVAILABLE, msg).into_response(),
             AppError::Store(e) => {
@@ -60,5 +79,14 @@ impl From<board::BoardIdError> for AppError {
 impl From<crate::images::ImageIdError> for AppError {
     fn from(e: crate::images::ImageIdError) -> Self {
         AppError::BadRequest(e.to_string())
+    }
+}
+
+impl AppError {
+    /// The answer to a write while storage is full.
+    pub fn storage_full() -> Self {
+        AppError::InsufficientStorage(
+            "The server's storage is full; nothing was saved. Try again later.".into(),
+        )
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
 use app::{shell, App};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,6 +16,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::access::check_origin;
+use crate::clients::ClientAddr;
 use crate::error::AppError;
 use crate::rooms::PERSIST_BUCKETS;
 use crate::{images, ws, AppState};
@@ -23,7 +25,6 @@ use crate::{images, ws, AppState};
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let max_image_bytes = state.rooms.config().max_image_bytes;
     let pages = Router::new()
         .route("/boards", post(create_board))
         .route("/healthz", get(healthz))
@@ -41,12 +42,29 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ws/{board}", get(ws::upgrade))
         // Outside `pages`: images are compressed already.
-        .route(
-            "/boards/{board}/images",
-            post(images::upload).layer(DefaultBodyLimit::max(max_image_bytes)),
-        )
+        .route("/boards/{board}/images", post(images::upload))
         .route("/boards/{board}/images/{id}", get(images::download))
         .merge(pages)
+        // Every answer: no sniffing of types, no referrer (a board's link is its key: it must
+        // not leak to the sites its pages link to), no framing by other sites. Pages set their
+        // own Content-Security-Policy (with the nonce of their inline script: `app::shell`);
+        // any other answer that could be opened as a document gets one that runs nothing.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         // Answers of 5xx are not failures to log at ERROR: 503s are refusals at a limit an
         // attacker can trigger at will (counted in /metrics); a storage error logs itself.
         .layer(
@@ -64,11 +82,28 @@ struct Created {
 }
 
 /// Creates an empty board with an unguessable id (128 random bits). A browser form gets a
-/// redirect to the board; a client asking for JSON gets `201 {"id", "url"}`.
+/// redirect to the board; a client asking for JSON gets `201 {"id", "url"}`. Refused: 403
+/// foreign origin, 429 too many boards from one address, 507 server storage full.
 async fn create_board(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let rooms = &state.rooms;
+    check_origin(&headers, rooms.config())?;
+    if !rooms.clients().may_create_board(client) {
+        rooms.metrics().rate_limited.fetch_add(1, Ordering::Relaxed);
+        return Err(AppError::TooManyRequests(
+            "Too many new boards from your address; wait a minute.".into(),
+        ));
+    }
+    if rooms.storage_full() {
+        rooms
+            .metrics()
+            .refused_storage_full
+            .fetch_add(1, Ordering::Relaxed);
+        return Err(AppError::storage_full());
+    }
     let id = BoardId::from_random(rand::random());
     state.rooms.store().create_board(&id).await?;
     let url = format!("/b/{id}");
@@ -92,8 +127,18 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError
     Ok("ok\n")
 }
 
-/// Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus text format. With `WB_METRICS_TOKEN` set, only for `Authorization: Bearer
+/// <token>`; without it, only for clients on the loopback interface.
+async fn metrics(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    check_metrics_access(
+        &headers,
+        client,
+        state.rooms.config().metrics_token.as_deref(),
+    )?;
     let m = state.rooms.metrics();
     let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
     let mut out = String::new();
@@ -158,6 +203,30 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         &get(&m.images_stored),
     );
     metric(
+        "whiteboard_rate_limited_total",
+        "counter",
+        "Board creations and uploads refused with 429 by a per-address limit.",
+        &get(&m.rate_limited),
+    );
+    metric(
+        "whiteboard_refused_storage_full_total",
+        "counter",
+        "Writes refused because storage is past its budget or the disk nearly full.",
+        &get(&m.refused_storage_full),
+    );
+    metric(
+        "whiteboard_storage_used_bytes",
+        "gauge",
+        "Bytes the database holds, as last sampled.",
+        &get(&m.storage_used_bytes),
+    );
+    metric(
+        "whiteboard_boards_expired_total",
+        "counter",
+        "Boards created and never edited, deleted after WB_UNUSED_BOARD_HOURS.",
+        &get(&m.boards_expired),
+    );
+    metric(
         "whiteboard_image_bytes_stored_total",
         "counter",
         "Bytes of the images counted by whiteboard_images_stored_total.",
@@ -195,5 +264,32 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     for (code, n) in closes {
         let _ = writeln!(out, "whiteboard_closes_total{{code=\"{code}\"}} {n}");
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+fn check_metrics_access(
+    headers: &HeaderMap,
+    client: ClientAddr,
+    token: Option<&str>,
+) -> Result<(), AppError> {
+    let allowed = match token {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| constant_time_eq(given.trim().as_bytes(), token.as_bytes())),
+        None => client.is_loopback(),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Metrics need the token set by WB_METRICS_TOKEN (or a request from this machine when none is set).".into(),
+        ))
+    }
+}
+
+/// Compares without an early exit, so the time taken says nothing about where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

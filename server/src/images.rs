@@ -7,22 +7,26 @@
 //! back with `nosniff` and a policy that forbids everything, so no upload can become a page that
 //! runs script (SVG is refused for that reason).
 //!
-//! Upload answers: 201 stored, 200 already stored, 400 bad board id, 403 foreign origin,
-//! 404 board never created, 413 image too large or board full, 415 not an accepted image.
+//! Upload answers: 201 stored, 200 already stored, 400 bad board id or a body cut short, 403
+//! foreign origin, 404 board never created, 408 body too slow, 413 image too large (by its
+//! `Content-Length`, before reading) or board full, 415 not an accepted image, 429 too many
+//! uploads from one address, 503 too many upload bytes in memory, 507 server storage full.
 //! Download answers: 200, 400 malformed board or image id, 404 unknown.
 
 use std::sync::atomic::Ordering;
 
-use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use board::BoardId;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::access::check_origin;
+use crate::clients::ClientAddr;
 use crate::error::AppError;
 use crate::store::ImagePut;
 use crate::AppState;
@@ -124,33 +128,71 @@ struct Uploaded {
     bytes: usize,
 }
 
-/// `POST /boards/{board}/images`, body = the image. The route's `DefaultBodyLimit` stops reading
-/// the body at `WB_MAX_IMAGE_BYTES`.
+/// `POST /boards/{board}/images`, body = the image. Everything that can refuse the upload
+/// without its bytes (origin, declared length, rate, storage, board) is checked before the body
+/// is read; the body is then read within `WB_BODY_TIMEOUT_SECS`, holding its place in the
+/// server's budget of upload bytes in memory.
 pub async fn upload(
     Path(board): Path<String>,
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, AppError> {
     let board = BoardId::parse(&board)?;
-    let config = state.rooms.config();
-    check_origin(&headers, &config.allowed_origins)?;
-    let body = body.map_err(|rejection| match rejection {
-        BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
-            AppError::TooLarge(format!(
-                "An image may be at most {} bytes.",
-                config.max_image_bytes
-            ))
-        }
-        other => AppError::BadRequest(other.body_text()),
-    })?;
+    let rooms = &state.rooms;
+    let config = rooms.config();
+    let metrics = rooms.metrics();
+    check_origin(&headers, config)?;
+    let max = config.max_image_bytes;
+    let too_large = || AppError::TooLarge(format!("An image may be at most {max} bytes."));
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    if !rooms.clients().may_upload(client) {
+        metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        return Err(AppError::TooManyRequests(
+            "Too many uploads from your address; wait a minute.".into(),
+        ));
+    }
+    if rooms.storage_full() {
+        metrics.refused_storage_full.fetch_add(1, Ordering::Relaxed);
+        return Err(AppError::storage_full());
+    }
+    if !rooms.store().board_exists(&board).await? {
+        return Err(AppError::NotFound("No such board.".into()));
+    }
+    let reserve = declared.map_or(max, |n| n as usize).max(1);
+    let _reserved = u32::try_from(reserve)
+        .ok()
+        .and_then(|n| {
+            state
+                .uploads_in_flight
+                .clone()
+                .try_acquire_many_owned(n)
+                .ok()
+        })
+        .ok_or_else(|| {
+            metrics.refused_at_limit.fetch_add(1, Ordering::Relaxed);
+            AppError::Unavailable("Too many uploads in progress; try again shortly.".into())
+        })?;
+    let body = tokio::time::timeout(config.body_timeout(), read_body(body, max))
+        .await
+        .map_err(|_| AppError::Timeout("The upload took too long to arrive.".into()))?
+        .map_err(|e| match e {
+            ReadError::TooLarge => too_large(),
+            ReadError::Broken(e) => AppError::BadRequest(format!("The upload was cut short: {e}")),
+        })?;
     let image = Image::from_bytes(body).ok_or_else(|| {
         AppError::UnsupportedMediaType("Only PNG, JPEG, GIF and WebP images are accepted.".into())
     })?;
     let quota = config.max_board_image_bytes;
-    let status = match state.rooms.store().put_image(&board, &image, quota).await? {
+    let status = match rooms.store().put_image(&board, &image, quota).await? {
         ImagePut::Stored => {
-            let metrics = state.rooms.metrics();
             metrics.images_stored.fetch_add(1, Ordering::Relaxed);
             metrics
                 .image_bytes_stored
@@ -172,6 +214,25 @@ pub async fn upload(
         bytes: image.bytes.len(),
     };
     Ok((status, Json(body)).into_response())
+}
+
+enum ReadError {
+    TooLarge,
+    Broken(axum::Error),
+}
+
+/// Reads a body whole, stopping at the first byte past `max`.
+async fn read_body(body: Body, max: usize) -> Result<Bytes, ReadError> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(ReadError::Broken)?;
+        if bytes.len() + chunk.len() > max {
+            return Err(ReadError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes.freeze())
 }
 
 /// `GET /boards/{board}/images/{id}`: the bytes, cacheable forever since the id is their hash.

@@ -10,19 +10,25 @@
 //! - [`socket`]: the WebSocket handshake and the clean close of an oversized frame.
 //! - [`images`]: `/boards/{board}/images`, the uploaded bytes behind the Image tool.
 //! - [`access`]: the permission checks the endpoints share (the `Origin` rule).
+//! - [`serve`]: the accept loop: the TCP connection cap and the header-read timeout.
+//! - [`clients`]: who a request comes from, and the per-address limits.
+//! - [`maintenance`]: background duties: the storage gauge, expiring unused boards.
 //! - [`http`]: the router, board creation, health, metrics and the Leptos pages.
 //!
 //! [`run`] serves until the shutdown future completes, then closes every connection, flushes
 //! every room and returns.
 
 pub mod access;
+pub mod clients;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod images;
+pub mod maintenance;
 pub mod outbox;
 pub mod room;
 pub mod rooms;
+pub mod serve;
 pub mod socket;
 pub mod store;
 pub mod ws;
@@ -45,6 +51,8 @@ pub struct AppState {
     pub rooms: Rooms,
     /// Flips to true when the server starts shutting down; connections close with 1001.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Bytes of upload bodies that may be in memory at once (`WB_MAX_UPLOADS_IN_FLIGHT_BYTES`).
+    pub uploads_in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -69,17 +77,28 @@ pub async fn run(
         leptos_options: leptos_options(&config, listener.local_addr()?)?,
         rooms: rooms.clone(),
         shutdown: shutdown_rx,
+        uploads_in_flight: Arc::new(tokio::sync::Semaphore::new(
+            config.max_uploads_in_flight_bytes,
+        )),
     };
     let app = http::router(state);
-    tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
+    let cap = serve::connection_cap(config.max_tcp_connections);
+    tracing::info!(addr = %listener.local_addr()?, max_tcp_connections = cap, "listening");
+    let tasks = maintenance::spawn(rooms.clone());
+    serve::serve(
+        listener,
+        app,
+        cap,
+        config.header_timeout(),
+        rooms.clone(),
+        async move {
             shutdown.await;
             tracing::info!("shutting down: closing connections and flushing rooms");
             let _ = shutdown_tx.send(true);
-        })
-        .await
-        .context("server error")?;
+        },
+    )
+    .await;
+    tasks.abort();
     rooms.shutdown().await;
     tracing::info!("stopped");
     Ok(())

@@ -6,11 +6,25 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        // Colours for a terminal only, not in a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
     let config = server::Config::parse();
+    // Every connection takes a descriptor: use all the system allows this process.
+    match server::serve::raise_open_files_limit() {
+        Ok(limit) => tracing::debug!(limit, "open-files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-files limit"),
+    }
+    if config.public_origin.is_none() && !config.addr.ip().is_loopback() {
+        tracing::warn!(
+            "WB_PUBLIC_ORIGIN is not set: browsers reaching this server by a domain name will be \
+             refused WebSockets and uploads (403); set it to the address users open, e.g. \
+             https://board.example.com"
+        );
+    }
     let runtime = if config.worker_threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

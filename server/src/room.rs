@@ -26,6 +26,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tracing::{debug, error, info, warn, Instrument};
 use yrs::sync::{Awareness, Message, SyncMessage};
 
+use crate::clients::ClientAddr;
 use crate::outbox::{self, OutboxSender};
 use crate::rooms::Rooms;
 use crate::store::BoardStore;
@@ -76,6 +77,10 @@ impl CloseReason {
         code: 1007,
         reason: "update could not be applied",
     };
+    pub const STORAGE_FULL: CloseReason = CloseReason {
+        code: 1013,
+        reason: "server storage full; changes are kept in the browser",
+    };
     pub const SHUTDOWN: CloseReason = CloseReason {
         code: 1001,
         reason: "server shutting down",
@@ -88,6 +93,8 @@ pub struct Member {
     pub outbox: OutboxSender,
     /// Fired when the room closes this connection.
     pub kick: oneshot::Sender<CloseReason>,
+    /// Where the connection comes from: a document it breaks counts against that address.
+    pub addr: ClientAddr,
 }
 
 pub enum Command {
@@ -122,6 +129,7 @@ struct Peer {
     outbox: OutboxSender,
     /// Taken when the room closes this connection (it then leaves on its own).
     kick: Option<oneshot::Sender<CloseReason>>,
+    addr: ClientAddr,
 }
 
 pub struct Room {
@@ -260,6 +268,9 @@ impl Room {
                     .metrics()
                     .room_reloads
                     .fetch_add(1, Ordering::Relaxed);
+                if let Some(peer) = self.peers.get(&conn) {
+                    self.rooms.clients().note_reload(peer.addr);
+                }
                 self.kick(conn, CloseReason::BROKE_DOCUMENT);
                 if let Err(e) = self.reload().await {
                     warn!(error = %e, "cannot reload board");
@@ -328,6 +339,7 @@ impl Room {
                         Peer {
                             outbox: member.outbox,
                             kick: Some(member.kick),
+                            addr: member.addr,
                         },
                     );
                     self.state.join(conn, out);

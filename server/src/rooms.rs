@@ -1,13 +1,14 @@
 //! The registry of open rooms, and the server-wide counters.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use board::BoardId;
 use tokio::task::JoinHandle;
 
+use crate::clients::Clients;
 use crate::config::Config;
 use crate::room::{Command, ConnId, Member, Room, RoomHandle};
 use crate::store::BoardStore;
@@ -38,6 +39,14 @@ pub struct Metrics {
     /// Requests refused with 503 at a limit (logged at debug level only: an attacker must not
     /// control the log volume).
     pub refused_at_limit: AtomicU64,
+    /// Requests refused with 429 by a per-address rate limit.
+    pub rate_limited: AtomicU64,
+    /// Writes refused because storage is past its budget or the disk nearly full.
+    pub refused_storage_full: AtomicU64,
+    /// The database's size, as last sampled.
+    pub storage_used_bytes: AtomicU64,
+    /// Boards created and never edited, deleted after `WB_UNUSED_BOARD_HOURS`.
+    pub boards_expired: AtomicU64,
     /// Documents rebuilt from storage after yrs panicked on an update.
     pub room_reloads: AtomicU64,
     pub frames_out: AtomicU64,
@@ -118,6 +127,10 @@ struct Inner {
     /// upgrade is answered and given back when the connection ends or the upgrade fails, so
     /// concurrent upgrades cannot pass a limit between the check and the count.
     slots: Mutex<Slots>,
+    clients: Arc<Clients>,
+    /// Set while the database is past its budget or its disk below the free-space floor
+    /// (sampled by `maintenance`): writes are refused meanwhile.
+    storage_full: AtomicBool,
     store: Arc<dyn BoardStore>,
     config: Config,
     metrics: Metrics,
@@ -132,6 +145,12 @@ impl Rooms {
         Rooms(Arc::new(Inner {
             rooms: Mutex::new(HashMap::new()),
             slots: Mutex::new(Slots::default()),
+            clients: Clients::new(
+                config.max_connections_per_address,
+                config.boards_per_minute,
+                config.uploads_per_minute,
+            ),
+            storage_full: AtomicBool::new(false),
             store,
             config,
             metrics: Metrics::default(),
@@ -148,6 +167,24 @@ impl Rooms {
 
     pub fn store(&self) -> &Arc<dyn BoardStore> {
         &self.0.store
+    }
+
+    pub fn clients(&self) -> &Arc<Clients> {
+        &self.0.clients
+    }
+
+    /// True while writes are refused for lack of storage.
+    pub fn storage_full(&self) -> bool {
+        self.0.storage_full.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_storage_full(&self, full: bool) {
+        self.0.storage_full.store(full, Ordering::Relaxed);
+    }
+
+    /// Boards currently loaded (the expiry of unused boards leaves them alone).
+    pub fn loaded_boards(&self) -> Vec<BoardId> {
+        self.lock().keys().cloned().collect()
     }
 
     /// Reserves a connection slot on board `id`, within the server's and the board's limits.

@@ -2,17 +2,19 @@
 //!
 //! A connection decodes frames itself (so bad input is refused before it reaches the room) and
 //! forwards the messages to the room; the room answers through a bounded queue that this task
-//! writes to the socket. Close codes: 1003 text frame, 1007 malformed message or refused update,
-//! 1009 frame too large (sent cleanly: see [`crate::socket`]), 1008 rate limit or board size
-//! limit, 1011 storage unavailable, 1013 slow reader, 1001 server shutting down. Refused at
-//! upgrade: 400 bad board id, 403 foreign origin, 426 not a WebSocket request, 503 connection
-//! limits.
+//! writes to the socket. Close codes: 1003 text frame, 1007 malformed message or refused
+//! update, 1009 frame too large (sent cleanly: see [`crate::socket`]), 1008 rate limit or board
+//! size limit, 1011 storage unavailable, 1013 slow reader or server storage full, 1001 server
+//! shutting down. Refused at upgrade: 400 bad board id, 403 foreign origin, 426 not a WebSocket
+//! request, 429 an address whose connections keep breaking documents, 503 connection limits
+//! (server, board, address).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use axum::Extension;
 use board::protocol::{decode_frame_within, FrameError, FrameLimits};
 use board::room_state::MAX_PRESENCES_PER_CONNECTION;
 use board::BoardId;
@@ -22,12 +24,15 @@ use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use tracing::{debug, Instrument};
+use yrs::sync::{Message, SyncMessage};
 
 use crate::access::check_origin;
+use crate::clients::{AddrRefused, AddrSlot, ClientAddr};
 use crate::error::AppError;
 use crate::outbox::outbox;
 use crate::room::{CloseReason, Command, Member};
 use crate::rooms::{Slot, SlotRefused};
+use crate::serve::ConnPermit;
 use crate::socket::{self, Socket, Upgrade};
 use crate::AppState;
 
@@ -40,12 +45,32 @@ pub async fn upgrade(
     Path(board): Path<String>,
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: ClientAddr,
+    permit: Option<Extension<ConnPermit>>,
     ws: Upgrade,
 ) -> Result<Response, AppError> {
     let id = BoardId::parse(&board)?;
     let config = state.rooms.config();
-    check_origin(&headers, &config.allowed_origins)?;
-    // The slot is taken now, before the upgrade is answered, and held by the connection.
+    check_origin(&headers, config)?;
+    // The places are taken now, before the upgrade is answered, and held by the connection:
+    // the address's, then the board's and the server's.
+    let addr_slot = state.rooms.clients().connect(client).map_err(|refused| {
+        state
+            .rooms
+            .metrics()
+            .refused_at_limit
+            .fetch_add(1, Ordering::Relaxed);
+        debug!(?refused, "connection refused for its address");
+        match refused {
+            AddrRefused::Connections => AppError::Unavailable(
+                "Too many connections from your address; close some tabs and try again.".into(),
+            ),
+            AddrRefused::Reloads => AppError::TooManyRequests(
+                "Connections from your address sent changes that could not be applied; try again later."
+                    .into(),
+            ),
+        }
+    })?;
     let slot = state.rooms.reserve(&id).map_err(|refused| {
         state
             .rooms
@@ -74,8 +99,21 @@ pub async fn upgrade(
     Ok(ws.on_upgrade(config, move |socket| {
         let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!("conn", conn, board = %crate::rooms::board_tag(&id));
-        serve(socket, id, conn, rooms, shutdown, slot).instrument(span)
+        let held = Held {
+            _slot: slot,
+            addr: addr_slot,
+            _permit: permit.map(|Extension(p)| p),
+        };
+        serve(socket, id, conn, rooms, shutdown, held).instrument(span)
     }))
+}
+
+/// What a connection holds while it lives: its places under the board's, the server's and its
+/// address's limits, and its TCP connection's place under the server's cap.
+struct Held {
+    _slot: Slot,
+    addr: AddrSlot,
+    _permit: Option<ConnPermit>,
 }
 
 /// Why the read loop ended.
@@ -123,7 +161,7 @@ async fn serve(
     conn: u64,
     rooms: crate::rooms::Rooms,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
-    _slot: Slot,
+    held: Held,
 ) {
     let metrics_open = &rooms.metrics().connections_open;
     metrics_open.fetch_add(1, Ordering::Relaxed);
@@ -134,6 +172,7 @@ async fn serve(
     let member = Member {
         outbox: outbox_tx,
         kick: kick_tx,
+        addr: held.addr.addr(),
     };
     let Some(room) = rooms.join(&id, conn, member).await else {
         let reason = CloseReason::STORAGE;
@@ -194,6 +233,10 @@ async fn serve(
                         Err(FrameError::TooManyPresences(_)) => {
                             break close(CloseReason::PRESENCE_LIMIT);
                         }
+                        Ok(msgs) if rooms.storage_full() && msgs.iter().any(changes_document) => {
+                            metrics.refused_storage_full.fetch_add(1, Ordering::Relaxed);
+                            break close(CloseReason::STORAGE_FULL);
+                        }
                         Ok(msgs) => {
                             if !room.send(Command::Messages(conn, msgs)).await {
                                 break close(CloseReason::SHUTDOWN);
@@ -248,4 +291,14 @@ async fn serve(
         }
     }
     metrics_open.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Whether a message would change the document (and so write to storage): an update, or a
+/// sync step 2 that carries anything (an empty one is two bytes: no structs, no deletions).
+fn changes_document(msg: &Message) -> bool {
+    match msg {
+        Message::Sync(SyncMessage::Update(_)) => true,
+        Message::Sync(SyncMessage::SyncStep2(update)) => update.as_slice() != [0, 0],
+        _ => false,
+    }
 }

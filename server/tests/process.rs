@@ -1,6 +1,6 @@
 //! The real `server` binary as an operator runs it: killed with SIGKILL it loses nothing any peer
 //! saw; SIGTERM flushes and exits cleanly; a database it cannot open stops start-up with a clear
-//! message.
+//! message; idle connections past its open-files limit cannot make it unreachable.
 
 mod common;
 
@@ -30,8 +30,29 @@ impl Process {
 
     /// Starts the binary with extra environment variables, its log (stdout) going to `log`.
     async fn start_with(db: &Path, port: u16, env: &[(&str, &str)], log: Stdio) -> Process {
+        Self::spawn(db, port, env, log, None).await
+    }
+
+    /// Starts the binary as `start_with` does, with `open_files` as both its soft and hard
+    /// open-files limit when given (set by the shell's `ulimit` before it `exec`s the binary).
+    async fn spawn(
+        db: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+        log: Stdio,
+        open_files: Option<u32>,
+    ) -> Process {
         let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        let bin = env!("CARGO_BIN_EXE_server");
+        let mut command = match open_files {
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.args(["-c", &format!("ulimit -n {n} && exec \"$0\""), bin]);
+                sh
+            }
+            None => Command::new(bin),
+        };
+        let child = command
             .env("LEPTOS_SITE_ADDR", &addr)
             .env("DATABASE_URL", format!("sqlite://{}", db.display()))
             .env("RUST_LOG", "warn")
@@ -179,4 +200,80 @@ async fn info_logs_name_no_board_and_refusals_log_no_error() {
     );
     assert!(!log.contains(board), "a board id in the log: {log}");
     assert!(!log.contains("ERROR"), "refusals logged as errors: {log}");
+}
+
+/// Opens TCP connections to `addr` and sends nothing on them.
+async fn idle_connections(addr: &str, n: usize) -> Vec<tokio::net::TcpStream> {
+    let mut held = Vec::with_capacity(n);
+    for _ in 0..n {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+    }
+    held
+}
+
+/// One `GET /healthz` on a fresh connection: its status (0 for none) and how long it took.
+async fn healthz(addr: &str) -> (u16, Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let answer = tokio::time::timeout(TIMEOUT, async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .ok()?;
+        let mut buf = [0u8; 256];
+        let n = stream.read(&mut buf).await.ok()?;
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        text.split(' ').nth(1)?.parse::<u16>().ok()
+    })
+    .await
+    .ok()
+    .flatten();
+    (answer.unwrap_or(0), started.elapsed())
+}
+
+#[tokio::test]
+async fn idle_connections_past_the_open_files_limit_get_503_not_a_hang() {
+    const LIMIT: u32 = 256;
+    const IDLE: usize = 300;
+    // This test holds 300 descriptors of its own.
+    server::serve::raise_open_files_limit().unwrap();
+    let (dir, db) = temp_db();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = free_port();
+    let env = [
+        ("RUST_LOG", "debug,sqlx=warn,hyper=warn"),
+        ("WB_HEADER_TIMEOUT_SECS", "2"),
+    ];
+    let server = Process::spawn(&db, port, &env, log.into(), Some(LIMIT)).await;
+    let held = idle_connections(&server.addr, IDLE).await;
+    assert_eq!(held.len(), IDLE);
+    // Past the cap the server answers at once, with 503, instead of leaving clients hanging.
+    let (status, took) = healthz(&server.addr).await;
+    assert_eq!(status, 503, "over the cap");
+    assert!(took < Duration::from_millis(100), "503 took {took:?}");
+    // The idle connections are dropped after the header timeout; then it answers 200 again.
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let (status, took) = healthz(&server.addr).await;
+        if status == 200 {
+            assert!(took < Duration::from_millis(100), "200 took {took:?}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never answered 200");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(held);
+    server.signal("-TERM");
+    assert!(server.wait().await.success());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        !log.contains("Too many open files"),
+        "ran out of descriptors: {log}"
+    );
+    assert!(log.contains("max_tcp_connections=192"), "the cap: {log}");
 }

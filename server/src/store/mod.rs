@@ -56,6 +56,15 @@ pub struct StoredImage {
     pub bytes: Vec<u8>,
 }
 
+/// Storage in use and left, for the storage budget and the free-disk floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageUsage {
+    /// Bytes the database holds (pages in use, free pages not counted).
+    pub used_bytes: u64,
+    /// Bytes free on the database's disk for this process; `None` for an in-memory database.
+    pub free_disk_bytes: Option<u64>,
+}
+
 /// Durable storage for boards. Every method commits before it returns.
 #[async_trait]
 pub trait BoardStore: Send + Sync + 'static {
@@ -99,6 +108,20 @@ pub trait BoardStore: Send + Sync + 'static {
         board: &BoardId,
         id: &ImageId,
     ) -> Result<Option<StoredImage>, StoreError>;
+
+    /// Whether a board has been created (or written to).
+    async fn board_exists(&self, id: &BoardId) -> Result<bool, StoreError>;
+
+    /// What the stored data takes, and what is left on its disk.
+    async fn usage(&self) -> Result<StorageUsage, StoreError>;
+
+    /// Deletes the boards created before `created_before_ms` (unix milliseconds) that hold
+    /// nothing (no update, snapshot or image), except those in `keep`. Returns how many.
+    async fn delete_unused_boards(
+        &self,
+        created_before_ms: i64,
+        keep: &[BoardId],
+    ) -> Result<u64, StoreError>;
 
     /// Whether the database answers (health checks).
     async fn ping(&self) -> Result<(), StoreError>;

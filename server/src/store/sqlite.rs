@@ -17,7 +17,7 @@ use sqlx::{ConnectOptions, Executor};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BoardStore, ImagePut, StoreError, StoredBoard, StoredImage};
+use super::{BoardStore, ImagePut, StorageUsage, StoreError, StoredBoard, StoredImage};
 use crate::images::{Image, ImageId};
 
 /// Snapshots kept per board after a compaction (the newest ones): room for version history.
@@ -39,6 +39,8 @@ const WRITER_BATCH: usize = 512;
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: mpsc::Sender<AppendRequest>,
+    /// The folder of the database file (`None` in memory), for the free-space reading.
+    folder: Option<std::path::PathBuf>,
 }
 
 struct AppendRequest {
@@ -70,11 +72,17 @@ impl SqliteStore {
             })
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        if let Some(parent) = Path::new(options.get_filename()).parent() {
-            if !parent.as_os_str().is_empty() {
+        let file = Path::new(options.get_filename());
+        let in_memory =
+            options.get_filename().as_os_str() == ":memory:" || url.contains(":memory:");
+        let folder = match file.parent() {
+            _ if in_memory => None,
+            Some(parent) if !parent.as_os_str().is_empty() => {
                 std::fs::create_dir_all(parent)?;
+                Some(parent.to_path_buf())
             }
-        }
+            _ => Some(std::path::PathBuf::from(".")),
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone())
@@ -83,7 +91,11 @@ impl SqliteStore {
         let (writer, requests) = mpsc::channel(WRITER_QUEUE);
         let writer_conn = options.connect().await?;
         tokio::spawn(write_appends(writer_conn, requests));
-        Ok(Self { pool, writer })
+        Ok(Self {
+            pool,
+            writer,
+            folder,
+        })
     }
 
     async fn ensure_board(
@@ -266,6 +278,56 @@ impl BoardStore for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn board_exists(&self, id: &BoardId) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM boards WHERE id = ?1)")
+            .bind(id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<bool, _>(0)?)
+    }
+
+    async fn usage(&self) -> Result<StorageUsage, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT page_count FROM pragma_page_count()) - \
+                    (SELECT freelist_count FROM pragma_freelist_count()), \
+                    (SELECT page_size FROM pragma_page_size())",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let pages = u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0);
+        let page_size = u64::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0);
+        let free_disk_bytes = match &self.folder {
+            Some(folder) => Some(fs4::available_space(folder)?),
+            None => None,
+        };
+        Ok(StorageUsage {
+            used_bytes: pages * page_size,
+            free_disk_bytes,
+        })
+    }
+
+    async fn delete_unused_boards(
+        &self,
+        created_before_ms: i64,
+        keep: &[BoardId],
+    ) -> Result<u64, StoreError> {
+        let keep = serde_json::to_string(&keep.iter().map(BoardId::as_str).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into());
+        let deleted = sqlx::query(
+            "DELETE FROM boards WHERE created_at < ?1
+               AND id NOT IN (SELECT value FROM json_each(?2))
+               AND NOT EXISTS (SELECT 1 FROM board_updates WHERE board_id = boards.id)
+               AND NOT EXISTS (SELECT 1 FROM board_snapshots WHERE board_id = boards.id)
+               AND NOT EXISTS (SELECT 1 FROM images WHERE board_id = boards.id)",
+        )
+        .bind(created_before_ms)
+        .bind(keep)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(deleted)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -459,6 +521,49 @@ mod tests {
             .await
             .unwrap()
             .is_none());
+    }
+
+    #[tokio::test]
+    async fn only_boards_that_hold_nothing_and_are_not_open_expire() {
+        let (store, _dir) = store().await;
+        let board = |s: &str| BoardId::parse(s).unwrap();
+        for id in ["empty", "drawn", "pictured", "open"] {
+            store.create_board(&board(id)).await.unwrap();
+        }
+        store
+            .append(&board("drawn"), 1, vec![vec![0, 0]])
+            .await
+            .unwrap();
+        store
+            .put_image(&board("pictured"), &png(1, 10), 1000)
+            .await
+            .unwrap();
+        // Created before the cutoff of "now + 1 s": all four are old enough.
+        let cutoff = now_ms() + 1000;
+        // A cutoff in the past keeps them all.
+        assert_eq!(store.delete_unused_boards(0, &[]).await.unwrap(), 0);
+        let deleted = store
+            .delete_unused_boards(cutoff, &[board("open")])
+            .await
+            .unwrap();
+        assert_eq!(deleted, 1);
+        for (id, exists) in [
+            ("empty", false),
+            ("drawn", true),
+            ("pictured", true),
+            ("open", true),
+        ] {
+            assert_eq!(
+                store.board_exists(&board(id)).await.unwrap(),
+                exists,
+                "{id}"
+            );
+        }
+        let usage = store.usage().await.unwrap();
+        assert!(
+            usage.used_bytes > 0 && usage.free_disk_bytes.is_some(),
+            "{usage:?}"
+        );
     }
 
     #[tokio::test]
