@@ -122,7 +122,7 @@ pub struct Config {
     /// A request from one of them is taken to come from the address it names in
     /// `X-Forwarded-For` (the right-most one that is not itself a trusted proxy); from anyone
     /// else the header is ignored. The per-address limits below count that address.
-    #[arg(long, env = "WB_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(long, env = "WB_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// Open WebSocket connections one client address may hold (more: HTTP 503 at upgrade). An
@@ -177,6 +177,14 @@ pub struct Config {
     pub metrics_token: Option<String>,
 }
 
+/// An address (`10.0.0.1`, `::1`) or a network (`10.0.0.0/8`).
+fn parse_network(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is neither an IP address nor a network such as 10.0.0.0/8"))
+}
+
 impl Config {
     pub fn room_grace(&self) -> Duration {
         Duration::from_secs(self.room_grace_secs)
@@ -209,5 +217,23 @@ impl Config {
         config.database_url = database_url;
         config.addr = "127.0.0.1:0".parse().expect("static address");
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let config =
+            Config::parse_from(["server", "--trusted-proxies", "127.0.0.1, 10.0.0.0/8,::1"]);
+        let nets: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(nets, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        assert!(Config::try_parse_from(["server", "--trusted-proxies", "proxy.local"]).is_err());
     }
 }

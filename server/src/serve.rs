@@ -37,7 +37,7 @@ use crate::rooms::Rooms;
 /// below, the standard streams), at most this many and at most a quarter of the limit.
 const RESERVED_FDS: u64 = 256;
 /// Connections being told `503` at once; past it, a connection over the cap is dropped at once.
-const REFUSING_AT_ONCE: usize = 32;
+const REFUSING_AT_ONCE: usize = 16;
 /// Longest the `503` to a connection over the cap may take, and how long the peer may stay
 /// quiet before the connection is closed.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
