@@ -277,3 +277,50 @@ async fn idle_connections_past_the_open_files_limit_get_503_not_a_hang() {
     );
     assert!(log.contains("max_tcp_connections=192"), "the cap: {log}");
 }
+
+#[tokio::test]
+async fn pages_and_answers_carry_the_security_headers() {
+    // Pages are rendered by the binary: Leptos' renderer needs the runtime the binary sets up.
+    let (_dir, db) = temp_db();
+    let server = Process::start(&db, free_port()).await;
+    let url = |path: &str| format!("http://{}{path}", server.addr);
+    for path in ["/", "/no/such/page"] {
+        let response = reqwest::get(url(path)).await.unwrap();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        let csp = headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("object-src 'none'"), "{csp}");
+        // The page's inline script runs by the nonce of this very response.
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        assert!(
+            body.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: no script with {nonce}"
+        );
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+    }
+    let again = reqwest::get(url("/")).await.unwrap();
+    let first = reqwest::get(url("/")).await.unwrap();
+    assert_ne!(
+        again.headers()["content-security-policy"],
+        first.headers()["content-security-policy"],
+        "a nonce is used once"
+    );
+    let health = reqwest::get(url("/healthz")).await.unwrap();
+    assert!(health.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    server.signal("-TERM");
+    assert!(server.wait().await.success());
+}
