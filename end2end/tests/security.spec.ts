@@ -21,7 +21,7 @@ test('pages send a Content-Security-Policy whose nonce lets the board run, and n
   expect(csp).toContain("object-src 'none'")
   const nonce = /'nonce-([^']+)'/.exec(csp)![1]
   expect(await response!.text()).toContain(`nonce="${nonce}"`)
-  expect(headers['referrer-policy']).toBe('no-referrer')
+  expect(headers['referrer-policy']).toBe('same-origin')
   expect(headers['x-content-type-options']).toBe('nosniff')
 
   // Under that policy the board hydrates, connects and draws.

@@ -45,8 +45,11 @@ pub fn router(state: AppState) -> Router {
         .route("/boards/{board}/images", post(images::upload))
         .route("/boards/{board}/images/{id}", get(images::download))
         .merge(pages)
-        // Every answer: no sniffing of types, no referrer (a board's link is its key: it must
-        // not leak to the sites its pages link to), no framing by other sites. Pages set their
+        // Every answer: no sniffing of types, no referrer to other sites (a board's link is its
+        // key: it must not leak to the sites its pages link to; `same-origin` rather than
+        // `no-referrer`, under which browsers send `Origin: null` with the board's own form
+        // posts and the origin check could not tell them from a foreign page's), no framing by
+        // other sites. Pages set their
         // own Content-Security-Policy (with the nonce of their inline script: `app::shell`);
         // any other answer that could be opened as a document gets one that runs nothing.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -59,7 +62,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
