@@ -94,7 +94,7 @@ pub fn BoardPage() -> impl IntoView {
             match canvas.get() {
                 Some(el) => {
                     crate::recent::remember(&id);
-                    crate::client::start(id.clone(), el, minimap.get(), ui);
+                    crate::board_client::start(id.clone(), el, minimap.get(), ui);
                     true
                 }
                 None => false,
@@ -119,7 +119,7 @@ pub fn BoardPage() -> impl IntoView {
                 .files()
                 .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
                 .unwrap_or_default();
-            crate::client::upload_images(files, None);
+            engine::upload_images(files, None);
             input.set_value("");
         }
     };

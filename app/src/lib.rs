@@ -4,9 +4,10 @@
 //! - [`pages`]: the home page (new board, recent boards) and the not-found page.
 //! - [`board_page`]: the board page: tools, canvas, style panel, zoom and history controls,
 //!   minimap, text editor, shortcuts dialog, the accessible shape list.
-//! - [`ui`]: the reactive state the board page shares with the canvas client.
-//! - `client` (browser only): the board client — yrs document, y-websocket sync with
-//!   reconnection, presence, canvas rendering and the drawing tools.
+//! - [`ui`]: the reactive state the board page shares with the board engine (the `engine`
+//!   crate: document, sync, tools, canvas), and the plain types of their interface.
+//! - `board_client` (browser only): starts the engine on the page's canvas and connects it to
+//!   the signals: view updates in, the controls' changes out.
 //! - `recent` (browser only): the list of recently opened boards, kept in `localStorage`, so
 //!   the server never lists boards to strangers.
 
@@ -17,7 +18,7 @@ pub mod pages;
 pub mod ui;
 
 #[cfg(feature = "hydrate")]
-pub mod client;
+pub mod board_client;
 #[cfg(feature = "hydrate")]
 pub mod recent;
 

@@ -6,7 +6,7 @@ const LOAD_TIMEOUT_MS = 60_000
 const QUIET_FRAMES = 2
 /** A pointer move or wheel event is sent this often (as far as the page keeps up). */
 export const INPUT_INTERVAL_MS = 8
-/** The client engine's WHEEL_ZOOM_RATE (app/src/client/engine): zoom factor = exp(-deltaY *
+/** The client engine's WHEEL_ZOOM_RATE (engine/src/engine/input/mod.rs): zoom factor = exp(-deltaY *
  * rate); and MIN_ZOOM from board/src/viewport.rs. */
 const WHEEL_ZOOM_RATE = 0.0015
 const MIN_ZOOM = 0.1

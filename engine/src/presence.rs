@@ -7,7 +7,7 @@
 use board::protocol::{Presence, PresenceCursor, PresenceUser};
 
 use super::random;
-use crate::ui::Peer;
+use crate::view::Peer;
 use board::session::RemotePresence;
 
 const NAME_KEY: &str = "whiteboard.name";

@@ -1,32 +1,15 @@
-//! The board client (browser only): a yrs document synced over y-websocket, presence, a canvas
-//! renderer and the drawing tools.
+//! The running board client of one page: it owns the [`Engine`], attaches the DOM listeners
+//! (which live as long as the page: a board is left by a full navigation), routes every
+//! callback through [`Client::run`], and hands the view changes the engine asks for to the
+//! page's [`ViewSink`] once the engine's borrow has ended.
 //!
-//! - [`engine`]: the client's state and behaviour, behind one `RefCell`.
-//! - `board::session`: the sans-IO sync state machine (messages in, frames out), reusable by
-//!   any transport.
-//! - [`transport`]: the WebSocket and the reconnection backoff.
-//! - [`render`]: painting a scene on the 2D canvas.
-//! - [`tools`]: the pointer gestures, hit-testing and the shape list labels.
-//! - [`presence`]: our name and colour, and other people's presence made safe to show.
-//! - [`random`]: client ids, shape ids and jitter from `crypto.getRandomValues`.
-//!
-//! This file wires the browser to the engine: it creates the client, attaches the DOM
-//! listeners (which live as long as the page: a board is left by a full navigation) and routes
-//! every callback through [`Client::run`].
-
-mod engine;
-mod images;
-mod presence;
-mod random;
-mod render;
-mod tools;
-pub mod transport;
+//! The page talks to it through [`start`], which returns a [`Handle`], and through [`command`]
+//! and [`upload_images`] for the panels.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use board::{BoardDoc, BoardId, Point};
-use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -35,9 +18,13 @@ use web_sys::{
 };
 use yrs::Doc;
 
-use crate::ui::{BoardUi, Command, HistoryAction};
-use engine::{After, Callbacks, Engine, Keys, Parts, PointerInput};
-use presence::Identity;
+use crate::engine::{After, Callbacks, Engine, Keys, Parts, PointerInput};
+use crate::presence::Identity;
+use crate::view::{Command, HistoryAction, Tool, ViewUpdate};
+use crate::{images, random, render, tools};
+
+/// Where the engine's view changes go: the page's controls.
+pub type ViewSink = Box<dyn Fn(ViewUpdate)>;
 
 /// How often the engine checks for a silent socket, renews presence and expires peers.
 const HEARTBEAT_MS: i32 = 1_000;
@@ -77,7 +64,10 @@ pub fn upload_images(files: Vec<web_sys::File>, screen: Option<Point>) {
                 Err(message) => {
                     web_sys::console::warn_1(&format!("whiteboard: {message}").into());
                     if let Some(client) = weak.upgrade() {
-                        client.ui.notice.set(Some(message));
+                        (client.sink)(ViewUpdate {
+                            notice: Some(message),
+                            ..ViewUpdate::default()
+                        });
                     }
                 }
             }
@@ -88,18 +78,15 @@ pub fn upload_images(files: Vec<web_sys::File>, screen: Option<Point>) {
 /// The running client of one board page.
 pub struct Client {
     engine: RefCell<Engine>,
-    ui: BoardUi,
+    sink: ViewSink,
     canvas: HtmlCanvasElement,
-    /// Owns the effects that follow the name and tool signals. A root of its own, so the effect
-    /// that started the client re-running cannot dispose of them.
-    _effects: Owner,
 }
 
 impl Client {
-    /// Runs `f` on the engine, then applies the signal writes and focus it asked for, after the
-    /// borrow ends. A call that arrives while the engine is busy (which the design rules out) is
-    /// dropped with a warning rather than a panic.
-    fn run<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+    /// Runs `f` on the engine, then hands the view changes and focus it asked for to the page,
+    /// after the borrow ends. A call that arrives while the engine is busy (which the design
+    /// rules out) is dropped with a warning rather than a panic.
+    pub(crate) fn run<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
         let (result, after) = {
             let Ok(mut engine) = self.engine.try_borrow_mut() else {
                 web_sys::console::warn_1(&"whiteboard: re-entrant event ignored".into());
@@ -113,76 +100,55 @@ impl Client {
     }
 
     fn apply(&self, after: After) {
-        let After {
-            status,
-            shapes,
-            peers,
-            tool,
-            history,
-            style,
-            selected,
-            zoom,
-            snap,
-            editing,
-            pick_image,
-            help,
-            focus_canvas,
-        } = after;
-        if let Some(style) = style {
-            self.ui.style.set(style);
-        }
-        if let Some(selected) = selected {
-            self.ui.selected.set(selected);
-        }
-        if let Some(zoom) = zoom {
-            self.ui.zoom.set(zoom);
-        }
-        if let Some(snap) = snap {
-            self.ui.snap.set(snap);
-        }
-        if let Some(editing) = editing {
-            self.ui.editing.set(editing);
-        }
-        if pick_image {
-            self.ui.pick_image.update(|n| *n = n.wrapping_add(1));
-        }
-        if help {
-            self.ui.help.set(true);
-        }
-        if let Some(status) = status {
-            self.ui.status.set(status);
-        }
-        if let Some(shapes) = shapes {
-            self.ui.shapes.set(shapes);
-        }
-        if let Some(peers) = peers {
-            self.ui.peers.set(peers);
-        }
-        if let Some(tool) = tool {
-            self.ui.tool.set(tool);
-        }
-        if let Some((can_undo, can_redo)) = history {
-            self.ui.can_undo.set(can_undo);
-            self.ui.can_redo.set(can_redo);
-        }
+        let (update, focus_canvas) = after.into_view_update();
+        (self.sink)(update);
         if focus_canvas {
             let _ = self.canvas.focus();
         }
     }
 }
 
-/// Starts the client for `board_id` on the mounted canvas (and minimap). Called once per board
-/// page.
+/// The page's way to reach its running client: what the controls change that the engine must
+/// follow. Cheap to clone.
+#[derive(Clone)]
+pub struct Handle(Rc<Client>);
+
+impl Handle {
+    pub fn set_name(&self, name: String) {
+        self.0.run(|e| e.set_name(name));
+    }
+
+    pub fn set_tool(&self, tool: Tool) {
+        self.0.run(|e| e.set_tool(tool));
+    }
+
+    pub fn set_snap(&self, snap: bool) {
+        self.0.run(|e| e.set_snap(snap));
+    }
+
+    pub fn set_dark(&self, dark: bool) {
+        self.0.run(|e| e.set_dark(dark));
+    }
+}
+
+/// Starts the client for `board_id` on the mounted canvas (and minimap), with `tool` selected;
+/// the view changes go to `sink`, starting with the person's stored name. Called once per
+/// board page; `None` (with the reason in the console) when it cannot start.
 pub fn start(
-    board_id: String,
+    board_id: &str,
     canvas: HtmlCanvasElement,
     minimap: Option<HtmlCanvasElement>,
-    ui: BoardUi,
-) {
-    if let Err(e) = try_start(&board_id, canvas, minimap, ui) {
-        web_sys::console::error_1(
-            &format!("whiteboard: the board client could not start: {e:?}").into(),
-        );
+    tool: Tool,
+    sink: ViewSink,
+) -> Option<Handle> {
+    match try_start(board_id, canvas, minimap, tool, sink) {
+        Ok(client) => Some(Handle(client)),
+        Err(e) => {
+            web_sys::console::error_1(
+                &format!("whiteboard: the board client could not start: {e:?}").into(),
+            );
+            None
+        }
     }
 }
 
@@ -190,8 +156,9 @@ fn try_start(
     board_id: &str,
     canvas: HtmlCanvasElement,
     minimap_canvas: Option<HtmlCanvasElement>,
-    ui: BoardUi,
-) -> Result<(), JsValue> {
+    tool: Tool,
+    sink: ViewSink,
+) -> Result<Rc<Client>, JsValue> {
     let id = BoardId::parse(board_id).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let window = web_sys::window().ok_or("no window")?;
     let ctx = canvas
@@ -208,8 +175,10 @@ fn try_start(
 
     let board = BoardDoc::new(Doc::with_client_id(random::client_id()));
     let identity = Identity::load();
-    ui.user_name.set(identity.name.clone());
-    let effects = Owner::new_root(None);
+    sink(ViewUpdate {
+        user_name: Some(identity.name.clone()),
+        ..ViewUpdate::default()
+    });
 
     let client = Rc::new_cyclic(|me: &std::rc::Weak<Client>| {
         let weak = me.clone();
@@ -253,13 +222,12 @@ fn try_start(
             board_id: id.to_string(),
             url,
             identity,
-            tool: ui.tool.get_untracked(),
+            tool,
         });
         Client {
             engine: RefCell::new(engine),
-            ui,
+            sink,
             canvas: canvas.clone(),
-            _effects: effects.clone(),
         }
     });
 
@@ -272,29 +240,6 @@ fn try_start(
         attach_minimap_listeners(minimap);
     }
 
-    effects.with(|| {
-        let c = Rc::clone(&client);
-        Effect::new(move |_| {
-            let name = ui.user_name.get();
-            c.run(|e| e.set_name(name));
-        });
-        let c = Rc::clone(&client);
-        Effect::new(move |_| {
-            let tool = ui.tool.get();
-            c.run(|e| e.set_tool(tool));
-        });
-        let c = Rc::clone(&client);
-        Effect::new(move |_| {
-            let snap = ui.snap.get();
-            c.run(|e| e.set_snap(snap));
-        });
-        let c = Rc::clone(&client);
-        Effect::new(move |_| {
-            let dark = ui.dark.get();
-            c.run(|e| e.set_dark(dark));
-        });
-    });
-
     client.run(|e| {
         e.resize();
         e.update_cursor();
@@ -306,7 +251,7 @@ fn try_start(
     every(&window, HEARTBEAT_MS, move || {
         c.run(Engine::heartbeat);
     });
-    Ok(())
+    Ok(client)
 }
 
 /// Adds a listener for the page's lifetime.
@@ -392,8 +337,7 @@ fn attach_canvas_listeners(client: &Rc<Client>, canvas: &HtmlCanvasElement) {
             return;
         };
         let input = pointer_input(ev, &el.get_bounding_client_rect());
-        let tool = c.ui.tool.get_untracked();
-        if c.run(|e| e.pointer_down(input, tool)) == Some(true) {
+        if c.run(|e| e.pointer_down(input, e.tool())) == Some(true) {
             ev.prevent_default();
             let _ = el.set_pointer_capture(input.pointer);
         }

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use yrs::Any;
 
 use super::{warn, Editing, Engine};
-use crate::client::random;
-use crate::client::render;
-use crate::ui::{Command, StyleChange, TextEdit};
+use crate::random;
+use crate::render;
+use crate::view::{Command, StyleChange, TextEdit};
 
 /// Pasted and duplicated shapes land this far (board units) from the originals.
 const PASTE_OFFSET: f64 = 16.0;
@@ -40,8 +40,7 @@ pub fn safe_image_src(src: &str) -> bool {
 impl Engine {
     /// Runs a command from the panels or a shortcut.
     pub fn command(&mut self, command: Command) {
-        if self.gesture != crate::client::tools::Gesture::Idle
-            && !matches!(command, Command::FinishText(_))
+        if self.gesture != crate::tools::Gesture::Idle && !matches!(command, Command::FinishText(_))
         {
             return;
         }

@@ -1,4 +1,13 @@
-//! Pointer and keyboard input: starting, running and ending gestures, and key shortcuts.
+//! Pointer input: which gesture a press starts with each tool, running it as the pointer moves,
+//! and committing it when the press ends; the cursor; double clicks.
+//!
+//! - [`select`]: the select tool's gestures (handles, moving with snapping, the marquee);
+//! - [`touch`]: pinch and pan with two fingers, the wheel;
+//! - [`keyboard`]: key shortcuts.
+
+mod keyboard;
+mod select;
+mod touch;
 
 use std::f64::consts::PI;
 
@@ -7,10 +16,10 @@ use board::protocol::PresenceCursor;
 use board::{Point, Rect, Shape, ShapeKind};
 
 use super::{now, Editing, Engine};
-use crate::client::random;
-use crate::client::render::handle_positions;
-use crate::client::tools::{self, Gesture, HIT_TOLERANCE_PX, STICKY_SIZE};
-use crate::ui::{Command, Tool};
+use crate::random;
+use crate::render::handle_positions;
+use crate::tools::{self, Gesture, HIT_TOLERANCE_PX, STICKY_SIZE};
+use crate::view::Tool;
 
 /// Wheel zoom speed per pixel of scroll; pinch gestures (ctrl + wheel) report small deltas and
 /// get a faster rate.
@@ -43,15 +52,6 @@ pub struct PointerInput {
     pub touch: bool,
 }
 
-/// The midpoint and distance of the first two touches.
-fn pinch_of(touches: &[(i32, Point)]) -> (Point, f64) {
-    let (a, b) = (touches[0].1, touches[1].1);
-    (
-        Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0),
-        a.distance(b),
-    )
-}
-
 /// Modifier keys held with a key press.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Keys {
@@ -64,6 +64,11 @@ pub struct Keys {
 }
 
 impl Engine {
+    /// The tool in use.
+    pub fn tool(&self) -> Tool {
+        self.tool
+    }
+
     /// The toolbar or a shortcut changed the tool.
     pub fn set_tool(&mut self, tool: Tool) {
         if tool == Tool::Image {
@@ -240,82 +245,6 @@ impl Engine {
         true
     }
 
-    /// A press with the select tool: a handle, a shape, or empty board (marquee).
-    fn select_press(&mut self, input: PointerInput, at: Point) -> Gesture {
-        let pointer = input.pointer;
-        if let Some(handle) = self.handle_at(input.screen) {
-            let originals = self.selected_shapes();
-            let (bounds, _, pivot) = self.selection_frame().unwrap_or_default();
-            return if handle == Handle::Rotate {
-                Gesture::Rotate {
-                    pointer,
-                    originals,
-                    pivot,
-                    start_angle: (at.y - pivot.y).atan2(at.x - pivot.x),
-                    angle: 0.0,
-                    written: 0.0,
-                }
-            } else {
-                // The handle's point on the (unpadded, possibly turned) box follows the pointer.
-                let (_, rotation, center) = self.selection_frame().unwrap_or_default();
-                let corner =
-                    board::shape::rotate_about(handle.position(&bounds, 0.0), center, rotation);
-                let offset = Point::new(corner.x - at.x, corner.y - at.y);
-                Gesture::Resize {
-                    pointer,
-                    handle,
-                    originals,
-                    bounds,
-                    offset,
-                    at: corner,
-                    keep_ratio: input.shift,
-                    written: true,
-                }
-            };
-        }
-        let hit = self.pick(at).map(|s| s.id.clone());
-        match hit {
-            Some(id) => {
-                if input.shift {
-                    let mut ids = self.selection.clone();
-                    let group = self.with_groups(vec![id.clone()]);
-                    if ids.contains(&id) {
-                        ids.retain(|i| !group.contains(i));
-                        self.selection.clear();
-                        self.select(ids);
-                        return Gesture::Idle;
-                    }
-                    ids.extend(group);
-                    self.select(ids);
-                } else if !self.selection.contains(&id) {
-                    self.select(vec![id]);
-                }
-                Gesture::Move {
-                    pointer,
-                    grab: at,
-                    originals: self.selected_shapes(),
-                    delta: Point::default(),
-                    written: Point::default(),
-                    guides: Vec::new(),
-                }
-            }
-            None => {
-                let base = if input.shift {
-                    self.selection.clone()
-                } else {
-                    self.select(Vec::new());
-                    Vec::new()
-                };
-                Gesture::Marquee {
-                    pointer,
-                    start: at,
-                    end: at,
-                    base,
-                }
-            }
-        }
-    }
-
     /// The pointer moved; `samples` are the coalesced positions since the last event (at least
     /// the event's own).
     pub fn pointer_move(&mut self, input: PointerInput, samples: &[PointerInput]) {
@@ -438,55 +367,6 @@ impl Engine {
         self.request_frame();
     }
 
-    /// A second finger on a touch screen: the drawing stops and the two fingers pan and zoom.
-    /// Returns true when the press belongs to the pinch.
-    fn touch_down(&mut self, input: PointerInput) -> bool {
-        self.touches.retain(|(id, _)| *id != input.pointer);
-        self.touches.push((input.pointer, input.screen));
-        if self.touches.len() != 2 {
-            return false;
-        }
-        if self.gesture.edits() {
-            self.cancel_gesture();
-        }
-        self.gesture = Gesture::Idle;
-        self.pinch = Some(pinch_of(&self.touches));
-        self.request_frame();
-        true
-    }
-
-    fn touch_move(&mut self, input: PointerInput) -> bool {
-        let Some(entry) = self.touches.iter_mut().find(|(id, _)| *id == input.pointer) else {
-            return false;
-        };
-        entry.1 = input.screen;
-        let Some((last_mid, last_dist)) = self.pinch else {
-            return false;
-        };
-        let (mid, dist) = pinch_of(&self.touches);
-        self.viewport
-            .pan_by_screen(mid.x - last_mid.x, mid.y - last_mid.y);
-        if last_dist > 1.0 && dist > 1.0 {
-            self.viewport.zoom_at(mid, dist / last_dist);
-        }
-        self.pinch = Some((mid, dist));
-        self.editing_moved();
-        self.view_changed();
-        true
-    }
-
-    /// A finger lifted; true when it was part of a pinch.
-    fn touch_up(&mut self, input: PointerInput) -> bool {
-        self.touches.retain(|(id, _)| *id != input.pointer);
-        if self.pinch.is_some() {
-            if self.touches.is_empty() {
-                self.pinch = None;
-            }
-            return true;
-        }
-        false
-    }
-
     pub fn set_snap(&mut self, on: bool) {
         self.snap = on;
     }
@@ -514,164 +394,6 @@ impl Engine {
         if let Gesture::Line { end_bind, .. } = &mut self.gesture {
             *end_bind = target;
         }
-    }
-
-    /// Selects the shapes wholly inside the marquee (plus what was selected before with shift).
-    fn marquee_select(&mut self) {
-        let Gesture::Marquee {
-            start, end, base, ..
-        } = &self.gesture
-        else {
-            return;
-        };
-        let area = Rect::from_corners(*start, *end);
-        let mut ids = base.clone();
-        for i in self.index.query(&area) {
-            let s = &self.shapes[i];
-            if area.contains_rect(&s.aabb()) && !ids.contains(&s.id) {
-                ids.push(s.id.clone());
-            }
-        }
-        self.select(ids);
-    }
-
-    /// Sets a move's offset, snapped to other shapes' edges and centres unless snapping is off
-    /// (or alt is held).
-    fn snap_move(&mut self, delta: Point, no_snap: bool) {
-        let Gesture::Move { originals, .. } = &self.gesture else {
-            return;
-        };
-        let mut snapped = delta;
-        let mut guides = Vec::new();
-        if self.snap && !no_snap {
-            if let Some(b) = edit::bounds_of(originals) {
-                let moving = Rect {
-                    x: b.x + delta.x,
-                    y: b.y + delta.y,
-                    ..b
-                };
-                let reach = SNAP_PX / self.viewport.zoom;
-                let around = moving.inflate(reach.max(moving.w.max(moving.h)));
-                let others: Vec<Rect> = self
-                    .index
-                    .query(&around)
-                    .into_iter()
-                    .map(|i| &self.shapes[i])
-                    .filter(|s| !self.selection.contains(&s.id))
-                    .map(Shape::aabb)
-                    .collect();
-                let snap = edit::snap(&moving, &others, reach);
-                snapped = Point::new(delta.x + snap.dx, delta.y + snap.dy);
-                guides = snap.guides;
-            }
-        }
-        if let Gesture::Move {
-            delta: d,
-            guides: g,
-            ..
-        } = &mut self.gesture
-        {
-            *d = snapped;
-            *g = guides;
-        }
-    }
-
-    /// Writes a running move, resize or rotation if it changed since the last write: at most
-    /// once per frame, so others see it live.
-    pub(super) fn write_gesture(&mut self) {
-        let shapes: Vec<Shape> = match &mut self.gesture {
-            Gesture::Move {
-                originals,
-                delta,
-                written,
-                ..
-            } => {
-                if delta == written {
-                    return;
-                }
-                *written = *delta;
-                // An arrow dragged without the shapes it is attached to comes loose.
-                let moving: Vec<&str> = originals.iter().map(|o| o.id.as_str()).collect();
-                let keep = |b: &Option<String>| b.clone().filter(|b| moving.contains(&b.as_str()));
-                originals
-                    .iter()
-                    .map(|o| Shape {
-                        x: o.x + delta.x,
-                        y: o.y + delta.y,
-                        start_bind: keep(&o.start_bind),
-                        end_bind: keep(&o.end_bind),
-                        ..o.clone()
-                    })
-                    .collect()
-            }
-            Gesture::Resize {
-                handle,
-                originals,
-                bounds,
-                at,
-                keep_ratio,
-                written,
-                ..
-            } => {
-                if *written {
-                    return;
-                }
-                *written = true;
-                match originals.as_slice() {
-                    [one] => {
-                        let keep =
-                            *keep_ratio || matches!(one.kind, ShapeKind::Text | ShapeKind::Image);
-                        vec![edit::resize_shape(one, *handle, *at, keep)]
-                    }
-                    many => {
-                        let (to, fx, fy) = edit::resize_box(bounds, *handle, *at, *keep_ratio);
-                        many.iter()
-                            .map(|o| edit::fit_shape(o, bounds, &to, fx, fy))
-                            .collect()
-                    }
-                }
-            }
-            Gesture::Rotate {
-                originals,
-                pivot,
-                angle,
-                written,
-                ..
-            } => {
-                if angle == written {
-                    return;
-                }
-                *written = *angle;
-                originals
-                    .iter()
-                    .map(|o| edit::rotate_shape(o, *pivot, *angle))
-                    .collect()
-            }
-            _ => return,
-        };
-        let all_there = self.change_in_step(|txn, b| {
-            let mut all_there = true;
-            for s in &shapes {
-                all_there &= b.set_geometry(txn, s);
-                if s.kind == ShapeKind::Arrow {
-                    b.set(
-                        txn,
-                        &s.id,
-                        "startBind",
-                        s.start_bind.as_deref().map(Into::into),
-                    );
-                    b.set(txn, &s.id, "endBind", s.end_bind.as_deref().map(Into::into));
-                }
-            }
-            all_there
-        });
-        if all_there == Some(false) {
-            // Someone deleted a shape being edited: stop.
-            self.gesture = Gesture::Idle;
-            self.doc_dirty = true;
-            return;
-        }
-        self.patch_shapes(&shapes);
     }
 
     /// The press ended: commit what the gesture drew.
@@ -813,229 +535,6 @@ impl Engine {
                 self.editing = Some(Editing { id: None, at });
                 self.show_editor();
             }
-        }
-    }
-
-    /// Wheel or pinch: zoom around the pointer; a plain two-finger scroll on a touchpad
-    /// (horizontal delta, no ctrl) pans.
-    pub fn wheel(&mut self, screen: Point, delta_x: f64, delta_y: f64, pinch: bool, pan: bool) {
-        if pan && !pinch {
-            self.viewport.pan_by_screen(-delta_x, -delta_y);
-        } else {
-            let rate = if pinch {
-                PINCH_ZOOM_RATE
-            } else {
-                WHEEL_ZOOM_RATE
-            };
-            self.viewport.zoom_at(screen, (-delta_y * rate).exp());
-        }
-        let at = self.board_point(screen);
-        self.move_cursor(Some(PresenceCursor { x: at.x, y: at.y }));
-        self.editing_moved();
-        self.view_changed();
-    }
-
-    /// A key went down outside any text field. Returns true when the key was used (the caller
-    /// prevents its default action).
-    pub fn key_down(&mut self, key: &str, code: &str, keys: Keys) -> bool {
-        self.refresh();
-        if keys.command {
-            let command = match key.to_ascii_lowercase().as_str() {
-                "a" => Command::SelectAll,
-                "d" => Command::Duplicate,
-                "g" if keys.shift => Command::Ungroup,
-                "g" => Command::Group,
-                "]" | "}" if keys.shift => Command::Order(edit::ZOrder::Front),
-                "]" => Command::Order(edit::ZOrder::Forward),
-                "[" | "{" if keys.shift => Command::Order(edit::ZOrder::Back),
-                "[" => Command::Order(edit::ZOrder::Backward),
-                "=" | "+" => Command::ZoomIn,
-                "-" => Command::ZoomOut,
-                _ => return false,
-            };
-            self.command(command);
-            return true;
-        }
-        if keys.shift && !keys.alt {
-            match code {
-                "Digit0" => {
-                    self.command(Command::ZoomReset);
-                    return true;
-                }
-                "Digit1" => {
-                    self.command(Command::ZoomToFit);
-                    return true;
-                }
-                _ => {}
-            }
-        }
-        if keys.alt && code == "KeyS" {
-            self.snap = !self.snap;
-            self.after.snap = Some(self.snap);
-            return true;
-        }
-        match key {
-            " " => {
-                self.space_held = true;
-                self.update_cursor();
-                true
-            }
-            "Delete" | "Backspace" => {
-                if self.selection.is_empty() {
-                    return false;
-                }
-                self.command(Command::Delete);
-                true
-            }
-            "Escape" => {
-                self.cancel_gesture();
-                self.select(Vec::new());
-                true
-            }
-            "Enter" => match self.selected_shapes().as_slice() {
-                [one] if one.kind.has_text() => {
-                    let id = one.id.clone();
-                    self.begin_edit(&id);
-                    true
-                }
-                _ => false,
-            },
-            "Tab" if keys.on_canvas => self.tab_select(keys.shift),
-            "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" => {
-                let (dx, dy) = match key {
-                    "ArrowLeft" => (-1.0, 0.0),
-                    "ArrowRight" => (1.0, 0.0),
-                    "ArrowUp" => (0.0, -1.0),
-                    _ => (0.0, 1.0),
-                };
-                if self.selection.is_empty() {
-                    self.viewport
-                        .pan_by_screen(-dx * KEY_PAN_PX, -dy * KEY_PAN_PX);
-                    self.view_changed();
-                } else {
-                    let step = if keys.shift { NUDGE * 10.0 } else { NUDGE };
-                    self.nudge(dx * step, dy * step);
-                }
-                true
-            }
-            "?" => {
-                self.after.help = true;
-                true
-            }
-            _ if keys.alt => false,
-            _ => match Tool::from_shortcut(key) {
-                // Image is an action (the file picker), not a mode.
-                Some(Tool::Image) => {
-                    self.after.pick_image = true;
-                    true
-                }
-                Some(tool) => {
-                    self.after.tool = Some(tool);
-                    true
-                }
-                None => false,
-            },
-        }
-    }
-
-    /// Escape: abandon the gesture; moved, resized or turned shapes go back.
-    fn cancel_gesture(&mut self) {
-        let originals = match std::mem::take(&mut self.gesture) {
-            Gesture::Move { originals, .. }
-            | Gesture::Resize { originals, .. }
-            | Gesture::Rotate { originals, .. } => originals,
-            _ => Vec::new(),
-        };
-        if !originals.is_empty() {
-            // Joins the gesture's step: undo has nothing left to do for it.
-            self.change_in_step(|txn, b| {
-                for o in &originals {
-                    b.set_geometry(txn, o);
-                }
-            });
-        }
-        self.update_cursor();
-        self.request_frame();
-    }
-
-    /// Tab on the canvas: select the next (shift: previous) shape in paint order. Past the last
-    /// one the key is not used, so focus moves on to the rest of the page.
-    fn tab_select(&mut self, back: bool) -> bool {
-        let current = self
-            .selection
-            .last()
-            .and_then(|id| self.positions.get(id))
-            .copied();
-        let n = self.shapes.len();
-        let next = match (current, back) {
-            (None, false) if n > 0 => Some(0),
-            (None, true) if n > 0 => Some(n - 1),
-            (Some(i), false) if i + 1 < n => Some(i + 1),
-            (Some(i), true) if i > 0 => Some(i - 1),
-            _ => None,
-        };
-        match next {
-            Some(i) => {
-                let id = self.shapes[i].id.clone();
-                self.selection.clear();
-                self.select(vec![id]);
-                self.reveal_selection();
-                true
-            }
-            None => {
-                self.select(Vec::new());
-                false
-            }
-        }
-    }
-
-    /// Pans so the selection is in view (keyboard selection of a shape off screen).
-    fn reveal_selection(&mut self) {
-        let Some((frame, _, _)) = self.selection_frame() else {
-            return;
-        };
-        let visible = self.viewport.visible(self.size.width, self.size.height);
-        if !visible.contains_rect(&frame) {
-            let c = frame.center();
-            let here = self
-                .viewport
-                .to_board(Point::new(self.size.width / 2.0, self.size.height / 2.0));
-            self.viewport.origin.x += c.x - here.x;
-            self.viewport.origin.y += c.y - here.y;
-            self.view_changed();
-        }
-    }
-
-    /// Moves the selection by a distance in board units (arrow keys), as one undo step.
-    fn nudge(&mut self, dx: f64, dy: f64) {
-        let moved: Vec<Shape> = self
-            .selected_shapes()
-            .into_iter()
-            .map(|s| Shape {
-                x: s.x + dx,
-                y: s.y + dy,
-                ..s
-            })
-            .collect();
-        self.change(|txn, b| {
-            for s in &moved {
-                b.set_position(txn, &s.id, s.x, s.y);
-            }
-        });
-    }
-
-    /// A key went up (anywhere).
-    pub fn key_up(&mut self, key: &str) {
-        if key == " " {
-            self.release_space();
-        }
-    }
-
-    /// Space stops counting as held (key up, or the window lost focus).
-    pub fn release_space(&mut self) {
-        if self.space_held {
-            self.space_held = false;
-            self.update_cursor();
         }
     }
 }

@@ -8,7 +8,7 @@
 use board::edit::Handle;
 use board::{Point, Rect, Shape, ShapeKind, Style};
 
-use crate::ui::ShapeItem;
+use crate::view::ShapeItem;
 
 /// A drag shorter than this on both axes (screen pixels) draws nothing: it was a click.
 pub const MIN_DRAG_PX: f64 = 2.0;

@@ -1,0 +1,104 @@
+//! The board page's side of the engine (browser only): starts `engine` on the page's canvas,
+//! writes the [`ViewUpdate`]s it sends into the page's signals, and sends it the changes made
+//! in the controls that it must follow (name, tool, snapping, dark theme). Everything else the
+//! panels ask for goes through `ui::send` as an `engine::view::Command`.
+
+use leptos::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+use crate::ui::{BoardUi, ViewUpdate};
+
+thread_local! {
+    /// Owns the effects that follow the signals: a root of its own, so that the effect that
+    /// started the client re-running cannot dispose of them. One board per page.
+    static EFFECTS: std::cell::RefCell<Option<Owner>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Starts the engine for `board_id` on the mounted canvas (and minimap). Called once per board
+/// page.
+pub fn start(
+    board_id: String,
+    canvas: HtmlCanvasElement,
+    minimap: Option<HtmlCanvasElement>,
+    ui: BoardUi,
+) {
+    let sink = Box::new(move |update: ViewUpdate| show(ui, update));
+    let Some(engine) = engine::start(&board_id, canvas, minimap, ui.tool.get_untracked(), sink)
+    else {
+        return;
+    };
+    let effects = Owner::new_root(None);
+    effects.with(|| {
+        let e = engine.clone();
+        Effect::new(move |_| e.set_name(ui.user_name.get()));
+        let e = engine.clone();
+        Effect::new(move |_| e.set_tool(ui.tool.get()));
+        let e = engine.clone();
+        Effect::new(move |_| e.set_snap(ui.snap.get()));
+        Effect::new(move |_| engine.set_dark(ui.dark.get()));
+    });
+    EFFECTS.with(|slot| *slot.borrow_mut() = Some(effects));
+}
+
+/// Writes what changed into the signals.
+fn show(ui: BoardUi, update: ViewUpdate) {
+    let ViewUpdate {
+        status,
+        shapes,
+        peers,
+        tool,
+        history,
+        style,
+        selected,
+        zoom,
+        snap,
+        editing,
+        pick_image,
+        help,
+        notice,
+        user_name,
+    } = update;
+    if let Some(name) = user_name {
+        ui.user_name.set(name);
+    }
+    if let Some(style) = style {
+        ui.style.set(style);
+    }
+    if let Some(selected) = selected {
+        ui.selected.set(selected);
+    }
+    if let Some(zoom) = zoom {
+        ui.zoom.set(zoom);
+    }
+    if let Some(snap) = snap {
+        ui.snap.set(snap);
+    }
+    if let Some(editing) = editing {
+        ui.editing.set(editing);
+    }
+    if pick_image {
+        ui.pick_image.update(|n| *n = n.wrapping_add(1));
+    }
+    if help {
+        ui.help.set(true);
+    }
+    if let Some(notice) = notice {
+        ui.notice.set(Some(notice));
+    }
+    if let Some(status) = status {
+        ui.status.set(status);
+    }
+    if let Some(shapes) = shapes {
+        ui.shapes.set(shapes);
+    }
+    if let Some(peers) = peers {
+        ui.peers.set(peers);
+    }
+    if let Some(tool) = tool {
+        ui.tool.set(tool);
+    }
+    if let Some((can_undo, can_redo)) = history {
+        ui.can_undo.set(can_undo);
+        ui.can_redo.set(can_redo);
+    }
+}

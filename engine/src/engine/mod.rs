@@ -1,0 +1,336 @@
+//! The board client's state and behaviour: the document, the connection, presence, the view,
+//! the selection and the tool in use, behind one `RefCell` owned by [`crate::client::Client`].
+//!
+//! Every browser callback reaches the engine through `Client::run`, which borrows it, runs one
+//! method and then applies the [`After`] list (view updates for the page, focus) once the
+//! borrow is gone.
+//! Engine methods therefore never call anything that can dispatch an event synchronously, and
+//! nothing here can be re-entered. Scheduling (animation frames, timers, sockets, uploads) only
+//! queues callbacks that arrive later, through `Client::run` again.
+//!
+//! - this file: the engine's state, its construction, and what it hands back after each call;
+//! - [`connection`]: the socket, reconnection with backoff, offline and online, the heartbeat;
+//! - [`peers`]: our presence and other people's;
+//! - [`document`]: local changes as undo steps, undo and redo, re-reading shapes, the selection;
+//! - [`paint`]: animation frames, the canvas and minimap, images, size, theme and zoom;
+//! - [`input`]: pointer gestures per tool ([`input::select`], [`input::touch`]) and keys
+//!   ([`input::keyboard`]);
+//! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
+//!   clipboard, text editing and images.
+
+mod commands;
+mod connection;
+mod document;
+mod input;
+mod paint;
+mod peers;
+
+use std::collections::HashMap;
+use std::rc::Weak;
+use std::sync::{Arc, Mutex};
+
+use board::history::History;
+use board::layout::ChangeLog;
+use board::protocol::PresenceCursor;
+use board::spatial::SpatialIndex;
+use board::{BoardDoc, Point, Shape, Style, Viewport};
+use wasm_bindgen::closure::Closure;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, Window};
+
+use super::presence::{Identity, PeerView};
+use super::render::{self, CanvasSize, Minimap};
+use super::tools::Gesture;
+use super::transport::{Backoff, Socket};
+use crate::client::Client;
+
+use crate::view::{ConnectionStatus, Peer, ShapeItem, TextEdit, Tool, ViewUpdate};
+use board::session::SyncSession;
+
+pub use input::{Keys, PointerInput};
+
+/// Peers drop a socket that stays silent this long; so do we.
+const SILENCE_LIMIT_MS: f64 = 30_000.0;
+/// Presence is re-published this often so peers do not expire it.
+const PRESENCE_RENEWAL_MS: f64 = 15_000.0;
+/// At most one presence update per this many milliseconds while the pointer moves.
+const PRESENCE_THROTTLE_MS: f64 = 50.0;
+/// The shape list is rebuilt at most this often while shapes change.
+const ITEMS_THROTTLE_MS: f64 = 250.0;
+/// How long a laser trail point stays visible.
+const LASER_FADE_MS: f64 = 1_000.0;
+
+/// Work left for `Client::run` to do after the engine is released: the page's controls may
+/// call back in when they change, and focusing can dispatch focus events.
+#[derive(Debug, Default)]
+pub struct After {
+    pub status: Option<ConnectionStatus>,
+    pub shapes: Option<Vec<ShapeItem>>,
+    pub peers: Option<Vec<Peer>>,
+    pub tool: Option<Tool>,
+    /// Whether undo and redo are possible.
+    pub history: Option<(bool, bool)>,
+    pub style: Option<Style>,
+    pub selected: Option<usize>,
+    pub zoom: Option<f64>,
+    pub snap: Option<bool>,
+    pub editing: Option<Option<TextEdit>>,
+    pub pick_image: bool,
+    pub help: bool,
+    pub focus_canvas: bool,
+}
+
+impl After {
+    /// The part for the page's controls, and whether to focus the canvas.
+    pub fn into_view_update(self) -> (ViewUpdate, bool) {
+        let After {
+            status,
+            shapes,
+            peers,
+            tool,
+            history,
+            style,
+            selected,
+            zoom,
+            snap,
+            editing,
+            pick_image,
+            help,
+            focus_canvas,
+        } = self;
+        let update = ViewUpdate {
+            status,
+            shapes,
+            peers,
+            tool,
+            history,
+            style,
+            selected,
+            zoom,
+            snap,
+            editing,
+            pick_image,
+            help,
+            notice: None,
+            user_name: None,
+        };
+        (update, focus_canvas)
+    }
+}
+
+/// Where the connection stands.
+enum Link {
+    /// No socket and no retry scheduled (a retry could not be scheduled; the heartbeat
+    /// reconnects).
+    Idle,
+    /// Waiting for the backoff timer.
+    Waiting { timer: i32 },
+    /// A socket exists (connecting or open); `generation` tells its events from a dropped one's.
+    Live { socket: Socket, generation: u64 },
+    /// The server refused access: no more attempts.
+    Denied,
+}
+
+/// The callbacks the engine schedules. Created once, so scheduling allocates nothing.
+pub struct Callbacks {
+    pub frame: Closure<dyn FnMut(f64)>,
+    pub retry: Closure<dyn FnMut()>,
+    pub presence: Closure<dyn FnMut()>,
+    pub items: Closure<dyn FnMut()>,
+}
+
+/// The text being edited in place: an existing shape, or a new text shape at `at`.
+#[derive(Debug, Clone)]
+struct Editing {
+    id: Option<String>,
+    at: Point,
+}
+
+/// The board client's state.
+pub struct Engine {
+    /// The client that owns this engine, for callbacks created later (sockets, uploads).
+    me: Weak<Client>,
+    window: Window,
+    canvas: HtmlCanvasElement,
+    ctx: CanvasRenderingContext2d,
+    minimap: Option<Minimap>,
+    callbacks: Callbacks,
+    board: BoardDoc,
+    /// The board's id (image uploads).
+    board_id: String,
+    session: SyncSession,
+    /// Undo and redo of our own changes; one gesture is one step.
+    history: History,
+
+    url: String,
+    link: Link,
+    generation: u64,
+    backoff: Backoff,
+    /// A connection dropped or failed before: the status says "Reconnecting", not "Connecting".
+    dropped_before: bool,
+    /// When the current socket last received anything (or was created).
+    last_heard: f64,
+    /// When our presence was last sent (pointer throttle and renewal).
+    last_presence_sent: f64,
+
+    identity: Identity,
+    /// Our pointer on the board, as published.
+    cursor: Option<PresenceCursor>,
+    /// Our laser trail: board points with the time they were drawn.
+    laser: Vec<(Point, f64)>,
+    /// A presence update is waiting for the throttle timer.
+    presence_due: bool,
+    presence_timer: Option<i32>,
+    peers: Vec<PeerView>,
+
+    viewport: Viewport,
+    size: CanvasSize,
+    /// The document's shapes in paint order (arrow bindings resolved), re-read on the frame
+    /// after any change.
+    shapes: Vec<Shape>,
+    /// Shape id -> position in `shapes`.
+    positions: HashMap<String, usize>,
+    /// The shapes changed in the document since they were last read.
+    changes: Arc<Mutex<ChangeLog>>,
+    /// The shape list lags the shapes (see [`ITEMS_THROTTLE_MS`]); when it was last rebuilt.
+    items_stale: bool,
+    items_at: f64,
+    items_timer: Option<i32>,
+    /// Grid index over `shapes`, rebuilt when they change.
+    index: SpatialIndex,
+    doc_dirty: bool,
+    frame_requested: bool,
+    /// Loaded (or loading) images by URL.
+    images: HashMap<String, HtmlImageElement>,
+    /// Pen stroke outlines, ready to fill.
+    pens: render::PenCache,
+    /// The dark theme is on (images are drawn counter-inverted).
+    dark: bool,
+
+    tool: Tool,
+    /// The style of new shapes (the style panel edits it along with the selection).
+    style: Style,
+    snap: bool,
+    gesture: Gesture,
+    /// Selected shape ids, in the order they were selected.
+    selection: Vec<String>,
+    editing: Option<Editing>,
+    space_held: bool,
+    /// Fingers on a touch screen (screen points), and the pinch they make: midpoint, distance.
+    touches: Vec<(i32, Point)>,
+    pinch: Option<(Point, f64)>,
+    /// The pointer hovers a shape (or a handle) with the select tool: the cursor shows it.
+    hover_cursor: Option<&'static str>,
+    cursor_css: &'static str,
+
+    /// Pending signal writes and focus; taken by `Client::run`.
+    pub after: After,
+    shown_status: ConnectionStatus,
+    shown_items: Vec<ShapeItem>,
+    shown_peers: Vec<Peer>,
+    shown_history: (bool, bool),
+    shown_style: Style,
+    shown_selected: usize,
+    shown_zoom: f64,
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&format!("whiteboard: {message}").into());
+}
+
+/// What the engine is created with.
+pub struct Parts {
+    pub me: Weak<Client>,
+    pub window: Window,
+    pub canvas: HtmlCanvasElement,
+    pub ctx: CanvasRenderingContext2d,
+    pub minimap: Option<Minimap>,
+    pub callbacks: Callbacks,
+    pub board: BoardDoc,
+    pub board_id: String,
+    pub url: String,
+    pub identity: Identity,
+    pub tool: Tool,
+}
+
+impl Engine {
+    pub fn new(parts: Parts) -> Self {
+        let Parts {
+            me,
+            window,
+            canvas,
+            ctx,
+            minimap,
+            callbacks,
+            board,
+            board_id,
+            url,
+            identity,
+            tool,
+        } = parts;
+        let session = SyncSession::new(board.clone(), || js_sys::Date::now() as u64);
+        let history = History::new(&board, || js_sys::Date::now() as u64);
+        let changes = board.watch();
+        Self {
+            me,
+            window,
+            canvas,
+            ctx,
+            minimap,
+            callbacks,
+            board,
+            board_id,
+            session,
+            history,
+            url,
+            link: Link::Idle,
+            generation: 0,
+            backoff: Backoff::default(),
+            dropped_before: false,
+            last_heard: now(),
+            last_presence_sent: 0.0,
+            identity,
+            cursor: None,
+            laser: Vec::new(),
+            presence_due: false,
+            presence_timer: None,
+            peers: Vec::new(),
+            viewport: Viewport::default(),
+            size: CanvasSize::default(),
+            shapes: Vec::new(),
+            positions: HashMap::new(),
+            changes,
+            items_stale: false,
+            items_at: 0.0,
+            items_timer: None,
+            index: SpatialIndex::default(),
+            doc_dirty: true,
+            frame_requested: false,
+            images: HashMap::new(),
+            pens: render::PenCache::default(),
+            dark: false,
+            tool,
+            style: Style::default(),
+            snap: true,
+            gesture: Gesture::Idle,
+            selection: Vec::new(),
+            editing: None,
+            space_held: false,
+            touches: Vec::new(),
+            pinch: None,
+            hover_cursor: None,
+            cursor_css: "",
+            after: After::default(),
+            shown_status: ConnectionStatus::Connecting,
+            shown_items: Vec::new(),
+            shown_peers: Vec::new(),
+            shown_history: (false, false),
+            shown_style: Style::default(),
+            shown_selected: 0,
+            shown_zoom: 1.0,
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! The engine's interface with whatever shows the board's controls (the Leptos components of
+//! `app`): the [`Command`]s they send in, and the [`ViewUpdate`]s the engine sends out (connection
+//! status, tool, selection summary, peers, history availability, the text being edited).
+//! Plain data, compiled with or without the browser feature, so the server renders the same
+//! toolbar the browser hydrates.
+
+/// The tools, in toolbar order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Select,
+    Hand,
+    Pen,
+    Rectangle,
+    Ellipse,
+    Diamond,
+    Line,
+    Arrow,
+    Text,
+    Sticky,
+    Eraser,
+    Laser,
+    /// Not a mode: the button opens the file picker; pasting or dropping works with any tool.
+    Image,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 13] = [
+        Tool::Select,
+        Tool::Hand,
+        Tool::Pen,
+        Tool::Rectangle,
+        Tool::Ellipse,
+        Tool::Diamond,
+        Tool::Line,
+        Tool::Arrow,
+        Tool::Text,
+        Tool::Sticky,
+        Tool::Eraser,
+        Tool::Laser,
+        Tool::Image,
+    ];
+
+    /// The accessible name of the tool's button.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Select => "Select",
+            Tool::Hand => "Hand",
+            Tool::Pen => "Pen",
+            Tool::Rectangle => "Rectangle",
+            Tool::Ellipse => "Ellipse",
+            Tool::Diamond => "Diamond",
+            Tool::Line => "Line",
+            Tool::Arrow => "Arrow",
+            Tool::Text => "Text",
+            Tool::Sticky => "Sticky note",
+            Tool::Eraser => "Eraser",
+            Tool::Laser => "Laser pointer",
+            Tool::Image => "Image",
+        }
+    }
+
+    /// The keyboard shortcut that picks the tool.
+    pub fn shortcut(self) -> char {
+        match self {
+            Tool::Select => 'v',
+            Tool::Hand => 'h',
+            Tool::Pen => 'p',
+            Tool::Rectangle => 'r',
+            Tool::Ellipse => 'o',
+            Tool::Diamond => 'd',
+            Tool::Line => 'l',
+            Tool::Arrow => 'a',
+            Tool::Text => 't',
+            Tool::Sticky => 's',
+            Tool::Eraser => 'e',
+            Tool::Laser => 'k',
+            Tool::Image => 'i',
+        }
+    }
+
+    pub fn from_shortcut(key: &str) -> Option<Tool> {
+        Tool::ALL
+            .into_iter()
+            .find(|t| key.eq_ignore_ascii_case(&t.shortcut().to_string()))
+    }
+
+    /// Tools that draw a new shape (the style panel shows for them).
+    pub fn draws(self) -> bool {
+        !matches!(
+            self,
+            Tool::Select | Tool::Hand | Tool::Eraser | Tool::Laser | Tool::Image
+        )
+    }
+}
+
+/// One change of style from the style panel: applied to the selection and kept as the default
+/// for new shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StyleChange {
+    Stroke(String),
+    Fill(Option<String>),
+    StrokeWidth(f64),
+    Dash(board::Dash),
+    Opacity(f64),
+    FontSize(f64),
+}
+
+/// What the controls outside the canvas ask the board to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    History(HistoryAction),
+    Style(StyleChange),
+    Duplicate,
+    Delete,
+    SelectAll,
+    Order(board::edit::ZOrder),
+    Group,
+    Ungroup,
+    Align(board::edit::Align),
+    Distribute {
+        horizontal: bool,
+    },
+    ZoomIn,
+    ZoomOut,
+    ZoomReset,
+    ZoomToFit,
+    /// The minimap was pressed at this fraction of its width and height.
+    MinimapJump {
+        fx: f64,
+        fy: f64,
+    },
+    /// The text editor closed: keep `Some(text)`, or drop the edit.
+    FinishText(Option<String>),
+}
+
+/// The text being edited in place, positioned over the canvas (CSS pixels).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextEdit {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    /// Font size on screen.
+    pub font_px: f64,
+    pub color: String,
+    /// Sticky notes wrap and centre their text; free text grows.
+    pub sticky: bool,
+    pub text: String,
+    /// Rotation in radians.
+    pub rotation: f64,
+}
+
+/// Undo or redo of this person's own changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryAction {
+    Undo,
+    Redo,
+}
+
+impl HistoryAction {
+    /// The shortcut's action: Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z and Ctrl+Y redo.
+    pub fn from_shortcut(
+        key: &str,
+        ctrl: bool,
+        meta: bool,
+        shift: bool,
+        alt: bool,
+    ) -> Option<Self> {
+        if alt || !(ctrl || meta) {
+            return None;
+        }
+        if key.eq_ignore_ascii_case("z") {
+            Some(if shift {
+                HistoryAction::Redo
+            } else {
+                HistoryAction::Undo
+            })
+        } else if key.eq_ignore_ascii_case("y") && ctrl && !shift {
+            Some(HistoryAction::Redo)
+        } else {
+            None
+        }
+    }
+}
+
+/// The state of the board's WebSocket, as shown to the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionStatus {
+    /// First connection attempt.
+    Connecting,
+    /// Synced with the server; edits reach others at once.
+    Connected,
+    /// The connection dropped; retrying with backoff. Edits are kept and sent on reconnection.
+    Reconnecting,
+    /// The browser reports no network. Edits are kept and sent when it returns.
+    Offline,
+    /// The server refused access to the board; no further attempts are made.
+    Denied,
+}
+
+impl ConnectionStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionStatus::Connecting => "Connecting…",
+            ConnectionStatus::Connected => "Connected",
+            ConnectionStatus::Reconnecting => "Reconnecting…",
+            ConnectionStatus::Offline => "Offline",
+            ConnectionStatus::Denied => "No access",
+        }
+    }
+
+    /// Stable value for the `data-status` attribute (styles and tests).
+    pub fn key(self) -> &'static str {
+        match self {
+            ConnectionStatus::Connecting => "connecting",
+            ConnectionStatus::Connected => "connected",
+            ConnectionStatus::Reconnecting => "reconnecting",
+            ConnectionStatus::Offline => "offline",
+            ConnectionStatus::Denied => "denied",
+        }
+    }
+}
+
+/// One entry of the accessible shape list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapeItem {
+    pub id: String,
+    /// Starts with the kind ("Rectangle", "Ellipse", "Pen stroke", …), then position and size
+    /// (and the text of text and sticky notes).
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Another person on the board, for the people indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Peer {
+    pub name: String,
+    pub color: String,
+}
+
+/// What changed in the view since the last update; `None` (or `false`) for what did not.
+#[derive(Debug, Default)]
+pub struct ViewUpdate {
+    pub status: Option<ConnectionStatus>,
+    /// The accessible shape list.
+    pub shapes: Option<Vec<ShapeItem>>,
+    pub peers: Option<Vec<Peer>>,
+    pub tool: Option<Tool>,
+    /// (can undo, can redo) this person's own changes.
+    pub history: Option<(bool, bool)>,
+    /// The style the panel shows: the first selected shape's, or the defaults for new shapes.
+    pub style: Option<board::Style>,
+    /// How many shapes are selected.
+    pub selected: Option<usize>,
+    pub zoom: Option<f64>,
+    pub snap: Option<bool>,
+    /// The text editor over the canvas: opened (`Some(Some(_))`) or closed (`Some(None)`).
+    pub editing: Option<Option<TextEdit>>,
+    /// Open the image file picker.
+    pub pick_image: bool,
+    /// Open the keyboard shortcuts dialog.
+    pub help: bool,
+    /// A message for the person (a refused upload).
+    pub notice: Option<String>,
+    /// This person's display name, as loaded from the browser's storage.
+    pub user_name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_shortcuts() {
+        let undo = Some(HistoryAction::Undo);
+        let redo = Some(HistoryAction::Redo);
+        assert_eq!(
+            HistoryAction::from_shortcut("z", true, false, false, false),
+            undo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("z", false, true, false, false),
+            undo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("Z", true, false, true, false),
+            redo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("z", false, true, true, false),
+            redo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("y", true, false, false, false),
+            redo
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("z", false, false, false, false),
+            None
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("z", true, false, false, true),
+            None
+        );
+        assert_eq!(
+            HistoryAction::from_shortcut("x", true, false, false, false),
+            None
+        );
+    }
+}
