@@ -35,6 +35,8 @@ pub fn start(
         Effect::new(move |_| e.set_tool(ui.tool.get()));
         let e = engine.clone();
         Effect::new(move |_| e.set_snap(ui.snap.get()));
+        let e = engine.clone();
+        Effect::new(move |_| e.set_tool_lock(ui.tool_locked.get()));
         Effect::new(move |_| engine.set_dark(ui.dark.get()));
     });
     EFFECTS.with(|slot| *slot.borrow_mut() = Some(effects));
@@ -52,6 +54,7 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         selected,
         zoom,
         snap,
+        tool_locked,
         editing,
         pick_image,
         help,
@@ -72,6 +75,9 @@ fn show(ui: BoardUi, update: ViewUpdate) {
     }
     if let Some(snap) = snap {
         ui.snap.set(snap);
+    }
+    if let Some(locked) = tool_locked {
+        ui.tool_locked.set(locked);
     }
     if let Some(editing) = editing {
         ui.editing.set(editing);

@@ -41,7 +41,7 @@ const FONT_SIZES: [(&str, f64); 4] = [
 ];
 
 /// Shortcuts beyond the tools, for the shortcuts dialog.
-const SHORTCUTS: [(&str, &str); 22] = [
+const SHORTCUTS: [(&str, &str); 23] = [
     ("Undo", "Ctrl+Z"),
     ("Redo", "Ctrl+Shift+Z or Ctrl+Y"),
     ("Select all", "Ctrl+A"),
@@ -65,6 +65,7 @@ const SHORTCUTS: [(&str, &str); 22] = [
     ("Draw squares, keep proportions, snap angles", "Hold Shift"),
     ("Move without snapping", "Hold Alt"),
     ("Snapping on / off", "Alt+S"),
+    ("Keep the tool after drawing (lock) on / off", "Q"),
     ("Pan", "Space+drag, middle button, Hand tool, two fingers"),
     ("Zoom in / out", "Ctrl+= / Ctrl+-, wheel, pinch"),
     ("Zoom to 100 % / to fit", "Shift+0 / Shift+1"),
@@ -132,6 +133,16 @@ pub fn BoardPage() -> impl IntoView {
                 <a class="brand" href="/" rel="external">"Whiteboard"</a>
                 <div role="toolbar" aria-label="Tools" class="tools">
                     {Tool::ALL.into_iter().map(|tool| view! { <ToolButton tool ui/> }).collect_view()}
+                    <button
+                        type="button"
+                        class="tool"
+                        aria-label="Lock tool"
+                        title="Lock tool: keep drawing with it (Q)"
+                        aria-pressed=move || ui.tool_locked.get().to_string()
+                        on:click=move |_| ui.tool_locked.update(|on| *on = !*on)
+                    >
+                        <Icon path="M7 11V8a5 5 0 0110 0v3M6 11h12v9H6z"/>
+                    </button>
                 </div>
                 <div class="spacer"></div>
                 <People ui/>
@@ -622,9 +633,9 @@ fn People(ui: BoardUi) -> impl IntoView {
                     .get()
                     .into_iter()
                     .map(|p| {
-                        let initial = p.name.chars().next().unwrap_or('?').to_uppercase().to_string();
+                        let initials = engine::view::initials(&p.name);
                         let style = format!("background:{}", p.color);
-                        view! { <li title=p.name.clone() style=style>{initial}</li> }
+                        view! { <li title=p.name.clone() style=style>{initials}</li> }
                     })
                     .collect_view()
             }}

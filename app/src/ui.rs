@@ -28,6 +28,8 @@ pub struct BoardUi {
     pub zoom: RwSignal<f64>,
     /// Moving shapes snaps them to other shapes' edges and centres.
     pub snap: RwSignal<bool>,
+    /// Drawing a shape keeps the tool; otherwise the tool returns to Select (the lock, `Q`).
+    pub tool_locked: RwSignal<bool>,
     /// The text editor over the canvas, while text is edited.
     pub editing: RwSignal<Option<TextEdit>>,
     /// The keyboard shortcuts dialog is open.
@@ -52,7 +54,8 @@ pub struct BoardUi {
 impl BoardUi {
     pub fn new() -> Self {
         Self {
-            tool: RwSignal::new(Tool::Pen),
+            // A new board starts on Select, so a first drag does not leave ink behind.
+            tool: RwSignal::new(Tool::Select),
             status: RwSignal::new(ConnectionStatus::Connecting),
             shapes: RwSignal::new(Vec::new()),
             peers: RwSignal::new(Vec::new()),
@@ -63,6 +66,7 @@ impl BoardUi {
             selected: RwSignal::new(0),
             zoom: RwSignal::new(1.0),
             snap: RwSignal::new(true),
+            tool_locked: RwSignal::new(false),
             editing: RwSignal::new(None),
             help: RwSignal::new(false),
             dark: RwSignal::new(false),

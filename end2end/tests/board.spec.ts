@@ -87,3 +87,13 @@ test('people see each other on the board', async ({ browser }) => {
   await alice.close()
   await expect(people.getByTitle('Alice')).toHaveCount(0, { timeout: 35_000 })
 })
+
+test('newcomers get friendly names, shown to others as two initials', async ({ browser }) => {
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
+  const aliceName = await alice.getByPlaceholder('Your name').inputValue()
+  const bobName = await bob.getByPlaceholder('Your name').inputValue()
+  for (const name of [aliceName, bobName]) expect(name).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/)
+  const avatar = bob.getByRole('list', { name: 'People on this board' }).getByTitle(aliceName)
+  await expect(avatar).toHaveText(aliceName.split(' ').map(word => word[0]).join(''))
+})
+

@@ -122,6 +122,10 @@ impl Handle {
         self.0.run(|e| e.set_tool(tool));
     }
 
+    pub fn set_tool_lock(&self, on: bool) {
+        self.0.run(|e| e.set_tool_lock(on));
+    }
+
     pub fn set_snap(&self, snap: bool) {
         self.0.run(|e| e.set_snap(snap));
     }

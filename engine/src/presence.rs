@@ -17,6 +17,34 @@ const MAX_NAME: usize = 40;
 /// Shown for a peer whose colour is missing or not plain hex.
 const FALLBACK_COLOR: &str = "#868e96";
 
+/// Default names are an adjective and an animal whose first letters differ from each other's
+/// across the lists as much as possible, so that two people's initials rarely match (26 letters
+/// each, one word per letter).
+const ADJECTIVES: [&str; 26] = [
+    "Amber", "Brave", "Calm", "Daring", "Eager", "Fuzzy", "Gentle", "Happy", "Idle", "Jolly",
+    "Kind", "Lucky", "Merry", "Nimble", "Odd", "Plucky", "Quiet", "Rapid", "Sunny", "Tidy",
+    "Upbeat", "Vivid", "Witty", "Xenial", "Young", "Zesty",
+];
+const ANIMALS: [&str; 26] = [
+    "Ant", "Bear", "Crow", "Dolphin", "Eagle", "Fox", "Gecko", "Heron", "Ibis", "Jaguar", "Koala",
+    "Lynx", "Moose", "Newt", "Otter", "Panda", "Quail", "Robin", "Seal", "Tiger", "Urchin", "Vole",
+    "Walrus", "Yak", "Zebra", "Xerus",
+];
+
+/// A friendly default name from two picks (taken modulo the lists' lengths).
+pub fn friendly_name(adjective: u64, animal: u64) -> String {
+    let adjective = ADJECTIVES[(adjective % ADJECTIVES.len() as u64) as usize];
+    let animal = ANIMALS[(animal % ANIMALS.len() as u64) as usize];
+    format!("{adjective} {animal}")
+}
+
+/// Names this board used to give by default ("Guest 1234"): not chosen by the person, so
+/// replaced by a friendly name on their next visit.
+fn is_old_default(name: &str) -> bool {
+    name.strip_prefix("Guest ")
+        .is_some_and(|n| n.len() == 4 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Eight colours that stay readable under white label text and distinct from each other.
 pub const PALETTE: [&str; 8] = [
     "#e03131", "#f76707", "#e8590c", "#2f9e44", "#0c8599", "#1971c2", "#6741d9", "#c2255c",
@@ -37,13 +65,13 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 impl Identity {
-    /// The remembered identity, or a fresh guest name and palette colour (then remembered).
+    /// The remembered identity, or a fresh friendly name and palette colour (then remembered).
     pub fn load() -> Self {
         let stored = |key: &str| storage().and_then(|s| s.get_item(key).ok().flatten());
-        let fallback_name = format!("Guest {}", 1000 + random::below(9000));
+        let fallback_name = friendly_name(random::below(1 << 20), random::below(1 << 20));
         let name = stored(NAME_KEY)
             .map(|n| bounded_name(&n))
-            .filter(|n| !n.is_empty())
+            .filter(|n| !n.is_empty() && !is_old_default(n))
             .unwrap_or_else(|| fallback_name.clone());
         let color = stored(COLOR_KEY)
             .filter(|c| is_hex_color(c))
@@ -149,5 +177,33 @@ impl PeerView {
             name: self.name.clone(),
             color: self.color.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names_are_an_adjective_and_an_animal_with_distinct_first_letters() {
+        let firsts = |words: &[&str]| {
+            let mut letters: Vec<char> = words.iter().map(|w| w.chars().next().unwrap()).collect();
+            letters.sort_unstable();
+            letters.dedup();
+            letters.len()
+        };
+        assert_eq!(firsts(&ADJECTIVES), ADJECTIVES.len());
+        assert_eq!(firsts(&ANIMALS), ANIMALS.len());
+        assert_eq!(friendly_name(1, 14), "Brave Otter");
+        assert_eq!(friendly_name(27, 40), "Brave Otter");
+        assert_eq!(crate::view::initials(&friendly_name(1, 14)), "BO");
+    }
+
+    #[test]
+    fn only_the_old_guest_names_count_as_defaults() {
+        assert!(is_old_default("Guest 1234"));
+        assert!(!is_old_default("Guest 12345"));
+        assert!(!is_old_default("Guest Star"));
+        assert!(!is_old_default("Alice"));
     }
 }

@@ -238,6 +238,23 @@ pub struct Peer {
     pub color: String,
 }
 
+/// The initials shown for a person in the people indicator: the first letter of each of the
+/// first two words of their name, upper-cased ("Brave Otter" → "BO", "alice" → "A"; "?" for a
+/// blank name).
+pub fn initials(name: &str) -> String {
+    let letters: String = name
+        .split_whitespace()
+        .take(2)
+        .filter_map(|word| word.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect();
+    if letters.is_empty() {
+        "?".into()
+    } else {
+        letters
+    }
+}
+
 /// What changed in the view since the last update; `None` (or `false`) for what did not.
 #[derive(Debug, Default)]
 pub struct ViewUpdate {
@@ -254,6 +271,8 @@ pub struct ViewUpdate {
     pub selected: Option<usize>,
     pub zoom: Option<f64>,
     pub snap: Option<bool>,
+    /// Drawing keeps the tool (the lock, `Q`), or returns to Select.
+    pub tool_locked: Option<bool>,
     /// The text editor over the canvas: opened (`Some(Some(_))`) or closed (`Some(None)`).
     pub editing: Option<Option<TextEdit>>,
     /// Open the image file picker.
@@ -269,6 +288,14 @@ pub struct ViewUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initials_take_the_first_letter_of_two_words() {
+        assert_eq!(initials("Brave Otter"), "BO");
+        assert_eq!(initials("alice"), "A");
+        assert_eq!(initials("  émile   zola  the third"), "ÉZ");
+        assert_eq!(initials("   "), "?");
+    }
 
     #[test]
     fn history_shortcuts() {

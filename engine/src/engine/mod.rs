@@ -73,6 +73,7 @@ pub struct After {
     pub selected: Option<usize>,
     pub zoom: Option<f64>,
     pub snap: Option<bool>,
+    pub tool_locked: Option<bool>,
     pub editing: Option<Option<TextEdit>>,
     pub pick_image: bool,
     pub help: bool,
@@ -92,6 +93,7 @@ impl After {
             selected,
             zoom,
             snap,
+            tool_locked,
             editing,
             pick_image,
             help,
@@ -107,6 +109,7 @@ impl After {
             selected,
             zoom,
             snap,
+            tool_locked,
             editing,
             pick_image,
             help,
@@ -210,6 +213,8 @@ pub struct Engine {
     /// The style of new shapes (the style panel edits it along with the selection).
     style: Style,
     snap: bool,
+    /// Drawing a shape keeps the tool (otherwise the tool returns to Select).
+    tool_locked: bool,
     gesture: Gesture,
     /// Selected shape ids, in the order they were selected.
     selection: Vec<String>,
@@ -315,6 +320,7 @@ impl Engine {
             tool,
             style: Style::default(),
             snap: true,
+            tool_locked: false,
             gesture: Gesture::Idle,
             selection: Vec::new(),
             editing: None,

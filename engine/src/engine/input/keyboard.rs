@@ -97,6 +97,11 @@ impl Engine {
                 self.after.help = true;
                 true
             }
+            "q" | "Q" if !keys.alt => {
+                self.tool_locked = !self.tool_locked;
+                self.after.tool_locked = Some(self.tool_locked);
+                true
+            }
             _ if keys.alt => false,
             _ => match Tool::from_shortcut(key) {
                 // Image is an action (the file picker), not a mode.

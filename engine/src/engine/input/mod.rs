@@ -367,6 +367,19 @@ impl Engine {
         self.request_frame();
     }
 
+    /// The tool lock changed: drawing keeps the tool, or returns to Select.
+    pub fn set_tool_lock(&mut self, on: bool) {
+        self.tool_locked = on;
+    }
+
+    /// After a shape is drawn: back to Select with it selected, unless the tool is locked.
+    fn drawn(&mut self) {
+        if !self.tool_locked {
+            self.set_tool(Tool::Select);
+            self.after.tool = Some(Tool::Select);
+        }
+    }
+
     pub fn set_snap(&mut self, on: bool) {
         self.snap = on;
     }
@@ -417,7 +430,10 @@ impl Engine {
                 kind: ShapeKind::Text,
                 start,
                 ..
-            } => self.begin_text_at(start),
+            } => {
+                self.begin_text_at(start);
+                self.drawn();
+            }
             gesture @ (Gesture::Pen { .. } | Gesture::Box { .. } | Gesture::Line { .. }) => {
                 let id = random::shape_id();
                 let style = self.style.clone();
@@ -457,6 +473,7 @@ impl Engine {
                         self.doc_dirty = true;
                         self.reload_shapes();
                         self.select(vec![shape.id.clone()]);
+                        self.drawn();
                     }
                     if shape.kind == ShapeKind::Sticky {
                         self.begin_edit(&shape.id);

@@ -43,6 +43,18 @@ impl Engine {
             };
         }
         let hit = self.pick(at).map(|s| s.id.clone());
+        // A press inside the selection's frame moves the selection, even where no shape is
+        // drawn (the inside of a hollow rectangle just drawn, the gap between two shapes).
+        if hit.is_none() && !input.shift && self.inside_selection(at) {
+            return Gesture::Move {
+                pointer,
+                grab: at,
+                originals: self.selected_shapes(),
+                delta: Point::default(),
+                written: Point::default(),
+                guides: Vec::new(),
+            };
+        }
         match hit {
             Some(id) => {
                 if input.shift {
@@ -241,5 +253,13 @@ impl Engine {
             return;
         }
         self.patch_shapes(&shapes);
+    }
+
+    /// Whether a board point lies inside the selection's frame (turned with a turned shape).
+    fn inside_selection(&self, at: Point) -> bool {
+        self.selection_frame()
+            .is_some_and(|(bounds, rotation, center)| {
+                bounds.contains(board::shape::rotate_about(at, center, -rotation))
+            })
     }
 }
