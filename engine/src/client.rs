@@ -100,9 +100,8 @@ impl Client {
     }
 
     fn apply(&self, after: After) {
-        let (update, focus_canvas) = after.into_view_update();
-        (self.sink)(update);
-        if focus_canvas {
+        (self.sink)(after.view);
+        if after.focus_canvas {
             let _ = self.canvas.focus();
         }
     }

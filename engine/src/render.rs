@@ -6,6 +6,10 @@
 //! `requestAnimationFrame` per batch of changes) is the engine's job. Only shapes the spatial
 //! index finds in the visible area are painted, and shapes a few pixels wide on screen are
 //! drawn as a simple box.
+//!
+//! One file, though long: it is one `Scene` painted top to bottom, each layer a function of a
+//! few dozen lines, and the layers share the canvas helpers at the end; split, every part would
+//! import every other.
 
 use std::collections::HashMap;
 use std::f64::consts::TAU;

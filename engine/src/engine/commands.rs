@@ -193,7 +193,7 @@ impl Engine {
         let style = self.style.clone();
         if self.selection.is_empty() && style != self.shown_style {
             self.shown_style = style.clone();
-            self.after.style = Some(style);
+            self.after.view.style = Some(style);
         }
     }
 
@@ -377,7 +377,7 @@ impl Engine {
                 }
             }
         });
-        self.after.editing = Some(edit);
+        self.after.view.editing = Some(edit);
         self.request_frame();
     }
 
@@ -421,7 +421,7 @@ impl Engine {
         let Some(editing) = self.editing.take() else {
             return;
         };
-        self.after.editing = Some(None);
+        self.after.view.editing = Some(None);
         self.after.focus_canvas = true;
         self.request_frame();
         let Some(text) = text else {

@@ -209,7 +209,7 @@ impl Engine {
     pub(super) fn show_status(&mut self, status: ConnectionStatus) {
         if status != self.shown_status {
             self.shown_status = status;
-            self.after.status = Some(status);
+            self.after.view.status = Some(status);
         }
     }
 }

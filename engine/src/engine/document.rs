@@ -57,7 +57,7 @@ impl Engine {
         let state = (self.history.can_undo(), self.history.can_redo());
         if state != self.shown_history {
             self.shown_history = state;
-            self.after.history = Some(state);
+            self.after.view.history = Some(state);
         }
     }
 
@@ -232,12 +232,12 @@ impl Engine {
                 .collect();
             if items != self.shown_items {
                 self.shown_items = items.clone();
-                self.after.shapes = Some(items);
+                self.after.view.shapes = Some(items);
             }
         }
         if self.selection.len() != self.shown_selected {
             self.shown_selected = self.selection.len();
-            self.after.selected = Some(self.shown_selected);
+            self.after.view.selected = Some(self.shown_selected);
         }
         let style = self
             .selection
@@ -246,7 +246,7 @@ impl Engine {
             .map_or_else(|| self.style.clone(), |s| s.style.clone());
         if style != self.shown_style {
             self.shown_style = style.clone();
-            self.after.style = Some(style);
+            self.after.view.style = Some(style);
         }
     }
 
@@ -266,7 +266,7 @@ impl Engine {
         let items = tools::shape_items(&self.shapes, &self.selection);
         if items != self.shown_items {
             self.shown_items = items.clone();
-            self.after.shapes = Some(items);
+            self.after.view.shapes = Some(items);
         }
     }
 

@@ -43,7 +43,7 @@ use super::tools::Gesture;
 use super::transport::{Backoff, Socket};
 use crate::client::Client;
 
-use crate::view::{ConnectionStatus, Peer, ShapeItem, TextEdit, Tool, ViewUpdate};
+use crate::view::{ConnectionStatus, Peer, ShapeItem, Tool, ViewUpdate};
 use board::session::SyncSession;
 
 pub use input::{Keys, PointerInput};
@@ -59,65 +59,13 @@ const ITEMS_THROTTLE_MS: f64 = 250.0;
 /// How long a laser trail point stays visible.
 const LASER_FADE_MS: f64 = 1_000.0;
 
-/// Work left for `Client::run` to do after the engine is released: the page's controls may
-/// call back in when they change, and focusing can dispatch focus events.
+/// Work left for `Client::run` to do after the engine is released: the view changes for the
+/// page's controls (which may call back in when they change), and focusing the canvas (which
+/// can dispatch focus events).
 #[derive(Debug, Default)]
 pub struct After {
-    pub status: Option<ConnectionStatus>,
-    pub shapes: Option<Vec<ShapeItem>>,
-    pub peers: Option<Vec<Peer>>,
-    pub tool: Option<Tool>,
-    /// Whether undo and redo are possible.
-    pub history: Option<(bool, bool)>,
-    pub style: Option<Style>,
-    pub selected: Option<usize>,
-    pub zoom: Option<f64>,
-    pub snap: Option<bool>,
-    pub tool_locked: Option<bool>,
-    pub editing: Option<Option<TextEdit>>,
-    pub pick_image: bool,
-    pub help: bool,
+    pub view: ViewUpdate,
     pub focus_canvas: bool,
-}
-
-impl After {
-    /// The part for the page's controls, and whether to focus the canvas.
-    pub fn into_view_update(self) -> (ViewUpdate, bool) {
-        let After {
-            status,
-            shapes,
-            peers,
-            tool,
-            history,
-            style,
-            selected,
-            zoom,
-            snap,
-            tool_locked,
-            editing,
-            pick_image,
-            help,
-            focus_canvas,
-        } = self;
-        let update = ViewUpdate {
-            status,
-            shapes,
-            peers,
-            tool,
-            history,
-            style,
-            selected,
-            zoom,
-            snap,
-            tool_locked,
-            editing,
-            pick_image,
-            help,
-            notice: None,
-            user_name: None,
-        };
-        (update, focus_canvas)
-    }
 }
 
 /// Where the connection stands.

@@ -165,7 +165,7 @@ impl Engine {
     pub(super) fn view_changed(&mut self) {
         if self.viewport.zoom != self.shown_zoom {
             self.shown_zoom = self.viewport.zoom;
-            self.after.zoom = Some(self.viewport.zoom);
+            self.after.view.zoom = Some(self.viewport.zoom);
         }
         self.request_frame();
     }

@@ -99,7 +99,7 @@ impl Engine {
         let list: Vec<Peer> = self.peers.iter().map(PeerView::peer).collect();
         if list != self.shown_peers {
             self.shown_peers = list.clone();
-            self.after.peers = Some(list);
+            self.after.view.peers = Some(list);
         }
     }
 }

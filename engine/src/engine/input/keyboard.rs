@@ -46,7 +46,7 @@ impl Engine {
         }
         if keys.alt && code == "KeyS" {
             self.snap = !self.snap;
-            self.after.snap = Some(self.snap);
+            self.after.view.snap = Some(self.snap);
             return true;
         }
         match key {
@@ -94,23 +94,23 @@ impl Engine {
                 true
             }
             "?" => {
-                self.after.help = true;
+                self.after.view.help = true;
                 true
             }
             "q" | "Q" if !keys.alt => {
                 self.tool_locked = !self.tool_locked;
-                self.after.tool_locked = Some(self.tool_locked);
+                self.after.view.tool_locked = Some(self.tool_locked);
                 true
             }
             _ if keys.alt => false,
             _ => match Tool::from_shortcut(key) {
                 // Image is an action (the file picker), not a mode.
                 Some(Tool::Image) => {
-                    self.after.pick_image = true;
+                    self.after.view.pick_image = true;
                     true
                 }
                 Some(tool) => {
-                    self.after.tool = Some(tool);
+                    self.after.view.tool = Some(tool);
                     true
                 }
                 None => false,

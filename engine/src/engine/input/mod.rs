@@ -72,7 +72,7 @@ impl Engine {
     /// The toolbar or a shortcut changed the tool.
     pub fn set_tool(&mut self, tool: Tool) {
         if tool == Tool::Image {
-            self.after.pick_image = true;
+            self.after.view.pick_image = true;
             return;
         }
         if tool == self.tool {
@@ -376,7 +376,7 @@ impl Engine {
     fn drawn(&mut self) {
         if !self.tool_locked {
             self.set_tool(Tool::Select);
-            self.after.tool = Some(Tool::Select);
+            self.after.view.tool = Some(Tool::Select);
         }
     }
 

@@ -46,14 +46,7 @@ impl Engine {
         // A press inside the selection's frame moves the selection, even where no shape is
         // drawn (the inside of a hollow rectangle just drawn, the gap between two shapes).
         if hit.is_none() && !input.shift && self.inside_selection(at) {
-            return Gesture::Move {
-                pointer,
-                grab: at,
-                originals: self.selected_shapes(),
-                delta: Point::default(),
-                written: Point::default(),
-                guides: Vec::new(),
-            };
+            return self.move_selection(pointer, at);
         }
         match hit {
             Some(id) => {
@@ -71,14 +64,7 @@ impl Engine {
                 } else if !self.selection.contains(&id) {
                     self.select(vec![id]);
                 }
-                Gesture::Move {
-                    pointer,
-                    grab: at,
-                    originals: self.selected_shapes(),
-                    delta: Point::default(),
-                    written: Point::default(),
-                    guides: Vec::new(),
-                }
+                self.move_selection(pointer, at)
             }
             None => {
                 let base = if input.shift {
@@ -253,6 +239,18 @@ impl Engine {
             return;
         }
         self.patch_shapes(&shapes);
+    }
+
+    /// A move of the selection, grabbed at board point `at`.
+    fn move_selection(&self, pointer: i32, at: Point) -> Gesture {
+        Gesture::Move {
+            pointer,
+            grab: at,
+            originals: self.selected_shapes(),
+            delta: Point::default(),
+            written: Point::default(),
+            guides: Vec::new(),
+        }
     }
 
     /// Whether a board point lies inside the selection's frame (turned with a turned shape).
