@@ -206,11 +206,6 @@ impl Clients {
             limiter.shrink_to_fit();
         }
     }
-
-    /// Addresses currently holding connections (for tests and metrics).
-    pub fn connected_addresses(&self) -> usize {
-        lock(&self.connections).len()
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
