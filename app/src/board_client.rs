@@ -51,6 +51,7 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         tool,
         history,
         style,
+        style_mix,
         selected,
         zoom,
         snap,
@@ -66,6 +67,9 @@ fn show(ui: BoardUi, update: ViewUpdate) {
     }
     if let Some(style) = style {
         ui.style.set(style);
+    }
+    if let Some(mix) = style_mix {
+        ui.style_mix.set(mix);
     }
     if let Some(selected) = selected {
         ui.selected.set(selected);

@@ -33,15 +33,16 @@ const FILLS: [(&str, &str); 6] = [
     ("violet", "#e5dbff"),
 ];
 const WIDTHS: [(&str, f64); 3] = [("Thin", 1.0), ("Regular", 2.0), ("Bold", 4.0)];
-const FONT_SIZES: [(&str, f64); 4] = [
-    ("Small", 16.0),
-    ("Medium", 20.0),
-    ("Large", 28.0),
-    ("Extra large", 40.0),
+/// Font sizes: name, what the button shows, size in board units.
+const FONT_SIZES: [(&str, &str, f64); 4] = [
+    ("Small", "S", 16.0),
+    ("Medium", "M", 20.0),
+    ("Large", "L", 28.0),
+    ("Extra large", "XL", 40.0),
 ];
 
 /// Shortcuts beyond the tools, for the shortcuts dialog.
-const SHORTCUTS: [(&str, &str); 23] = [
+const SHORTCUTS: [(&str, &str); 26] = [
     ("Undo", "Ctrl+Z"),
     ("Redo", "Ctrl+Shift+Z or Ctrl+Y"),
     ("Select all", "Ctrl+A"),
@@ -58,7 +59,7 @@ const SHORTCUTS: [(&str, &str); 23] = [
     ),
     ("Move the selection", "Arrow keys (Shift: 10×)"),
     (
-        "Edit text of a text or sticky note",
+        "Edit the text of a text, note or shape (a label inside it)",
         "Enter or double-click",
     ),
     ("Finish editing text", "Escape or Ctrl+Enter"),
@@ -67,8 +68,11 @@ const SHORTCUTS: [(&str, &str); 23] = [
     ("Snapping on / off", "Alt+S"),
     ("Keep the tool after drawing (lock) on / off", "Q"),
     ("Pan", "Space+drag, middle button, Hand tool, two fingers"),
-    ("Zoom in / out", "Ctrl+= / Ctrl+-, wheel, pinch"),
-    ("Zoom to 100 % / to fit", "Shift+0 / Shift+1"),
+    ("Scroll the view", "Wheel (Shift+wheel: sideways)"),
+    ("Zoom in / out", "Ctrl+= / Ctrl+-, Ctrl+wheel, pinch"),
+    ("Zoom to 100 %", "Shift+0"),
+    ("Zoom to fit everything", "Shift+1"),
+    ("Zoom to fit the selection", "Shift+2"),
     ("Deselect, cancel", "Escape"),
     ("This list", "?"),
 ];
@@ -360,7 +364,7 @@ fn ZoomBar(ui: BoardUi) -> impl IntoView {
                 on:click=move |_| send(Command::ZoomIn)>
                 <Icon path="M5 12h14M12 5v14"/>
             </button>
-            <button type="button" class="tool" aria-label="Zoom to fit" title="Zoom to fit (Shift+1)"
+            <button type="button" class="tool" aria-label="Zoom to fit" title="Zoom to fit: the selection, or everything when nothing is selected (Shift+1: everything, Shift+2: the selection)"
                 on:click=move |_| send(Command::ZoomToFit)>
                 <Icon path="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5"/>
             </button>
@@ -373,12 +377,21 @@ fn ZoomBar(ui: BoardUi) -> impl IntoView {
     }
 }
 
-/// A group of toggle buttons in the style panel.
+/// A group of toggle buttons in the style panel. When the selected shapes differ in it
+/// (`mixed`), it says so and no button shows as pressed.
 #[component]
-fn Choice(label: &'static str, children: Children) -> impl IntoView {
+fn Choice(
+    label: &'static str,
+    #[prop(optional, into)] mixed: Option<Signal<bool>>,
+    children: Children,
+) -> impl IntoView {
+    let mixed = move || mixed.is_some_and(|m| m.get());
     view! {
-        <div role="group" aria-label=label class="choice">
-            <span class="choice-label" aria-hidden="true">{label}</span>
+        <div role="group" aria-label=label class="choice" data-mixed=move || mixed().to_string()>
+            <span class="choice-label" aria-hidden="true">
+                {label}
+                {move || mixed().then(|| view! { <span class="mixed">" · Mixed"</span> })}
+            </span>
             <div class="choice-row">{children()}</div>
         </div>
     }
@@ -389,6 +402,12 @@ fn Choice(label: &'static str, children: Children) -> impl IntoView {
 fn StylePanel(ui: BoardUi) -> impl IntoView {
     let shown = move || ui.selected.get() > 0 || ui.tool.get().draws();
     let style = ui.style;
+    let mix = ui.style_mix;
+    // Font size only where there is text: text and note tools, or a selection showing text.
+    let text_shown = move || {
+        matches!(ui.tool.get(), Tool::Text | Tool::Sticky)
+            || (ui.selected.get() > 0 && mix.get().text)
+    };
     let swatch = move |name: &'static str, color: &'static str, fill: bool| {
         let label = if fill {
             format!("Fill {name}")
@@ -396,11 +415,11 @@ fn StylePanel(ui: BoardUi) -> impl IntoView {
             format!("Stroke {name}")
         };
         let pressed = move || {
-            let s = style.get();
+            let (s, m) = (style.get(), mix.get());
             if fill {
-                s.fill.as_deref() == Some(color)
+                !m.fill && s.fill.as_deref() == Some(color)
             } else {
-                s.stroke == color
+                !m.stroke && s.stroke == color
             }
         };
         view! {
@@ -425,49 +444,55 @@ fn StylePanel(ui: BoardUi) -> impl IntoView {
     view! {
         <Show when=shown>
             <aside class="panel style-panel" aria-label="Style">
-                <Choice label="Stroke">
+                <Choice label="Stroke" mixed=Signal::derive(move || mix.get().stroke)>
                     {STROKES.into_iter().map(|(n, c)| swatch(n, c, false)).collect_view()}
                 </Choice>
-                <Choice label="Fill">
+                <Choice label="Fill" mixed=Signal::derive(move || mix.get().fill)>
                     <button type="button" class="swatch none" aria-label="No fill" title="No fill"
-                        aria-pressed=move || style.get().fill.is_none().to_string()
+                        aria-pressed=move || (!mix.get().fill && style.get().fill.is_none()).to_string()
                         on:click=move |_| send(Command::Style(StyleChange::Fill(None)))></button>
                     {FILLS.into_iter().map(|(n, c)| swatch(n, c, true)).collect_view()}
                 </Choice>
-                <Choice label="Stroke width">
+                <Choice label="Stroke width" mixed=Signal::derive(move || mix.get().stroke_width)>
                     {WIDTHS.into_iter().map(|(name, w)| view! {
                         <button type="button" class="option" aria-label=format!("Stroke width {name}")
-                            aria-pressed=move || (style.get().stroke_width == w).to_string()
+                            title=name
+                            aria-pressed=move || (!mix.get().stroke_width && style.get().stroke_width == w).to_string()
                             on:click=move |_| send(Command::Style(StyleChange::StrokeWidth(w)))>
                             <span class="line-sample" style=format!("height:{}px", w.max(1.0))></span>
                         </button>
                     }).collect_view()}
                 </Choice>
-                <Choice label="Dash">
+                <Choice label="Dash" mixed=Signal::derive(move || mix.get().dash)>
                     {Dash::ALL.into_iter().map(|d| {
                         let name = match d { Dash::Solid => "Solid", Dash::Dashed => "Dashed", Dash::Dotted => "Dotted" };
                         view! {
                             <button type="button" class="option" aria-label=format!("Dash {name}")
                                 title=name
-                                aria-pressed=move || (style.get().dash == d).to_string()
+                                aria-pressed=move || (!mix.get().dash && style.get().dash == d).to_string()
                                 on:click=move |_| send(Command::Style(StyleChange::Dash(d)))>
                                 <span class=format!("line-sample {}", d.as_str())></span>
                             </button>
                         }
                     }).collect_view()}
                 </Choice>
-                <Choice label="Font size">
-                    {FONT_SIZES.into_iter().map(|(name, f)| view! {
-                        <button type="button" class="option" aria-label=format!("Font size {name}")
-                            title=name
-                            aria-pressed=move || (style.get().font_size == f).to_string()
-                            on:click=move |_| send(Command::Style(StyleChange::FontSize(f)))>
-                            {name.chars().filter(|c| c.is_uppercase()).collect::<String>()}
-                        </button>
-                    }).collect_view()}
-                </Choice>
-                <label class="choice">
-                    <span class="choice-label">"Opacity"</span>
+                <Show when=text_shown>
+                    <Choice label="Font size" mixed=Signal::derive(move || mix.get().font_size)>
+                        {FONT_SIZES.into_iter().map(|(name, short, f)| view! {
+                            <button type="button" class="option" aria-label=format!("Font size {name}")
+                                title=name
+                                aria-pressed=move || (!mix.get().font_size && style.get().font_size == f).to_string()
+                                on:click=move |_| send(Command::Style(StyleChange::FontSize(f)))>
+                                {short}
+                            </button>
+                        }).collect_view()}
+                    </Choice>
+                </Show>
+                <label class="choice" data-mixed=move || mix.get().opacity.to_string()>
+                    <span class="choice-label">
+                        "Opacity"
+                        {move || mix.get().opacity.then(|| view! { <span class="mixed">" · Mixed"</span> })}
+                    </span>
                     <input type="range" min="10" max="100" step="10" aria-label="Opacity"
                         prop:value=move || (style.get().opacity * 100.0).round().to_string()
                         on:change=move |ev| {
@@ -511,7 +536,8 @@ fn StylePanel(ui: BoardUi) -> impl IntoView {
     }
 }
 
-/// The text of a text shape or sticky note, edited in place over the canvas.
+/// The text of a text shape, a sticky note or a shape's label, edited in place over the
+/// canvas; what is typed reaches the others as it is typed.
 #[component]
 fn TextEditor(ui: BoardUi) -> impl IntoView {
     let area = NodeRef::<leptos::html::Textarea>::new();
@@ -541,7 +567,7 @@ fn TextEditor(ui: BoardUi) -> impl IntoView {
         ui.editing
             .get()
             .map(|e| {
-                let width = if e.sticky {
+                let width = if e.centred {
                     format!("width:{}px;height:{}px;", e.w, e.h)
                 } else {
                     format!(
@@ -561,11 +587,12 @@ fn TextEditor(ui: BoardUi) -> impl IntoView {
         <textarea
             node_ref=area
             class="text-editor"
-            class:sticky=move || ui.editing.with(|e| e.as_ref().is_some_and(|e| e.sticky))
+            class:centred=move || ui.editing.with(|e| e.as_ref().is_some_and(|e| e.centred))
             aria-label="Text"
             hidden=move || ui.editing.with(Option::is_none)
             style=style
             spellcheck="false"
+            on:input=move |ev| send(Command::EditText(event_target_value(&ev)))
             on:blur=move |_| finish()
             on:keydown=move |ev| {
                 let key = ev.key();

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 pub use engine::view::{
-    Command, ConnectionStatus, HistoryAction, Peer, ShapeItem, StyleChange, TextEdit, Tool,
-    ViewUpdate,
+    Command, ConnectionStatus, HistoryAction, Peer, ShapeItem, StyleChange, StyleMix, TextEdit,
+    Tool, ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -22,6 +22,8 @@ pub fn send(command: Command) {
 pub struct BoardUi {
     /// The style the panel shows: the first selected shape's, or the defaults for new shapes.
     pub style: RwSignal<board::Style>,
+    /// Where the selected shapes' styles differ, and whether any shows text.
+    pub style_mix: RwSignal<StyleMix>,
     /// How many shapes are selected.
     pub selected: RwSignal<usize>,
     /// The view's zoom factor (1 = 100 %).
@@ -63,6 +65,7 @@ impl BoardUi {
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
             style: RwSignal::new(board::Style::default()),
+            style_mix: RwSignal::new(StyleMix::default()),
             selected: RwSignal::new(0),
             zoom: RwSignal::new(1.0),
             snap: RwSignal::new(true),

@@ -6,9 +6,11 @@ const LOAD_TIMEOUT_MS = 60_000
 const QUIET_FRAMES = 2
 /** A pointer move or wheel event is sent this often (as far as the page keeps up). */
 export const INPUT_INTERVAL_MS = 8
-/** The client engine's WHEEL_ZOOM_RATE (engine/src/engine/input/mod.rs): zoom factor = exp(-deltaY *
- * rate); and MIN_ZOOM from board/src/viewport.rs. */
-const WHEEL_ZOOM_RATE = 0.0015
+/** The client engine's WHEEL_ZOOM_RATE and MAX_WHEEL_ZOOM_DELTA (engine/src/engine/input/mod.rs):
+ * Ctrl + wheel zooms by exp(-deltaY * rate), deltaY clamped to ±max per event; and MIN_ZOOM from
+ * board/src/viewport.rs. */
+const WHEEL_ZOOM_RATE = 0.01
+const MAX_WHEEL_ZOOM_DELTA = 10
 const MIN_ZOOM = 0.1
 /** Pan: the pointer circles the canvas centre at this radius (CSS px) and period. A phase that
  * is not a whole number of periods (run.mjs: 1.5) ends with the view elsewhere than it started,
@@ -229,25 +231,32 @@ export async function pan (page, durationMs) {
 }
 
 /**
- * Wheel zoom at the canvas centre. First zooms out to the minimum (not recorded), then log-zoom
- * follows a cosine between MIN_ZOOM and ZOOM_TOP: each wheel event carries the deltaY that
- * brings the zoom to where the curve is now, whatever rate the page accepts events at.
+ * Ctrl + wheel zoom at the canvas centre (a plain wheel scrolls). First zooms out to the minimum
+ * (not recorded), then log-zoom follows a cosine between MIN_ZOOM and ZOOM_TOP: each wheel event
+ * carries the deltaY that brings the zoom to where the curve is now (within the per-event limit,
+ * which the curve never needs), whatever rate the page accepts events at.
  */
 export async function zoom (page, durationMs) {
   const c = await canvasCentre(page)
   await page.mouse.move(c.x, c.y)
-  await page.mouse.wheel(0, 2 * Math.log(1 / MIN_ZOOM) / WHEEL_ZOOM_RATE)
-  await sleep(300)
-  const low = Math.log(MIN_ZOOM)
-  const amplitude = (Math.log(ZOOM_TOP) - low) / 2
-  const logZoom = elapsed => low + amplitude * (1 - Math.cos(2 * Math.PI * elapsed / ZOOM_PERIOD_MS))
-  let current = low
-  return phase(page, () => drive(durationMs, elapsed => {
-    const target = logZoom(elapsed)
-    const deltaY = -(target - current) / WHEEL_ZOOM_RATE
-    current = target
-    return page.mouse.wheel(0, deltaY)
-  }, WHEEL_IN_FLIGHT))
+  await page.keyboard.down('Control')
+  try {
+    const steps = Math.ceil(2 * Math.log(1 / MIN_ZOOM) / (WHEEL_ZOOM_RATE * MAX_WHEEL_ZOOM_DELTA))
+    for (let i = 0; i < steps; i++) await page.mouse.wheel(0, MAX_WHEEL_ZOOM_DELTA)
+    await sleep(300)
+    const low = Math.log(MIN_ZOOM)
+    const amplitude = (Math.log(ZOOM_TOP) - low) / 2
+    const logZoom = elapsed => low + amplitude * (1 - Math.cos(2 * Math.PI * elapsed / ZOOM_PERIOD_MS))
+    let current = low
+    return await phase(page, () => drive(durationMs, elapsed => {
+      const wanted = -(logZoom(elapsed) - current) / WHEEL_ZOOM_RATE
+      const deltaY = Math.max(-MAX_WHEEL_ZOOM_DELTA, Math.min(MAX_WHEEL_ZOOM_DELTA, wanted))
+      current -= deltaY * WHEEL_ZOOM_RATE
+      return page.mouse.wheel(0, deltaY)
+    }, WHEEL_IN_FLIGHT))
+  } finally {
+    await page.keyboard.up('Control')
+  }
 }
 
 /** Frames while `step(elapsed)` runs every input interval (a collaborator's edits arriving). */

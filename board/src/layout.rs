@@ -11,10 +11,11 @@
 //!     strokeWidth: number
 //!     dash:        "solid" | "dashed" | "dotted"; absent = solid
 //!     opacity:     number   0.1..=1; absent = 1
-//!     fontSize:    number   text and sticky notes; absent = 20
+//!     fontSize:    number   text, sticky notes, labels; absent = 20
 //!     points:      Uint8Array (pen, line, arrow) little-endian f32 triples (x, y, pressure),
 //!                  relative to (x, y): one value per stroke, not one Yjs item per point
-//!     text:        string   text and sticky notes
+//!     text:        string   text and sticky notes; rect, ellipse, diamond: the label centred
+//!                           inside (absent = none), wrapped to the shape's width
 //!     startBind,
 //!     endBind:     string   arrows: id of the shape an end is attached to (it follows it)
 //!     src:         string   images: URL of the stored image
@@ -364,7 +365,8 @@ fn shape_fields(shape: &Shape) -> Vec<(String, Any)> {
     );
     optional(
         "text",
-        shape.kind.has_text().then(|| shape.text.as_str().into()),
+        (shape.kind.has_text() && !(shape.kind.is_closed() && shape.text.is_empty()))
+            .then(|| shape.text.as_str().into()),
     );
     optional("startBind", shape.start_bind.as_deref().map(Any::from));
     optional("endBind", shape.end_bind.as_deref().map(Any::from));

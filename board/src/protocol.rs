@@ -251,6 +251,9 @@ pub struct Presence {
     /// The laser pointer's recent trail, oldest first, in board coordinates (empty when off).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub laser: Vec<PresenceCursor>,
+    /// The shape whose text this person is typing, if any (others mark it as being written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub editing: Option<String>,
 }
 
 /// Longest laser trail published or shown.

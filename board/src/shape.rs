@@ -172,9 +172,10 @@ impl ShapeKind {
         matches!(self, ShapeKind::Pen | ShapeKind::Line | ShapeKind::Arrow)
     }
 
-    /// Shapes that hold text edited in place.
+    /// Shapes that hold text edited in place: text, sticky notes, and the label centred inside
+    /// a rectangle, ellipse or diamond.
     pub fn has_text(self) -> bool {
-        matches!(self, ShapeKind::Text | ShapeKind::Sticky)
+        matches!(self, ShapeKind::Text | ShapeKind::Sticky) || self.is_closed()
     }
 
     /// Shapes whose outline can be dashed and filled.
@@ -277,7 +278,7 @@ pub struct Shape {
     pub style: Style,
     /// Polylines only: points relative to `(x, y)`, with pressure in 0..=1.
     pub points: Vec<PenPoint>,
-    /// Text and sticky notes.
+    /// Text, sticky notes, and the labels of rectangles, ellipses and diamonds.
     pub text: String,
     /// Arrows: the shapes their start and end are attached to.
     pub start_bind: Option<String>,
@@ -450,6 +451,46 @@ impl Shape {
                 }
             }
             ShapeKind::Text | ShapeKind::Sticky | ShapeKind::Image => true,
+        }
+    }
+}
+
+/// Padding between a sticky note's edge and its text, in board units.
+pub const STICKY_PAD: f64 = 14.0;
+/// Padding between a shape's outline and its label, in board units.
+pub const LABEL_PAD: f64 = 6.0;
+
+impl Shape {
+    /// The box text wraps and centres in (before rotation, about the same centre): a sticky
+    /// note's inside less its padding; the largest rectangle inside a rectangle, ellipse or
+    /// diamond, less a little; a text shape's own box. `None` for shapes without text.
+    pub fn label_box(&self) -> Option<Rect> {
+        let inset = |fx: f64, fy: f64, pad: f64| {
+            let (w, h) = (
+                (self.w * fx - 2.0 * pad).max(1.0),
+                (self.h * fy - 2.0 * pad).max(1.0),
+            );
+            let c = self.center();
+            Rect {
+                x: c.x - w / 2.0,
+                y: c.y - h / 2.0,
+                w,
+                h,
+            }
+        };
+        match self.kind {
+            ShapeKind::Text => Some(self.bounds()),
+            ShapeKind::Sticky => Some(inset(1.0, 1.0, STICKY_PAD)),
+            ShapeKind::Rectangle => {
+                Some(inset(1.0, 1.0, LABEL_PAD + self.style.stroke_width / 2.0))
+            }
+            ShapeKind::Ellipse => Some(inset(
+                std::f64::consts::FRAC_1_SQRT_2,
+                std::f64::consts::FRAC_1_SQRT_2,
+                LABEL_PAD / 2.0,
+            )),
+            ShapeKind::Diamond => Some(inset(0.5, 0.5, LABEL_PAD / 2.0)),
+            ShapeKind::Pen | ShapeKind::Line | ShapeKind::Arrow | ShapeKind::Image => None,
         }
     }
 }
@@ -647,6 +688,26 @@ mod tests {
             .pen_outline()
             .iter()
             .all(|p| (p.distance(Point::default()) - 1.0).abs() < 1e-9));
+    }
+
+    #[test]
+    fn labels_sit_centred_inside_closed_shapes_and_notes() {
+        let mut r = rect(None);
+        assert!(r.kind.has_text());
+        let inside = r.label_box().unwrap();
+        assert!(r.bounds().contains_rect(&inside));
+        assert_eq!(inside.center(), r.center());
+        r.kind = ShapeKind::Ellipse;
+        let e = r.label_box().unwrap();
+        // Every corner of the label box lies inside the ellipse.
+        let (rx, ry) = (r.w / 2.0, r.h / 2.0);
+        let corner = Point::new(e.x - r.center().x, e.y - r.center().y);
+        assert!((corner.x / rx).powi(2) + (corner.y / ry).powi(2) <= 1.0);
+        r.kind = ShapeKind::Diamond;
+        let d = r.label_box().unwrap();
+        assert!((d.x - r.center().x).abs() / rx + (d.y - r.center().y).abs() / ry <= 1.0);
+        r.kind = ShapeKind::Line;
+        assert!(!r.kind.has_text() && r.label_box().is_none());
     }
 
     #[test]

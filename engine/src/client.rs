@@ -208,6 +208,12 @@ fn try_start(
                 client.run(Engine::items_due);
             }
         });
+        let weak = me.clone();
+        let typing = Closure::<dyn FnMut()>::new(move || {
+            if let Some(client) = weak.upgrade() {
+                client.run(Engine::typing_due);
+            }
+        });
         let minimap = minimap_canvas.clone().and_then(render::Minimap::new);
         let engine = Engine::new(Parts {
             me: me.clone(),
@@ -220,6 +226,7 @@ fn try_start(
                 retry,
                 presence,
                 items,
+                typing,
             },
             board,
             board_id: id.to_string(),
@@ -393,11 +400,13 @@ fn attach_canvas_listeners(client: &Rc<Client>, canvas: &HtmlCanvasElement) {
             WheelEvent::DOM_DELTA_PAGE => 800.0,
             _ => 1.0,
         };
-        let pinch = ev.ctrl_key();
-        let (dx, dy) = (ev.delta_x() * lines_to_px, ev.delta_y() * lines_to_px);
-        // A touchpad's two-finger scroll moves sideways too: it pans rather than zooms.
-        let pan = dx != 0.0 || ev.shift_key();
-        c.run(|e| e.wheel(at, dx, dy, pinch, pan));
+        // Shift turns a mouse's vertical scroll sideways, as on other pages.
+        let (mut dx, mut dy) = (ev.delta_x() * lines_to_px, ev.delta_y() * lines_to_px);
+        let zoom = ev.ctrl_key() || ev.meta_key();
+        if ev.shift_key() && !zoom && dx == 0.0 {
+            (dx, dy) = (dy, 0.0);
+        }
+        c.run(|e| e.wheel(at, dx, dy, zoom));
     });
     let options = AddEventListenerOptions::new();
     options.set_passive(false);

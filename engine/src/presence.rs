@@ -95,7 +95,12 @@ impl Identity {
     }
 
     /// The presence to publish with the pointer at `cursor` (board coordinates).
-    pub fn presence(&self, cursor: Option<PresenceCursor>, laser: Vec<PresenceCursor>) -> Presence {
+    pub fn presence(
+        &self,
+        cursor: Option<PresenceCursor>,
+        laser: Vec<PresenceCursor>,
+        editing: Option<String>,
+    ) -> Presence {
         let name = bounded_name(&self.name);
         Presence {
             user: PresenceUser {
@@ -108,6 +113,7 @@ impl Identity {
             },
             cursor,
             laser,
+            editing,
         }
     }
 }
@@ -137,6 +143,8 @@ pub struct PeerView {
     pub cursor: Option<PresenceCursor>,
     /// Their laser pointer's trail (bounded, finite points only).
     pub laser: Vec<PresenceCursor>,
+    /// The shape whose text they are typing (an id of plausible length).
+    pub editing: Option<String>,
 }
 
 impl PeerView {
@@ -168,6 +176,11 @@ impl PeerView {
                 .filter(|c| c.x.is_finite() && c.y.is_finite())
                 .copied()
                 .collect(),
+            editing: remote
+                .presence
+                .editing
+                .clone()
+                .filter(|id| !id.is_empty() && id.len() <= 64),
         }
     }
 

@@ -36,8 +36,6 @@ const LABEL_FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', sans-serif"
 pub const FONT_FAMILY: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 /// Line height as a multiple of the font size.
 pub const LINE_HEIGHT: f64 = 1.25;
-/// Padding inside a sticky note, in board units.
-const STICKY_PAD: f64 = 14.0;
 /// Screen size under which a shape is drawn as a plain box.
 const DETAIL_PX: f64 = 3.0;
 const HANDLE_PX: f64 = 8.0;
@@ -135,7 +133,13 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
         if Some(shape.id.as_str()) == scene.hidden && shape.kind == ShapeKind::Text {
             continue;
         }
-        let faded = scene.faded.contains(&shape.id);
+        // A shape someone is writing in, still empty, is not finished: it shows faded.
+        let being_written = shape.text.is_empty()
+            && scene
+                .peers
+                .iter()
+                .any(|p| p.editing.as_deref() == Some(shape.id.as_str()));
+        let faded = being_written || scene.faded.contains(&shape.id);
         let hide_text = Some(shape.id.as_str()) == scene.hidden;
         if let Some(src) = paint_shape(ctx, shape, v.zoom, faded, hide_text, assets) {
             missing.push(src);
@@ -172,6 +176,14 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
         ctx.set_stroke_style_str(SELECTION);
         ctx.set_line_width(1.0);
         ctx.stroke_rect(a.x, a.y, m.w * v.zoom, m.h * v.zoom);
+    }
+    for peer in scene.peers {
+        let Some(id) = peer.editing.as_deref() else {
+            continue;
+        };
+        if let Some(shape) = scene.shapes.iter().find(|s| s.id == id) {
+            paint_writer(ctx, &v, shape, peer);
+        }
     }
     for peer in scene.peers {
         if let Some(c) = peer.cursor {
@@ -351,16 +363,8 @@ pub fn paint_shape(
             ShapeKind::Line | ShapeKind::Arrow => paint_line(ctx, shape),
             ShapeKind::Text => {
                 if !hide_text {
-                    paint_text(
-                        ctx,
-                        shape,
-                        &shape
-                            .text
-                            .split('\n')
-                            .map(str::to_owned)
-                            .collect::<Vec<_>>(),
-                        false,
-                    );
+                    let lines: Vec<String> = shape.text.split('\n').map(str::to_owned).collect();
+                    paint_text(ctx, shape, &shape.bounds(), &lines, false);
                 }
             }
             ShapeKind::Sticky => {
@@ -370,10 +374,8 @@ pub fn paint_shape(
                 ctx.set_fill_style_str(style.fill.as_deref().unwrap_or(STICKY_PAPER));
                 ctx.fill_rect(shape.x, shape.y, shape.w, shape.h);
                 ctx.set_shadow_color("transparent");
-                if !hide_text && style.font_size * zoom >= 4.0 {
-                    ctx.set_font(&font(style.font_size));
-                    let lines = wrap(ctx, &shape.text, (shape.w - 2.0 * STICKY_PAD).max(1.0));
-                    paint_text(ctx, shape, &lines, true);
+                if !hide_text {
+                    paint_label(ctx, shape, zoom);
                 }
             }
             ShapeKind::Image => match shape.src.as_ref().map(|s| (s, assets.images.get(s))) {
@@ -399,6 +401,9 @@ pub fn paint_shape(
         if dashed {
             let _ = ctx.set_line_dash(&dash(&[]));
         }
+        if shape.kind.is_closed() && !hide_text && !shape.text.is_empty() {
+            paint_label(ctx, shape, zoom);
+        }
     }
     if turned {
         ctx.restore();
@@ -414,8 +419,28 @@ fn fill_and_stroke(ctx: &CanvasRenderingContext2d, fill: Option<&str>) {
     ctx.stroke();
 }
 
-/// Lines of text in the shape's box: top-left for free text, centred in a sticky note.
-fn paint_text(ctx: &CanvasRenderingContext2d, shape: &Shape, lines: &[String], centred: bool) {
+/// The text of a sticky note or the label of a closed shape: wrapped to its label box
+/// ([`Shape::label_box`]) and centred in it (too small to read: left out).
+fn paint_label(ctx: &CanvasRenderingContext2d, shape: &Shape, zoom: f64) {
+    let Some(area) = shape.label_box() else {
+        return;
+    };
+    if shape.style.font_size * zoom < 4.0 {
+        return;
+    }
+    ctx.set_font(&font(shape.style.font_size));
+    let lines = wrap(ctx, &shape.text, area.w);
+    paint_text(ctx, shape, &area, &lines, true);
+}
+
+/// Lines of text in `area`: from its top-left for free text, centred otherwise.
+fn paint_text(
+    ctx: &CanvasRenderingContext2d,
+    shape: &Shape,
+    area: &Rect,
+    lines: &[String],
+    centred: bool,
+) {
     let size = shape.style.font_size;
     ctx.set_font(&font(size));
     ctx.set_fill_style_str(&shape.style.stroke);
@@ -423,15 +448,15 @@ fn paint_text(ctx: &CanvasRenderingContext2d, shape: &Shape, lines: &[String], c
     let line_h = size * LINE_HEIGHT;
     let block = line_h * lines.len() as f64;
     let top = if centred {
-        shape.y + (shape.h - block) / 2.0
+        area.y + (area.h - block) / 2.0
     } else {
-        shape.y
+        area.y
     };
     ctx.set_text_align(if centred { "center" } else { "left" });
     let x = if centred {
-        shape.x + shape.w / 2.0
+        area.x + area.w / 2.0
     } else {
-        shape.x + 1.0
+        area.x + 1.0
     };
     for (i, line) in lines.iter().enumerate() {
         let _ = ctx.fill_text(line, x, top + line_h * (i as f64 + 0.5));
@@ -643,6 +668,24 @@ fn dash(segments: &[f64]) -> JsValue {
 }
 
 /// An arrow pointer in the peer's colour with their name on a label beside it (screen pixels).
+/// Someone else is typing in `shape`: a dashed frame in their colour and "Name is typing…".
+fn paint_writer(ctx: &CanvasRenderingContext2d, v: &Viewport, shape: &Shape, peer: &PeerView) {
+    let b = shape.aabb();
+    let a = v.to_screen(Point::new(b.x, b.y));
+    let (w, h) = (b.w * v.zoom, b.h * v.zoom);
+    ctx.save();
+    ctx.set_stroke_style_str(&peer.color);
+    ctx.set_line_width(1.5);
+    let _ = ctx.set_line_dash(&dash(&[5.0, 4.0]));
+    ctx.stroke_rect(a.x - 4.0, a.y - 4.0, w + 8.0, h + 8.0);
+    let _ = ctx.set_line_dash(&dash(&[]));
+    ctx.set_font(LABEL_FONT);
+    ctx.set_fill_style_str(&peer.color);
+    ctx.set_text_baseline("bottom");
+    let _ = ctx.fill_text(&format!("{} is typing…", peer.name), a.x - 4.0, a.y - 7.0);
+    ctx.restore();
+}
+
 fn paint_cursor(ctx: &CanvasRenderingContext2d, at: Point, peer: &PeerView) {
     const ARROW: [(f64, f64); 7] = [
         (0.0, 0.0),
@@ -689,7 +732,8 @@ fn paint_cursor(ctx: &CanvasRenderingContext2d, at: Point, peer: &PeerView) {
     ctx.restore();
 }
 
-/// The minimap: every shape as a small box over the board's extent, and the view as a frame.
+/// The minimap: every shape drawn simply in its colours over the board's extent (see
+/// [`minimap_shape`]), and the view as a frame.
 /// The shapes are drawn into a cache only when they change; each frame copies the cache and
 /// draws the view frame.
 pub struct Minimap {
@@ -790,16 +834,12 @@ impl Minimap {
             let c = &self.cache_ctx;
             let _ = c.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0);
             c.clear_rect(0.0, 0.0, w, h);
-            c.set_fill_style_str("#868e96");
+            c.set_line_width(1.0);
+            c.set_line_join("round");
             for s in shapes {
-                let b = s.aabb();
-                c.fill_rect(
-                    b.x * scale + ox,
-                    b.y * scale + oy,
-                    (b.w * scale).max(1.0),
-                    (b.h * scale).max(1.0),
-                );
+                minimap_shape(c, s, scale, ox, oy);
             }
+            c.set_global_alpha(1.0);
         }
         let Some((scale, ox, oy)) = self.transform() else {
             return;
@@ -816,5 +856,67 @@ impl Minimap {
         let x1 = ((visible.x + visible.w) * scale + ox).clamp(0.0, w + 1.0);
         let y1 = ((visible.y + visible.h) * scale + oy).clamp(0.0, h + 1.0);
         c.stroke_rect(x, y, (x1 - x).max(2.0), (y1 - y).max(2.0));
+    }
+}
+
+/// A shape on the minimap, in its own colours and opacity: closed shapes and notes as their
+/// outline and fill, strokes, lines and arrows as a thin polyline (at most 32 segments), text
+/// as a bar of its colour, images as a grey box. Rotation is ignored (the box is the rotated
+/// one's bounds) except for polylines, whose points are already absolute.
+fn minimap_shape(c: &CanvasRenderingContext2d, s: &Shape, scale: f64, ox: f64, oy: f64) {
+    let map = |p: Point| Point::new(p.x * scale + ox, p.y * scale + oy);
+    let b = s.aabb();
+    let (x, y) = (b.x * scale + ox, b.y * scale + oy);
+    let (w, h) = ((b.w * scale).max(1.0), (b.h * scale).max(1.0));
+    let style = &s.style;
+    c.set_global_alpha(style.opacity);
+    c.set_stroke_style_str(&style.stroke);
+    match s.kind {
+        ShapeKind::Rectangle | ShapeKind::Ellipse | ShapeKind::Diamond => {
+            c.begin_path();
+            match s.kind {
+                ShapeKind::Rectangle => c.rect(x, y, w, h),
+                ShapeKind::Ellipse => {
+                    let _ = c.ellipse(x + w / 2.0, y + h / 2.0, w / 2.0, h / 2.0, 0.0, 0.0, TAU);
+                }
+                _ => {
+                    let corners = diamond_corners(&Rect { x, y, w, h });
+                    c.move_to(corners[0].x, corners[0].y);
+                    for p in &corners[1..] {
+                        c.line_to(p.x, p.y);
+                    }
+                    c.close_path();
+                }
+            }
+            fill_and_stroke(c, style.fill.as_deref());
+        }
+        ShapeKind::Pen | ShapeKind::Line | ShapeKind::Arrow => {
+            let points = s.absolute_points();
+            let step = points.len().div_ceil(32).max(1);
+            let mut path = points.iter().step_by(step).chain(points.last());
+            if let Some(first) = path.next() {
+                let first = map(*first);
+                c.begin_path();
+                c.move_to(first.x, first.y);
+                for p in path {
+                    let p = map(*p);
+                    c.line_to(p.x, p.y);
+                }
+                c.stroke();
+            }
+        }
+        ShapeKind::Text => {
+            c.set_global_alpha(style.opacity * 0.6);
+            c.set_fill_style_str(&style.stroke);
+            c.fill_rect(x, y + h * 0.25, w, (h * 0.5).max(1.0));
+        }
+        ShapeKind::Sticky => {
+            c.set_fill_style_str(style.fill.as_deref().unwrap_or(STICKY_PAPER));
+            c.fill_rect(x, y, w, h);
+        }
+        ShapeKind::Image => {
+            c.set_fill_style_str("#ced4da");
+            c.fill_rect(x, y, w, h);
+        }
     }
 }

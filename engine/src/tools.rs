@@ -247,7 +247,7 @@ pub fn effective_pressure(reported: f32, pointer_type: &str) -> f32 {
 }
 
 /// "Rectangle at 120, 80, 200 × 100": kind, position and size in whole board units, then the
-/// text of text shapes and sticky notes.
+/// text of text shapes and sticky notes, or a shape's label.
 pub fn shape_label(shape: &Shape) -> String {
     let int = |v: f64| v.round() as i64;
     let mut label = format!(
@@ -266,14 +266,25 @@ pub fn shape_label(shape: &Shape) -> String {
     label
 }
 
-/// The accessible shape list, in paint order.
-pub fn shape_items(shapes: &[Shape], selected: &[String]) -> Vec<ShapeItem> {
+/// The accessible shape list, in paint order. `writers` pairs the ids of shapes others are
+/// typing in with their names ("…, Brave Otter is typing").
+pub fn shape_items(
+    shapes: &[Shape],
+    selected: &[String],
+    writers: &[(String, String)],
+) -> Vec<ShapeItem> {
     shapes
         .iter()
-        .map(|s| ShapeItem {
-            id: s.id.clone(),
-            label: shape_label(s),
-            selected: selected.contains(&s.id),
+        .map(|s| {
+            let mut label = shape_label(s);
+            for (_, name) in writers.iter().filter(|(id, _)| *id == s.id) {
+                label.push_str(&format!(" ({name} is typing)"));
+            }
+            ShapeItem {
+                id: s.id.clone(),
+                label,
+                selected: selected.contains(&s.id),
+            }
         })
         .collect()
 }

@@ -123,12 +123,19 @@ pub enum Command {
     ZoomIn,
     ZoomOut,
     ZoomReset,
+    /// The zoom bar's button: the selection when there is one, else every shape.
     ZoomToFit,
+    /// Every shape (`Shift+1`).
+    ZoomToAll,
+    /// The selection (`Shift+2`; every shape when nothing is selected).
+    ZoomToSelection,
     /// The minimap was pressed at this fraction of its width and height.
     MinimapJump {
         fx: f64,
         fy: f64,
     },
+    /// The text in the editor, as it is typed (it reaches the others as it is typed).
+    EditText(String),
     /// The text editor closed: keep `Some(text)`, or drop the edit.
     FinishText(Option<String>),
 }
@@ -143,11 +150,56 @@ pub struct TextEdit {
     /// Font size on screen.
     pub font_px: f64,
     pub color: String,
-    /// Sticky notes wrap and centre their text; free text grows.
-    pub sticky: bool,
+    /// Sticky notes and labels wrap and centre their text in the box; free text grows.
+    pub centred: bool,
     pub text: String,
     /// Rotation in radians.
     pub rotation: f64,
+}
+
+/// What the style panel shows beyond one style: the fields on which the selected shapes
+/// differ ("mixed"), and whether the font size applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StyleMix {
+    pub stroke: bool,
+    pub fill: bool,
+    pub stroke_width: bool,
+    pub dash: bool,
+    pub opacity: bool,
+    pub font_size: bool,
+    /// A selected shape shows text (a text, a note, a shape with a label).
+    pub text: bool,
+}
+
+impl StyleMix {
+    pub fn of<'a>(shapes: impl IntoIterator<Item = &'a board::Shape>) -> Self {
+        let mut shapes = shapes.into_iter();
+        let Some(first) = shapes.next() else {
+            return Self::default();
+        };
+        let shows_text = |s: &board::Shape| {
+            matches!(s.kind, board::ShapeKind::Text | board::ShapeKind::Sticky)
+                || !s.text.is_empty()
+        };
+        let a = &first.style;
+        let mut mix = Self::default();
+        // Font sizes are compared among the shapes that show text only.
+        let mut font = shows_text(first).then_some(a.font_size);
+        for s in shapes {
+            let b = &s.style;
+            mix.stroke |= a.stroke != b.stroke;
+            mix.fill |= a.fill != b.fill;
+            mix.stroke_width |= a.stroke_width != b.stroke_width;
+            mix.dash |= a.dash != b.dash;
+            mix.opacity |= a.opacity != b.opacity;
+            if shows_text(s) {
+                mix.font_size |= font.is_some_and(|f| f != b.font_size);
+                font.get_or_insert(b.font_size);
+            }
+        }
+        mix.text = font.is_some();
+        mix
+    }
 }
 
 /// Undo or redo of this person's own changes.
@@ -267,6 +319,8 @@ pub struct ViewUpdate {
     pub history: Option<(bool, bool)>,
     /// The style the panel shows: the first selected shape's, or the defaults for new shapes.
     pub style: Option<board::Style>,
+    /// Where the selected shapes' styles differ, and whether any holds text.
+    pub style_mix: Option<StyleMix>,
     /// How many shapes are selected.
     pub selected: Option<usize>,
     pub zoom: Option<f64>,
@@ -295,6 +349,35 @@ mod tests {
         assert_eq!(initials("alice"), "A");
         assert_eq!(initials("  émile   zola  the third"), "ÉZ");
         assert_eq!(initials("   "), "?");
+    }
+
+    #[test]
+    fn a_mixed_selection_reports_which_styles_differ_and_whether_text_shows() {
+        use board::{Shape, ShapeKind, Style};
+        let shape = |kind, stroke: &str, font_size, text: &str| Shape {
+            kind,
+            text: text.into(),
+            style: Style {
+                stroke: stroke.into(),
+                font_size,
+                ..Style::default()
+            },
+            ..Shape::default()
+        };
+        let a = shape(ShapeKind::Rectangle, "#000", 20.0, "");
+        let b = shape(ShapeKind::Rectangle, "#f00", 40.0, "");
+        let mix = StyleMix::of([&a, &b]);
+        assert!(mix.stroke && !mix.fill && !mix.dash);
+        assert!(
+            !mix.text && !mix.font_size,
+            "no text: font sizes do not count"
+        );
+        let t = shape(ShapeKind::Text, "#000", 28.0, "hi");
+        let mix = StyleMix::of([&a, &t]);
+        assert!(mix.text && !mix.font_size && !mix.stroke);
+        let labelled = shape(ShapeKind::Ellipse, "#000", 16.0, "Start");
+        assert!(StyleMix::of([&a, &t, &labelled]).font_size);
+        assert_eq!(StyleMix::of([&a]), StyleMix::default());
     }
 
     #[test]

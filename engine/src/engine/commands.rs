@@ -4,18 +4,22 @@
 use std::collections::HashSet;
 
 use board::edit;
+use board::layout::BoardDoc;
 use board::shape::{MAX_FONT_SIZE, MIN_FONT_SIZE, MIN_OPACITY};
 use board::{Point, Rect, Shape, ShapeKind};
 use serde::{Deserialize, Serialize};
-use yrs::Any;
+use wasm_bindgen::JsCast;
+use yrs::{Any, TransactionMut};
 
-use super::{warn, Editing, Engine};
+use super::{now, warn, Editing, Engine, TYPING_THROTTLE_MS};
 use crate::random;
 use crate::render;
 use crate::view::{Command, StyleChange, TextEdit};
 
 /// Pasted and duplicated shapes land this far (board units) from the originals.
 const PASTE_OFFSET: f64 = 16.0;
+/// Things pasted or dropped at one spot in a row step down and right by this (screen pixels).
+const PLACE_CASCADE_PX: f64 = 24.0;
 /// Zoom buttons multiply or divide the zoom by this.
 const ZOOM_STEP: f64 = 1.25;
 /// Zoom to fit leaves this margin (screen pixels) around the shapes.
@@ -40,7 +44,8 @@ pub fn safe_image_src(src: &str) -> bool {
 impl Engine {
     /// Runs a command from the panels or a shortcut.
     pub fn command(&mut self, command: Command) {
-        if self.gesture != crate::tools::Gesture::Idle && !matches!(command, Command::FinishText(_))
+        if self.gesture != crate::tools::Gesture::Idle
+            && !matches!(command, Command::FinishText(_) | Command::EditText(_))
         {
             return;
         }
@@ -108,7 +113,8 @@ impl Engine {
             Command::ZoomIn => self.zoom_by(ZOOM_STEP),
             Command::ZoomOut => self.zoom_by(1.0 / ZOOM_STEP),
             Command::ZoomReset => self.zoom_by(1.0 / self.viewport.zoom),
-            Command::ZoomToFit => self.zoom_to_fit(),
+            Command::ZoomToFit | Command::ZoomToSelection => self.zoom_to_fit(true),
+            Command::ZoomToAll => self.zoom_to_fit(false),
             Command::MinimapJump { fx, fy } => {
                 let Some(at) = self.minimap.as_ref().and_then(|m| m.board_point(fx, fy)) else {
                     return;
@@ -120,6 +126,7 @@ impl Engine {
                 self.viewport.origin.y += at.y - here.y;
                 self.view_changed();
             }
+            Command::EditText(text) => self.edit_text(text),
             Command::FinishText(text) => self.finish_text(text),
         }
     }
@@ -179,7 +186,13 @@ impl Engine {
                     s
                 })
                 .collect();
-            self.change(|txn, b| {
+            // The presses of one opacity adjustment (arrow keys on the slider) are one step,
+            // as a drag of the slider is.
+            let joining = matches!(change, StyleChange::Opacity(_)).then(|| {
+                let ids: Vec<&str> = targets.iter().map(|s| s.id.as_str()).collect();
+                format!("{key}:{}", ids.join(","))
+            });
+            let apply = |txn: &mut TransactionMut, b: &BoardDoc| {
                 // (A sticky note without fill shows its default paper colour.)
                 for s in &targets {
                     b.set(txn, &s.id, key, value.clone());
@@ -187,7 +200,11 @@ impl Engine {
                 for s in &resized {
                     b.set_geometry(txn, s);
                 }
-            });
+            };
+            match joining {
+                Some(key) => self.change_joining(key, apply),
+                None => self.change(apply),
+            };
         }
         self.publish_selection();
         let style = self.style.clone();
@@ -282,8 +299,29 @@ impl Engine {
         if text.is_empty() {
             return;
         }
-        let shape = self.new_text(text, self.view_center());
+        let at = self.place_point(None);
+        let shape = self.new_text(text, at);
         self.insert_copies(vec![shape], Point::default());
+    }
+
+    /// Where something pasted or dropped goes: the drop point, else the pointer when it is
+    /// over the canvas, else the view's centre; moved down and right of the last thing placed
+    /// when that went to the same spot, so that repeated pastes do not pile up.
+    fn place_point(&mut self, screen: Option<Point>) -> Point {
+        let base = match (screen, self.cursor) {
+            (Some(s), _) => self.viewport.to_board(s),
+            (None, Some(c)) => Point::new(c.x, c.y),
+            (None, None) => self.view_center(),
+        };
+        let step = PLACE_CASCADE_PX / self.viewport.zoom;
+        let at = match self.last_placed {
+            Some((last_base, last_at)) if last_base.distance(base) < step / 2.0 => {
+                Point::new(last_at.x + step, last_at.y + step)
+            }
+            _ => base,
+        };
+        self.last_placed = Some((base, at));
+        at
     }
 
     fn view_center(&self) -> Point {
@@ -298,9 +336,14 @@ impl Engine {
         self.view_changed();
     }
 
-    /// Shows every shape (or the selection, when there is one) as large as fits, at most 100 %.
-    fn zoom_to_fit(&mut self) {
-        let selected = self.selected_shapes();
+    /// Shows every shape (or the selection, when `selection` and there is one) as large as
+    /// fits, at most 100 %.
+    fn zoom_to_fit(&mut self, selection: bool) {
+        let selected = if selection {
+            self.selected_shapes()
+        } else {
+            Vec::new()
+        };
         let target = if selected.is_empty() {
             edit::bounds_of(&self.shapes)
         } else {
@@ -329,7 +372,7 @@ impl Engine {
 
     // ----- text -----------------------------------------------------------------------------
 
-    /// Opens the text editor on a text shape or sticky note.
+    /// Opens the text editor on a shape holding text (a text, a sticky note, a label).
     pub(super) fn begin_edit(&mut self, id: &str) {
         let Some(shape) = self.shape(id) else {
             return;
@@ -337,8 +380,27 @@ impl Engine {
         self.editing = Some(Editing {
             id: Some(id.to_owned()),
             at: Point::new(shape.x, shape.y),
+            typed: None,
         });
+        self.editing_started();
+    }
+
+    /// Opens the editor for a new text at a board point.
+    pub(super) fn begin_new_text(&mut self, at: Point) {
+        self.editing = Some(Editing {
+            id: None,
+            at,
+            typed: None,
+        });
+        self.editing_started();
+    }
+
+    /// The editor opened: what is typed becomes one undo step of its own; others see who
+    /// is typing where.
+    fn editing_started(&mut self) {
+        self.new_step();
         self.show_editor();
+        self.schedule_presence();
     }
 
     /// Publishes where the editor sits on screen, or hides it.
@@ -348,16 +410,18 @@ impl Engine {
             let z = self.viewport.zoom;
             match shape {
                 Some(s) => {
-                    let top_left = self.viewport.to_screen(Point::new(s.x, s.y));
+                    let centred = s.kind != ShapeKind::Text;
+                    let area = s.label_box().unwrap_or_else(|| s.bounds());
+                    let top_left = self.viewport.to_screen(Point::new(area.x, area.y));
                     TextEdit {
                         x: top_left.x,
                         y: top_left.y,
-                        w: s.w * z,
-                        h: s.h * z,
+                        w: area.w * z,
+                        h: area.h * z,
                         font_px: s.style.font_size * z,
                         color: s.style.stroke.clone(),
-                        sticky: s.kind == ShapeKind::Sticky,
-                        text: s.text.clone(),
+                        centred,
+                        text: e.typed.unwrap_or(s.text),
                         rotation: s.rotation,
                     }
                 }
@@ -370,8 +434,8 @@ impl Engine {
                         h: self.style.font_size * z * render::LINE_HEIGHT,
                         font_px: self.style.font_size * z,
                         color: self.style.stroke.clone(),
-                        sticky: false,
-                        text: String::new(),
+                        centred: false,
+                        text: e.typed.unwrap_or_default(),
                         rotation: 0.0,
                     }
                 }
@@ -379,6 +443,85 @@ impl Engine {
         });
         self.after.view.editing = Some(edit);
         self.request_frame();
+    }
+
+    /// The shape whose text this person is editing (published with presence).
+    pub(super) fn editing_id(&self) -> Option<String> {
+        self.editing.as_ref().and_then(|e| e.id.clone())
+    }
+
+    /// Text typed in the editor: into the document now, or when the throttle allows.
+    fn edit_text(&mut self, text: String) {
+        let Some(editing) = self.editing.as_mut() else {
+            return;
+        };
+        editing.typed = Some(text);
+        let wait = TYPING_THROTTLE_MS - (now() - self.typed_at);
+        if wait <= 0.0 {
+            self.write_typed();
+        } else if self.typing_timer.is_none() {
+            self.typing_timer = self
+                .window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    self.callbacks.typing.as_ref().unchecked_ref(),
+                    wait.ceil() as i32,
+                )
+                .ok();
+        }
+    }
+
+    /// The typing throttle timer fired.
+    pub fn typing_due(&mut self) {
+        self.typing_timer = None;
+        self.refresh();
+        self.write_typed();
+    }
+
+    /// Writes the text typed so far into the document, in the edit's undo step: a new text
+    /// joins the board with its first letter (an empty one is never shown to others).
+    fn write_typed(&mut self) {
+        let Some(text) = self.editing.as_mut().and_then(|e| e.typed.take()) else {
+            return;
+        };
+        self.typed_at = now();
+        let Some(editing) = self.editing.clone() else {
+            return;
+        };
+        match editing.id {
+            Some(id) => self.set_text(&id, text),
+            None if !text.trim().is_empty() => {
+                let mut shape = self.new_text(text, editing.at);
+                let id = shape.id.clone();
+                self.change_joining(format!("text:{id}"), |txn, b| {
+                    shape.index = b.next_index(txn);
+                    b.put(txn, &shape);
+                });
+                if let Some(e) = self.editing.as_mut() {
+                    e.id = Some(id);
+                }
+                self.doc_dirty = true;
+                self.schedule_presence();
+            }
+            None => {}
+        }
+    }
+
+    /// Sets a shape's text (a text shape is resized to it) in the current edit's undo step.
+    fn set_text(&mut self, id: &str, text: String) {
+        let Some(mut shape) = self.shape(id).cloned() else {
+            return;
+        };
+        if text == shape.text {
+            return;
+        }
+        shape.text = text;
+        if shape.kind == ShapeKind::Text {
+            self.fit_text(&mut shape);
+        }
+        self.change_joining(format!("text:{id}"), |txn, b| {
+            b.set(txn, &shape.id, "text", Some(shape.text.as_str().into()));
+            b.set_geometry(txn, &shape);
+        });
     }
 
     /// The view moved under an open editor: move the editor with it.
@@ -416,44 +559,43 @@ impl Engine {
         shape.h = h;
     }
 
-    /// The editor closed with `Some(text)` to keep, or `None` to drop the edit.
+    /// The editor closed with `Some(text)` to keep, or `None` to drop the edit (what was
+    /// typed and already sent stays; undo takes the whole edit back).
     fn finish_text(&mut self, text: Option<String>) {
+        if let Some(timer) = self.typing_timer.take() {
+            self.window.clear_timeout_with_handle(timer);
+        }
         let Some(editing) = self.editing.take() else {
             return;
         };
         self.after.view.editing = Some(None);
         self.after.focus_canvas = true;
+        self.schedule_presence();
         self.request_frame();
-        let Some(text) = text else {
-            return;
-        };
-        let text = text.trim_end().to_owned();
-        match editing.id {
-            Some(id) => {
-                let Some(mut shape) = self.shape(&id).cloned() else {
+        let text = text.or(editing.typed).map(|t| t.trim_end().to_owned());
+        match (editing.id, text) {
+            (Some(id), text) => {
+                let Some(shape) = self.shape(&id).cloned() else {
                     return;
                 };
+                let text = text.unwrap_or_else(|| shape.text.clone());
                 if text.is_empty() && shape.kind == ShapeKind::Text {
-                    self.change(|txn, b| b.remove(txn, &id));
+                    self.change_joining(format!("text:{id}"), |txn, b| b.remove(txn, &id));
+                    self.selection.retain(|s| *s != id);
+                    self.publish_selection();
                     return;
                 }
-                if text == shape.text {
-                    return;
+                self.set_text(&id, text);
+                self.new_step();
+                if shape.kind == ShapeKind::Text && !self.selection.contains(&id) {
+                    self.select(vec![id]);
                 }
-                shape.text = text.clone();
-                if shape.kind == ShapeKind::Text {
-                    self.fit_text(&mut shape);
-                }
-                self.change(|txn, b| {
-                    b.set(txn, &id, "text", Some(text.as_str().into()));
-                    b.set_geometry(txn, &shape);
-                });
             }
-            None if !text.is_empty() => {
+            (None, Some(text)) if !text.is_empty() => {
                 let shape = self.new_text(text, editing.at);
                 self.insert_copies(vec![shape], Point::default());
             }
-            None => {}
+            (None, _) => {}
         }
     }
 
@@ -465,8 +607,8 @@ impl Engine {
     }
 
     /// The board point for an image dropped at `screen`, or the view's centre.
-    pub fn image_anchor(&self, screen: Option<Point>) -> Point {
-        screen.map_or_else(|| self.view_center(), |s| self.viewport.to_board(s))
+    pub fn image_anchor(&mut self, screen: Option<Point>) -> Point {
+        self.place_point(screen)
     }
 
     /// An uploaded image is ready: place it centred on `at`, scaled to fit

@@ -12,7 +12,7 @@ use yrs::{Transact, TransactionMut};
 
 use super::{now, warn, Engine, ITEMS_THROTTLE_MS};
 use crate::tools::{self, Gesture};
-use crate::view::{HistoryAction, ShapeItem};
+use crate::view::{HistoryAction, ShapeItem, StyleMix};
 
 impl Engine {
     /// Runs one local change as a new undo step and sends its update when connected.
@@ -20,8 +20,30 @@ impl Engine {
         &mut self,
         f: impl FnOnce(&mut TransactionMut, &BoardDoc) -> R,
     ) -> Option<R> {
-        self.history.new_step();
+        self.new_step();
         self.change_in_step(f)
+    }
+
+    /// The next local change starts a new undo step.
+    pub(super) fn new_step(&mut self) {
+        self.history.new_step();
+        self.step_key = None;
+    }
+
+    /// Runs one local change that joins the last one when both carry the same `key` and
+    /// nothing else changed in between (the arrow-key presses of one slider adjustment); a new
+    /// undo step otherwise.
+    pub(super) fn change_joining<R>(
+        &mut self,
+        key: String,
+        f: impl FnOnce(&mut TransactionMut, &BoardDoc) -> R,
+    ) -> Option<R> {
+        if self.step_key.as_ref() == Some(&key) {
+            return self.change_in_step(f);
+        }
+        let result = self.change(f);
+        self.step_key = Some(key);
+        result
     }
 
     /// Runs one local change that joins the current undo step (the rest of a drag).
@@ -66,6 +88,7 @@ impl Engine {
         if self.gesture != Gesture::Idle {
             return;
         }
+        self.step_key = None;
         let result = match action {
             HistoryAction::Undo => self.history.undo(),
             HistoryAction::Redo => self.history.redo(),
@@ -248,6 +271,11 @@ impl Engine {
             self.shown_style = style.clone();
             self.after.view.style = Some(style);
         }
+        let mix = StyleMix::of(self.selection.iter().filter_map(|id| self.shape(id)));
+        if mix != self.shown_mix {
+            self.shown_mix = mix;
+            self.after.view.style_mix = Some(mix);
+        }
     }
 
     /// The shape list's throttle timer fired.
@@ -263,7 +291,12 @@ impl Engine {
     pub(super) fn publish_items(&mut self) {
         self.items_stale = false;
         self.items_at = now();
-        let items = tools::shape_items(&self.shapes, &self.selection);
+        let writers: Vec<(String, String)> = self
+            .peers
+            .iter()
+            .filter_map(|p| Some((p.editing.clone()?, p.name.clone())))
+            .collect();
+        let items = tools::shape_items(&self.shapes, &self.selection, &writers);
         if items != self.shown_items {
             self.shown_items = items.clone();
             self.after.view.shapes = Some(items);

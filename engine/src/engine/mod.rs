@@ -87,14 +87,21 @@ pub struct Callbacks {
     pub retry: Closure<dyn FnMut()>,
     pub presence: Closure<dyn FnMut()>,
     pub items: Closure<dyn FnMut()>,
+    pub typing: Closure<dyn FnMut()>,
 }
 
-/// The text being edited in place: an existing shape, or a new text shape at `at`.
+/// The text being edited in place: an existing shape, or a new text shape at `at` (it joins
+/// the board, and `id` names it, with the first letter typed).
 #[derive(Debug, Clone)]
 struct Editing {
     id: Option<String>,
     at: Point,
+    /// Typed but not yet in the document (see [`TYPING_THROTTLE_MS`]).
+    typed: Option<String>,
 }
+
+/// Text being typed reaches the document (and so the others) at most this often.
+const TYPING_THROTTLE_MS: f64 = 150.0;
 
 /// The board client's state.
 pub struct Engine {
@@ -109,8 +116,13 @@ pub struct Engine {
     /// The board's id (image uploads).
     board_id: String,
     session: SyncSession,
+    /// The spot the last pasted or dropped thing was meant for and where it went.
+    last_placed: Option<(Point, Point)>,
     /// Undo and redo of our own changes; one gesture is one step.
     history: History,
+    /// What the current undo step is made of, when more of the same may join it (see
+    /// `change_joining`).
+    step_key: Option<String>,
 
     url: String,
     link: Link,
@@ -167,6 +179,9 @@ pub struct Engine {
     /// Selected shape ids, in the order they were selected.
     selection: Vec<String>,
     editing: Option<Editing>,
+    /// When typed text last went into the document, and the timer that sends the rest.
+    typed_at: f64,
+    typing_timer: Option<i32>,
     space_held: bool,
     /// Fingers on a touch screen (screen points), and the pinch they make: midpoint, distance.
     touches: Vec<(i32, Point)>,
@@ -182,6 +197,7 @@ pub struct Engine {
     shown_peers: Vec<Peer>,
     shown_history: (bool, bool),
     shown_style: Style,
+    shown_mix: crate::view::StyleMix,
     shown_selected: usize,
     shown_zoom: f64,
 }
@@ -272,6 +288,10 @@ impl Engine {
             gesture: Gesture::Idle,
             selection: Vec::new(),
             editing: None,
+            step_key: None,
+            typed_at: 0.0,
+            typing_timer: None,
+            last_placed: None,
             space_held: false,
             touches: Vec::new(),
             pinch: None,
@@ -283,6 +303,7 @@ impl Engine {
             shown_peers: Vec::new(),
             shown_history: (false, false),
             shown_style: Style::default(),
+            shown_mix: crate::view::StyleMix::default(),
             shown_selected: 0,
             shown_zoom: 1.0,
         }

@@ -23,7 +23,9 @@ impl Engine {
             .len()
             .saturating_sub(board::protocol::MAX_LASER_POINTS);
         let laser = recent[skip..].to_vec();
-        let presence = self.identity.presence(self.cursor, laser);
+        let presence = self
+            .identity
+            .presence(self.cursor, laser, self.editing_id());
         if let Some(frame) = self.session.set_presence(&presence) {
             self.send(&frame);
             self.last_presence_sent = now();
@@ -94,7 +96,16 @@ impl Engine {
         if peers == self.peers {
             return;
         }
+        let writers = |list: &[PeerView]| -> Vec<Option<String>> {
+            list.iter().map(|p| p.editing.clone()).collect()
+        };
+        let writers_changed = writers(&peers) != writers(&self.peers);
         self.peers = peers;
+        if writers_changed {
+            // The shape list says who is typing where.
+            self.items_stale = true;
+            self.publish_selection();
+        }
         self.request_frame();
         let list: Vec<Peer> = self.peers.iter().map(PeerView::peer).collect();
         if list != self.shown_peers {

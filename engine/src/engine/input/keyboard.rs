@@ -38,7 +38,11 @@ impl Engine {
                     return true;
                 }
                 "Digit1" => {
-                    self.command(Command::ZoomToFit);
+                    self.command(Command::ZoomToAll);
+                    return true;
+                }
+                "Digit2" => {
+                    self.command(Command::ZoomToSelection);
                     return true;
                 }
                 _ => {}

@@ -15,16 +15,18 @@ use board::edit::{self, Handle};
 use board::protocol::PresenceCursor;
 use board::{Point, Rect, Shape, ShapeKind};
 
-use super::{now, Editing, Engine};
+use super::{now, Engine};
 use crate::random;
 use crate::render::handle_positions;
 use crate::tools::{self, Gesture, HIT_TOLERANCE_PX, STICKY_SIZE};
 use crate::view::Tool;
 
-/// Wheel zoom speed per pixel of scroll; pinch gestures (ctrl + wheel) report small deltas and
-/// get a faster rate.
-const WHEEL_ZOOM_RATE: f64 = 0.0015;
-const PINCH_ZOOM_RATE: f64 = 0.01;
+/// Ctrl/Cmd + wheel zooms by `exp(-deltaY * WHEEL_ZOOM_RATE)`: the rate at which Chromium turns
+/// a touchpad pinch into ctrl + wheel events, so a pinch follows the fingers exactly.
+const WHEEL_ZOOM_RATE: f64 = 0.01;
+/// One event zooms by at most this much of `deltaY` (about 10 %): a mouse notch reports 100 px
+/// (or 3 lines), which would otherwise zoom 2.7×, while pinch events stay well under it.
+const MAX_WHEEL_ZOOM_DELTA: f64 = 10.0;
 /// How far from a handle (screen pixels) a press still grabs it.
 const HANDLE_REACH_PX: f64 = 7.0;
 /// Snapping reach in screen pixels.
@@ -237,7 +239,7 @@ impl Engine {
         }
         if self.gesture.edits() {
             // The whole drag is one undo step.
-            self.history.new_step();
+            self.new_step();
         }
         self.after.focus_canvas = true;
         self.update_cursor();
@@ -524,34 +526,50 @@ impl Engine {
         }
     }
 
-    /// A double click: edit the text of a text shape or sticky note, or start a new text.
+    /// A double click: edit the text of a text shape, sticky note or a shape's label, or start
+    /// a new text.
     pub fn double_click(&mut self, screen: Point) {
         if self.tool != Tool::Select || self.gesture != Gesture::Idle {
             return;
         }
         let at = self.board_point(screen);
-        match self.pick(at).map(|s| (s.id.clone(), s.kind)) {
+        match self.text_target(at).map(|s| (s.id.clone(), s.kind)) {
             Some((id, kind)) if kind.has_text() => {
                 self.select(vec![id.clone()]);
                 self.begin_edit(&id);
             }
             Some(_) => {}
-            None => self.begin_text_at(at),
+            None => self.begin_new_text(at),
         }
     }
 
-    /// Starts a new text at a board point, or edits the text shape already there.
+    /// The top-most shape at `at` for text: one hit there, or one holding text (a hollow
+    /// rectangle's inside edits its label) with nothing above it there.
+    fn text_target(&self, at: Point) -> Option<&Shape> {
+        let slack = HIT_TOLERANCE_PX / self.viewport.zoom;
+        self.index
+            .at(at, slack + board::shape::MAX_STROKE_WIDTH)
+            .into_iter()
+            .map(|i| &self.shapes[i])
+            .find(|s| {
+                s.hit(at, slack)
+                    || (s.kind.has_text() && {
+                        let mut filled = (*s).clone();
+                        filled.style.fill = Some(String::new());
+                        filled.hit(at, 0.0)
+                    })
+            })
+    }
+
+    /// Starts a new text at a board point, or edits the text of the shape already there.
     fn begin_text_at(&mut self, at: Point) {
         match self
-            .pick(at)
+            .text_target(at)
             .filter(|s| s.kind.has_text())
             .map(|s| s.id.clone())
         {
             Some(id) => self.begin_edit(&id),
-            None => {
-                self.editing = Some(Editing { id: None, at });
-                self.show_editor();
-            }
+            None => self.begin_new_text(at),
         }
     }
 }

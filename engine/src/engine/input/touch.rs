@@ -1,10 +1,10 @@
-//! Touch and wheel: two fingers pan and zoom (the drawing stops), the wheel or a touchpad pinch
-//! zooms around the pointer, a two-finger touchpad scroll pans.
+//! Touch and wheel: two fingers pan and zoom (the drawing stops); the wheel and a two-finger
+//! touchpad scroll pan, Ctrl/Cmd + wheel and a touchpad pinch zoom around the pointer.
 
 use board::protocol::PresenceCursor;
 use board::Point;
 
-use super::{PointerInput, PINCH_ZOOM_RATE, WHEEL_ZOOM_RATE};
+use super::{PointerInput, MAX_WHEEL_ZOOM_DELTA, WHEEL_ZOOM_RATE};
 use crate::engine::Engine;
 use crate::tools::Gesture;
 
@@ -67,18 +67,17 @@ impl Engine {
         false
     }
 
-    /// Wheel or pinch: zoom around the pointer; a plain two-finger scroll on a touchpad
-    /// (horizontal delta, no ctrl) pans.
-    pub fn wheel(&mut self, screen: Point, delta_x: f64, delta_y: f64, pinch: bool, pan: bool) {
-        if pan && !pinch {
-            self.viewport.pan_by_screen(-delta_x, -delta_y);
+    /// The wheel, as in Excalidraw and Figma: with Ctrl or Cmd held (a touchpad pinch arrives
+    /// this way too) it zooms around the pointer, smoothly by the wheel's delta; otherwise it
+    /// scrolls the view (Shift turns a vertical scroll sideways). A mouse cannot be told from a
+    /// touchpad reliably, and scrolling is what both do everywhere else on the page.
+    pub fn wheel(&mut self, screen: Point, delta_x: f64, delta_y: f64, zoom: bool) {
+        if zoom {
+            let step = delta_y.clamp(-MAX_WHEEL_ZOOM_DELTA, MAX_WHEEL_ZOOM_DELTA);
+            self.viewport
+                .zoom_at(screen, (-step * WHEEL_ZOOM_RATE).exp());
         } else {
-            let rate = if pinch {
-                PINCH_ZOOM_RATE
-            } else {
-                WHEEL_ZOOM_RATE
-            };
-            self.viewport.zoom_at(screen, (-delta_y * rate).exp());
+            self.viewport.pan_by_screen(-delta_x, -delta_y);
         }
         let at = self.board_point(screen);
         self.move_cursor(Some(PresenceCursor { x: at.x, y: at.y }));
