@@ -88,6 +88,10 @@ pub fn BoardPage() -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let minimap = NodeRef::<leptos::html::Canvas>::new();
     let file_input = NodeRef::<leptos::html::Input>::new();
+    // Small screens only (the toggles are hidden on wide ones): the style panel stays closed
+    // until asked for, and the name, theme and help controls sit in an overflow menu.
+    let style_open = RwSignal::new(false);
+    let more_open = RwSignal::new(false);
 
     #[cfg(feature = "hydrate")]
     {
@@ -148,43 +152,74 @@ pub fn BoardPage() -> impl IntoView {
                         <Icon path="M7 11V8a5 5 0 0110 0v3M6 11h12v9H6z"/>
                     </button>
                 </div>
+                <button
+                    type="button"
+                    class="tool style-toggle"
+                    aria-label="Style panel"
+                    title="Style panel"
+                    aria-expanded=move || style_open.get().to_string()
+                    on:click=move |_| style_open.update(|open| *open = !*open)
+                >
+                    <Icon path="M12 3a9 9 0 100 18c1.1 0 1.5-.8 1.5-1.6 0-1.2-1-1.4-1-2.4 0-.8.7-1.5 1.5-1.5H17a4 4 0 004-4c0-4.7-4-8.5-9-8.5zM7.5 11.5h.01M10 7.5h.01M15 7.5h.01"/>
+                </button>
                 <div class="spacer"></div>
                 <People ui/>
                 <ShareButton/>
-                <label class="name">
-                    <span class="visually-hidden">"Your name"</span>
-                    <input
-                        type="text"
-                        maxlength="40"
-                        placeholder="Your name"
-                        prop:value=move || ui.user_name.get()
-                        on:input=move |ev| ui.user_name.set(event_target_value(&ev))
-                    />
-                </label>
                 <button
                     type="button"
-                    class="tool"
-                    aria-label="Dark mode"
-                    title="Dark mode"
-                    aria-pressed=move || ui.dark.get().to_string()
-                    on:click=move |_| {
-                        let dark = !ui.dark.get_untracked();
-                        ui.dark.set(dark);
-                        #[cfg(feature = "hydrate")]
-                        crate::recent::remember_theme(dark);
-                    }
+                    class="tool more-toggle"
+                    aria-label="More"
+                    title="More"
+                    aria-controls="board-more"
+                    aria-expanded=move || more_open.get().to_string()
+                    on:click=move |_| more_open.update(|open| *open = !*open)
                 >
-                    <Icon path="M20 14.5A8 8 0 019.5 4a8 8 0 1010.5 10.5z"/>
+                    <Icon path="M4 12a1 1 0 102 0 1 1 0 10-2 0M11 12a1 1 0 102 0 1 1 0 10-2 0M18 12a1 1 0 102 0 1 1 0 10-2 0"/>
                 </button>
-                <button
-                    type="button"
-                    class="tool"
-                    aria-label="Keyboard shortcuts"
-                    title="Keyboard shortcuts (?)"
-                    on:click=move |_| ui.help.set(true)
+                <div
+                    id="board-more"
+                    class="more"
+                    data-open=move || more_open.get().to_string()
+                    on:keydown=move |ev| if ev.key() == "Escape" { more_open.set(false) }
                 >
-                    <Icon path="M9.5 9a2.5 2.5 0 115 0c0 2-2.5 2-2.5 4M12 17h.01"/>
-                </button>
+                    <label class="name">
+                        <span class="visually-hidden">"Your name"</span>
+                        <input
+                            type="text"
+                            maxlength="40"
+                            placeholder="Your name"
+                            prop:value=move || ui.user_name.get()
+                            on:input=move |ev| ui.user_name.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button
+                        type="button"
+                        class="tool"
+                        aria-label="Dark mode"
+                        title="Dark mode"
+                        aria-pressed=move || ui.dark.get().to_string()
+                        on:click=move |_| {
+                            let dark = !ui.dark.get_untracked();
+                            ui.dark.set(dark);
+                            #[cfg(feature = "hydrate")]
+                            crate::recent::remember_theme(dark);
+                        }
+                    >
+                        <Icon path="M20 14.5A8 8 0 019.5 4a8 8 0 1010.5 10.5z"/>
+                    </button>
+                    <button
+                        type="button"
+                        class="tool"
+                        aria-label="Keyboard shortcuts"
+                        title="Keyboard shortcuts (?)"
+                        on:click=move |_| {
+                            more_open.set(false);
+                            ui.help.set(true);
+                        }
+                    >
+                        <Icon path="M9.5 9a2.5 2.5 0 115 0c0 2-2.5 2-2.5 4M12 17h.01"/>
+                    </button>
+                </div>
                 <span
                     class="status"
                     role="status"
@@ -194,7 +229,11 @@ pub fn BoardPage() -> impl IntoView {
                     {move || ui.status.get().label()}
                 </span>
             </header>
-            <div class="stage">
+            <div
+                class="stage"
+                data-style-open=move || style_open.get().to_string()
+                on:pointerdown=move |_| more_open.set(false)
+            >
                 <canvas
                     node_ref=canvas
                     class="board-canvas"
