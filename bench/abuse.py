@@ -10,6 +10,7 @@ peak (VmRSS, VmHWM), and the honest client's view: /healthz answered on a fresh 
 get its step 2 back (answers missed, still connected). Python's standard library only.
 """
 import base64
+import json
 import os
 import socket
 import subprocess
@@ -89,8 +90,18 @@ def post(path, length, extra=""):
 
 
 def create_board(port):
+    """A new board's (id, edit key), or None when refused."""
     status, body, _ = request(port, post("/boards", 0, "accept: application/json\r\n"))
-    return body.split('"id":"')[1].split('"')[0] if status == 201 else None
+    if status != 201:
+        return None
+    created = json.loads(body)
+    return created["id"], created["keys"]["edit"]
+
+
+def images_path(board):
+    """The upload path of a board from `create_board`, with its edit key."""
+    board_id, key = board
+    return f"/boards/{board_id}/images?key={key}"
 
 
 class WebSocket:
@@ -228,7 +239,7 @@ def stalled_uploads(server):
     socks, answers = [], []
     for _ in range(40):
         s = socket.create_connection(("127.0.0.1", server.port))
-        s.sendall(post(f"/boards/{board}/images", 5 * MIB).encode())
+        s.sendall(post(images_path(board), 5 * MIB).encode())
         s.settimeout(0.05)
         try:
             answers.append(int(s.recv(100).split(b" ")[1]))
@@ -272,7 +283,7 @@ def upload_flood(server):
             statuses["no board"] = statuses.get("no board", 0) + 1
             time.sleep(0.05)
             continue
-        status, _, _ = request(server.port, post(f"/boards/{board}/images", len(image)), image, timeout=10)
+        status, _, _ = request(server.port, post(images_path(board), len(image)), image, timeout=10)
         statuses[status] = statuses.get(status, 0) + 1
         stored += len(image) if status == 201 else 0
     took = time.time() - started
@@ -325,7 +336,7 @@ def slow_headers(server):
 def trickle_and_giant(server):
     board = create_board(server.port)
     s = socket.create_connection(("127.0.0.1", server.port))
-    s.sendall(post(f"/boards/{board}/images", 1000).encode() + b"\x89PNG\r\n\x1a\n")
+    s.sendall(post(images_path(board), 1000).encode() + b"\x89PNG\r\n\x1a\n")
     started = time.time()
     s.settimeout(0.2)
     answer = b""
@@ -338,7 +349,7 @@ def trickle_and_giant(server):
         except OSError:
             break
     trickle = f"{answer.split(b' ')[1].decode() if answer else 'none'} after {time.time() - started:.1f} s"
-    giant, _, took = request(server.port, post(f"/boards/{board}/images", 10 * 1024 ** 3))
+    giant, _, took = request(server.port, post(images_path(board), 10 * 1024 ** 3))
     missing, _, took404 = request(server.port, post("/boards/AAAAAAAAAAAAAAAAAAAAAA/images", 4 * MIB))
     return (f"upload trickled a byte per 0.2 s: {trickle} (body timeout 3 s); "
             f"10 GB Content-Length: {giant} in {took * 1000:.0f} ms; 4 MiB to a board that does not exist: "

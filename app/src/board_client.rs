@@ -61,6 +61,7 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         help,
         notice,
         user_name,
+        access,
     } = update;
     if let Some(name) = user_name {
         ui.user_name.set(name);
@@ -94,6 +95,9 @@ fn show(ui: BoardUi, update: ViewUpdate) {
     }
     if let Some(notice) = notice {
         ui.notice.set(Some(notice));
+    }
+    if let Some(access) = access {
+        ui.access.set(Some(access));
     }
     if let Some(status) = status {
         ui.status.set(status);

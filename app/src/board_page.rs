@@ -12,7 +12,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::pages::NotFound;
-use crate::ui::{send, BoardUi, Command, HistoryAction, StyleChange, Tool};
+use crate::share::ShareDialog;
+use crate::ui::{send, BoardUi, Command, ConnectionStatus, HistoryAction, StyleChange, Tool};
 
 /// Stroke colours offered in the style panel.
 const STROKES: [(&str, &str); 6] = [
@@ -136,7 +137,8 @@ pub fn BoardPage() -> impl IntoView {
     let title = format!("Board {} · Whiteboard", &id[..id.len().min(8)]);
     view! {
         <Title text=title/>
-        <div class="board-page" data-theme=move || if ui.dark.get() { "dark" } else { "light" }>
+        <div class="board-page" data-theme=move || if ui.dark.get() { "dark" } else { "light" }
+            data-role=move || if ui.view_only() { "view" } else { "edit" }>
             <header class="topbar">
                 <a class="brand" href="/" rel="external">"Whiteboard"</a>
                 <div role="toolbar" aria-label="Tools" class="tools">
@@ -144,6 +146,7 @@ pub fn BoardPage() -> impl IntoView {
                     <button
                         type="button"
                         class="tool"
+                        hidden=move || ui.view_only()
                         aria-label="Lock tool"
                         title="Lock tool: keep drawing with it (Q)"
                         aria-pressed=move || ui.tool_locked.get().to_string()
@@ -155,6 +158,7 @@ pub fn BoardPage() -> impl IntoView {
                 <button
                     type="button"
                     class="tool style-toggle"
+                    hidden=move || ui.view_only()
                     aria-label="Style panel"
                     title="Style panel"
                     aria-expanded=move || style_open.get().to_string()
@@ -164,7 +168,7 @@ pub fn BoardPage() -> impl IntoView {
                 </button>
                 <div class="spacer"></div>
                 <People ui/>
-                <ShareButton/>
+                <ShareButton ui/>
                 <button
                     type="button"
                     class="tool more-toggle"
@@ -226,7 +230,10 @@ pub fn BoardPage() -> impl IntoView {
                     data-status=move || ui.status.get().key()
                 >
                     <span class="dot" aria-hidden="true"></span>
-                    {move || ui.status.get().label()}
+                    {move || match ui.status.get() {
+                        ConnectionStatus::Connected if ui.view_only() => "View only",
+                        status => status.label(),
+                    }}
                 </span>
             </header>
             <div
@@ -243,7 +250,7 @@ pub fn BoardPage() -> impl IntoView {
                 ></canvas>
                 <StylePanel ui/>
                 <div class="corner bottom-left">
-                    <div role="toolbar" aria-label="History" class="tools">
+                    <div role="toolbar" aria-label="History" class="tools" hidden=move || ui.view_only()>
                         <HistoryButton action=HistoryAction::Undo ui/>
                         <HistoryButton action=HistoryAction::Redo ui/>
                     </div>
@@ -268,6 +275,7 @@ pub fn BoardPage() -> impl IntoView {
                 on:change=on_file
             />
             <ShortcutsDialog ui/>
+            <ShareDialog ui board=id.clone()/>
             <ul role="list" aria-label="Shapes" class="visually-hidden">
                 <For
                     each=move || ui.shapes.get()
@@ -293,23 +301,12 @@ fn Icon(path: &'static str) -> impl IntoView {
     }
 }
 
-/// Copies the board's link, the way a person invites others.
+/// Opens the Share dialog (`crate::share`): the edit and view links.
 #[component]
-fn ShareButton() -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let on_click = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(window) = web_sys::window() {
-            if let Ok(href) = window.location().href() {
-                let _ = window.navigator().clipboard().write_text(&href);
-                copied.set(true);
-                set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
-            }
-        }
-    };
+fn ShareButton(ui: BoardUi) -> impl IntoView {
     view! {
-        <button type="button" class="share" on:click=on_click>
-            {move || if copied.get() { "Link copied" } else { "Copy link" }}
+        <button type="button" class="share" aria-haspopup="dialog" on:click=move |_| ui.share.set(true)>
+            "Share"
         </button>
     }
 }
@@ -321,6 +318,8 @@ fn ToolButton(tool: Tool, ui: BoardUi) -> impl IntoView {
         <button
             type="button"
             class="tool"
+            // A view link keeps only the tools that change nothing.
+            hidden=move || ui.view_only() && !matches!(tool, Tool::Select | Tool::Hand | Tool::Laser)
             aria-label=tool.name()
             title=title
             aria-pressed=move || (tool != Tool::Image && ui.tool.get() == tool).to_string()
@@ -439,7 +438,7 @@ fn Choice(
 /// Styles for the selection (or for new shapes), and what can be done with the selection.
 #[component]
 fn StylePanel(ui: BoardUi) -> impl IntoView {
-    let shown = move || ui.selected.get() > 0 || ui.tool.get().draws();
+    let shown = move || !ui.view_only() && (ui.selected.get() > 0 || ui.tool.get().draws());
     let style = ui.style;
     let mix = ui.style_mix;
     // Font size only where there is text: text and note tools, or a selection showing text.

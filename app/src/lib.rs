@@ -4,6 +4,7 @@
 //! - [`pages`]: the home page (new board, recent boards) and the not-found page.
 //! - [`board_page`]: the board page: tools, canvas, style panel, zoom and history controls,
 //!   minimap, text editor, shortcuts dialog, the accessible shape list.
+//! - [`share`]: the Share dialog: edit and view links, Reset links.
 //! - [`ui`]: the reactive state the board page shares with the board engine (the `engine`
 //!   crate: document, sync, tools, canvas), and the plain types of their interface.
 //! - `board_client` (browser only): starts the engine on the page's canvas and connects it to
@@ -15,6 +16,7 @@
 
 pub mod board_page;
 pub mod pages;
+pub mod share;
 pub mod ui;
 
 #[cfg(feature = "hydrate")]

@@ -7,6 +7,9 @@ use leptos_meta::Title;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecentBoard {
     pub id: String,
+    /// The key of the link it was opened with (absent for a board whose bare link edits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// Milliseconds since the epoch of the last visit.
     pub visited_at: f64,
 }
@@ -22,7 +25,7 @@ pub fn HomePage() -> impl IntoView {
         <Title text="Whiteboard"/>
         <main class="home">
             <h1>"Whiteboard"</h1>
-            <p class="tagline">"Draw together in real time. Share the link, and everyone with it can draw."</p>
+            <p class="tagline">"Draw together in real time. Share the edit link to draw together, or the view link to show."</p>
             // A plain form: works before hydration and without JavaScript.
             <form method="post" action="/boards">
                 <button type="submit" class="primary">"New board"</button>
@@ -37,7 +40,10 @@ pub fn HomePage() -> impl IntoView {
                     Some(list) => view! {
                         <ul class="recent" aria-label="Recent boards">
                             {list.into_iter().map(|b| {
-                                let href = format!("/b/{}", b.id);
+                                let href = match &b.key {
+                                    Some(key) => format!("/b/{}?key={key}", b.id),
+                                    None => format!("/b/{}", b.id),
+                                };
                                 view! { <li><a href=href rel="external">{b.id.clone()}</a></li> }
                             }).collect_view()}
                         </ul>

@@ -18,7 +18,7 @@ pub fn load() -> Vec<RecentBoard> {
         .unwrap_or_default()
 }
 
-/// Puts `id` at the top of the list.
+/// Puts `id`, opened with the page's key, at the top of the list.
 pub fn remember(id: &str) {
     let Some(storage) = storage() else { return };
     let mut list = load();
@@ -27,6 +27,7 @@ pub fn remember(id: &str) {
         0,
         RecentBoard {
             id: id.to_owned(),
+            key: engine::access::page_key(),
             visited_at: js_sys::Date::now(),
         },
     );

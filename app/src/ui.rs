@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 pub use engine::view::{
-    Command, ConnectionStatus, HistoryAction, Peer, ShapeItem, StyleChange, StyleMix, TextEdit,
-    Tool, ViewUpdate,
+    Access, Command, ConnectionStatus, HistoryAction, Peer, Role, ShapeItem, StyleChange, StyleMix,
+    TextEdit, Tool, ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -48,6 +48,10 @@ pub struct BoardUi {
     pub peers: RwSignal<Vec<Peer>>,
     /// This person's display name, shown to others next to their cursor.
     pub user_name: RwSignal<String>,
+    /// What this person's link allows (`None` until known: the page is drawn for an editor).
+    pub access: RwSignal<Option<Access>>,
+    /// The Share dialog is open.
+    pub share: RwSignal<bool>,
     /// There is a change of ours to undo / an undone one to redo.
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
@@ -75,7 +79,17 @@ impl BoardUi {
             dark: RwSignal::new(false),
             pick_image: RwSignal::new(0),
             notice: RwSignal::new(None),
+            access: RwSignal::new(None),
+            share: RwSignal::new(false),
         }
+    }
+}
+
+impl BoardUi {
+    /// The link is view-only.
+    pub fn view_only(&self) -> bool {
+        self.access
+            .with(|a| a.as_ref().is_some_and(|a| a.role == Role::View))
     }
 }
 

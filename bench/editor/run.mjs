@@ -80,9 +80,10 @@ function frameStats ({ deltas, long, input, viewChanged }) {
 }
 
 async function benchBoard (server, board) {
-  const { id, url } = await createBoard(server.url)
+  const { id, url, keys } = await createBoard(server.url)
+  const room = { id, key: keys.edit }
   const shapes = board.spec ? generateShapes(board.spec, BOARDS.indexOf(board)) : new Map()
-  if (shapes.size > 0) await seedBoard(server.wsBase, id, shapes, SEED_BATCH)
+  if (shapes.size > 0) await seedBoard(server.wsBase, room, shapes, SEED_BATCH)
 
   const browser = await chromium.launch(LAUNCH)
   try {
@@ -104,7 +105,7 @@ async function benchBoard (server, board) {
     }
     if (shapes.size > 0) {
       const moved = shapes.keys().next().value
-      phases.remote = frameStats(await collaborator(server.wsBase, id, moved,
+      phases.remote = frameStats(await collaborator(server.wsBase, room, moved,
         step => remote(page, REMOTE_MS, step)))
     }
     return {

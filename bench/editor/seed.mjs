@@ -136,7 +136,7 @@ export function generateShapes (spec, seed) {
   return shapes
 }
 
-/** `POST /boards` asking for JSON; returns { id, url }. */
+/** `POST /boards` asking for JSON; returns { id, url (the edit link), viewUrl, keys }. */
 export async function createBoard (baseUrl) {
   const res = await fetch(`${baseUrl}/boards`, { method: 'POST', headers: { Accept: 'application/json' } })
   if (res.status !== 201) throw new Error(`POST /boards answered ${res.status}`)
@@ -155,9 +155,12 @@ export function until (what, predicate) {
   })
 }
 
+/** `room`: a board id, or `{ id, key }` for a board reached with its link's key. */
 export function connect (wsBase, room) {
+  const { id, key } = typeof room === 'string' ? { id: room } : room
   const doc = new Y.Doc()
-  const provider = new WebsocketProvider(wsBase, room, doc, {
+  const provider = new WebsocketProvider(wsBase, id, doc, {
+    params: key ? { key } : {},
     WebSocketPolyfill: WebSocket,
     disableBc: true,
     maxBackoffTime: 300
@@ -175,7 +178,7 @@ export async function seedBoard (wsBase, room, shapes, batch) {
   const writer = connect(wsBase, room)
   let reader = null
   try {
-    await until(`the writer to sync with ${room}`, () => writer.provider.synced)
+    await until(`the writer to sync with ${room.id ?? room}`, () => writer.provider.synced)
     const entries = [...shapes]
     for (let start = 0; start < entries.length; start += batch) {
       writer.doc.transact(() => {
@@ -187,7 +190,7 @@ export async function seedBoard (wsBase, room, shapes, batch) {
       })
     }
     reader = connect(wsBase, room)
-    await until(`a second client to see all ${shapes.size} shapes on ${room}`,
+    await until(`a second client to see all ${shapes.size} shapes on ${room.id ?? room}`,
       () => reader.provider.synced && reader.shapes.size === shapes.size)
   } finally {
     writer.close()
@@ -203,7 +206,7 @@ export async function seedBoard (wsBase, room, shapes, batch) {
 export async function collaborator (wsBase, room, shapeId, run) {
   const peer = connect(wsBase, room)
   try {
-    await until(`the collaborator to sync with ${room}`, () => peer.provider.synced && peer.shapes.has(shapeId))
+    await until(`the collaborator to sync with ${room.id ?? room}`, () => peer.provider.synced && peer.shapes.has(shapeId))
     const shape = peer.shapes.get(shapeId)
     const [x0, y0] = [shape.get('x'), shape.get('y')]
     return await run(async elapsed => {

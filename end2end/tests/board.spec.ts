@@ -1,23 +1,31 @@
 import { test, expect } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { shapeItems, expectConnected, failOnPageErrors, draw, clickCanvas, drag, newBoard, openPage, twoPeopleOnANewBoard } from './helpers'
+import { boardOf, shapeItems, expectConnected, failOnPageErrors, draw, clickCanvas, drag, newBoard, openPage, twoPeopleOnANewBoard } from './helpers'
 
 let server: TestServer
 
 test.beforeAll(async () => { server = await TestServer.start() })
 test.afterAll(async () => { await server?.dispose() })
 
-test('the home page creates a board, its link can be copied, and it is listed as recent', async ({ page, context }) => {
+test('the home page creates a board, its edit link can be copied, and it is listed as recent', async ({ page, context }) => {
   failOnPageErrors(page)
   const url = await newBoard(page, server.url)
-  const id = url.split('/b/')[1]
+  const { id } = boardOf(url)
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
-  await page.getByRole('button', { name: 'Copy link' }).click()
-  await expect(page.getByRole('button', { name: 'Link copied' })).toBeVisible()
+  await page.getByRole('button', { name: 'Share', exact: true }).click()
+  const dialog = page.getByRole('dialog', { name: 'Share this board' })
+  await expect(dialog.getByRole('textbox', { name: 'Edit link' })).toHaveValue(url)
+  await dialog.getByRole('button', { name: 'Copy edit link' }).click()
+  await expect(dialog.getByRole('button', { name: 'Copy edit link' })).toHaveText('Copied')
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url)
   await page.goto(server.url)
-  await expect(page.getByRole('list', { name: 'Recent boards' }).getByRole('link', { name: id })).toBeVisible()
+  const recent = page.getByRole('list', { name: 'Recent boards' }).getByRole('link', { name: id })
+  await expect(recent).toBeVisible()
+  // The recent link opens the board with the key it was opened with.
+  await recent.click()
+  await expect(page).toHaveURL(url)
+  await expectConnected(page)
 })
 
 test('two people draw on one board; reload and restart keep the drawing', async ({ browser }) => {

@@ -44,7 +44,9 @@ export async function clickCanvas (page: Page, x: number, y: number): Promise<vo
 export async function newBoard (page: Page, baseUrl: string): Promise<string> {
   await page.goto(baseUrl)
   await page.getByRole('button', { name: 'New board' }).click()
-  await expect(page).toHaveURL(/\/b\/[A-Za-z0-9_-]{22}$/)
+  // The edit link: the board's id and its edit key (the manage key, in the fragment, is kept
+  // by the page and taken out of the address).
+  await expect(page).toHaveURL(/\/b\/[A-Za-z0-9_-]{22}\?key=[A-Za-z0-9_-]{22}$/)
   await expectConnected(page)
   return page.url()
 }
@@ -85,4 +87,10 @@ export function parseLabel (label: string): { kind: string, x: number, y: number
 
 export async function labels (page: Page): Promise<Array<ReturnType<typeof parseLabel>>> {
   return (await shapeItems(page).allTextContents()).map(parseLabel)
+}
+
+/** The board id and key of a board page's address. */
+export function boardOf (url: string): { id: string, key: string } {
+  const u = new URL(url)
+  return { id: u.pathname.split('/b/')[1], key: u.searchParams.get('key') ?? '' }
 }

@@ -26,7 +26,7 @@ interface Control { name: string, locator: Locator, small?: boolean }
 async function barControls (page: Page): Promise<Control[]> {
   const controls: Control[] = [
     { name: 'Whiteboard (home link)', locator: page.getByRole('link', { name: 'Whiteboard' }) },
-    { name: 'Copy link', locator: page.getByRole('button', { name: 'Copy link' }) },
+    { name: 'Share', locator: page.getByRole('button', { name: 'Share', exact: true }) },
     { name: 'Minimap', locator: page.locator('canvas.minimap') },
     // Not a control: it must be visible, but needs no tap size.
     { name: 'Status', locator: page.getByRole('status'), small: true }

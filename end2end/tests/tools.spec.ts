@@ -6,7 +6,7 @@ import WebSocket from 'ws'
 import { TestServer } from '../support/server.mjs'
 import {
   shapeItems, draw, drag, clickCanvas, pickTool, selectedItems, labels, parseLabel,
-  twoPeopleOnANewBoard, newBoard, failOnPageErrors
+  twoPeopleOnANewBoard, newBoard, failOnPageErrors, boardOf
 } from './helpers'
 
 let server: TestServer
@@ -16,8 +16,8 @@ test.afterAll(async () => { await server?.dispose() })
 /** The board's shapes as an official Yjs client reads them (every stored field). */
 async function storedShapes (url: string): Promise<Array<Record<string, unknown>>> {
   const doc = new Y.Doc()
-  const id = url.split('/b/')[1]
-  const provider = new WebsocketProvider(server.wsBase, id, doc, { WebSocketPolyfill: WebSocket as any, disableBc: true })
+  const { id, key } = boardOf(url)
+  const provider = new WebsocketProvider(server.wsBase, id, doc, { params: { key }, WebSocketPolyfill: WebSocket as any, disableBc: true })
   try {
     await expect.poll(() => provider.synced).toBe(true)
     const shapes = doc.getMap('shapes')

@@ -50,7 +50,10 @@ pub fn upload_images(files: Vec<web_sys::File>, screen: Option<Point>) {
         if !file.type_().starts_with("image/") {
             continue;
         }
-        let Some((url, at)) = client.run(|e| (e.image_upload_url(), e.image_anchor(screen))) else {
+        let Some(Some((url, at))) = client.run(|e| {
+            e.may_edit()
+                .then(|| (e.image_upload_url(), e.image_anchor(screen)))
+        }) else {
             return;
         };
         let weak = Rc::downgrade(&client);
@@ -174,7 +177,12 @@ fn try_start(
     } else {
         "ws"
     };
-    let url = format!("{scheme}://{}/ws/{id}", location.host()?);
+    crate::access::keep_manage_key_from_address(id.as_str());
+    let key = crate::access::page_key();
+    let mut url = format!("{scheme}://{}/ws/{id}", location.host()?);
+    if let Some(key) = &key {
+        url.push_str(&format!("?key={key}"));
+    }
 
     let board = BoardDoc::new(Doc::with_client_id(random::client_id()));
     let identity = Identity::load();
@@ -255,6 +263,20 @@ fn try_start(
         e.update_cursor();
         e.publish_presence();
         e.connect();
+    });
+    // What the key allows (the server enforces it; this shapes the page). Unknown while
+    // offline: the page then stays as it was drawn, for an editor.
+    let weak = Rc::downgrade(&client);
+    let board = id.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        match crate::access::fetch_access(&board, key.as_deref()).await {
+            Ok(access) => {
+                if let Some(client) = weak.upgrade() {
+                    client.run(|e| e.set_access(access));
+                }
+            }
+            Err(e) => web_sys::console::warn_1(&format!("whiteboard: link check: {e}").into()),
+        }
     });
 
     let c = Rc::clone(&client);

@@ -14,12 +14,15 @@
 //! - `tools`: the pointer gestures, hit-testing and the shape list labels.
 //! - `presence`: our name and colour, and other people's presence made safe to show.
 //! - `images`: uploading an image file and reading its size.
+//! - [`access`]: the page's link key, its role, the manage key, resetting the links.
 //! - `random`: client ids, shape ids and jitter from `crypto.getRandomValues`.
 //!
 //! Imports run one way: `board` → `engine` → `app` (the Leptos components).
 
 pub mod view;
 
+#[cfg(feature = "browser")]
+pub mod access;
 #[cfg(feature = "browser")]
 pub mod client;
 #[cfg(feature = "browser")]

@@ -157,6 +157,27 @@ pub struct TextEdit {
     pub rotation: f64,
 }
 
+/// What this person's link lets them do on the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    #[default]
+    Edit,
+    /// Sees everything live and is seen; changes nothing.
+    View,
+}
+
+/// The page's key and the links it may hand out (`engine::access`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Access {
+    pub role: Role,
+    /// The board has no links yet: its bare address edits.
+    pub open: bool,
+    pub edit_key: Option<String>,
+    pub view_key: Option<String>,
+    /// Kept in this browser for a board it made (or whose links it reset).
+    pub manage_key: Option<String>,
+}
+
 /// What the style panel shows beyond one style: the fields on which the selected shapes
 /// differ ("mixed"), and whether the font size applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -335,6 +356,8 @@ pub struct ViewUpdate {
     pub help: bool,
     /// A message for the person (a refused upload).
     pub notice: Option<String>,
+    /// What this person's link allows, once known.
+    pub access: Option<Access>,
     /// This person's display name, as loaded from the browser's storage.
     pub user_name: Option<String>,
 }

@@ -12,11 +12,146 @@
 //!   reached by a domain name must be told its origin.
 //!
 //! Requests without `Origin` (native and Node clients, which no web page can drive) pass.
+//!
+//! Links and roles. A board made from the home page has an *edit* link, a *view* link and a
+//! *manage* token (to reset both links), each carrying 128 random bits, as `?key=` on the page,
+//! the socket (`/ws/{id}?key=`, y-websocket's `params`) and the HTTP endpoints. Only their
+//! SHA-256 is stored; keys are compared in constant time, and requests are logged without their
+//! query. The view key is derived from the edit key (a hash of it), so that whoever edits can
+//! hand out the view link while the view link reveals nothing of the edit key. A board without
+//! links (made before links existed, or by a y-websocket client connecting to a new name) is
+//! *open*: its bare link edits, until someone resets its links.
 
 use axum::http::{header, HeaderMap};
+use board::BoardId;
+use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::store::{BoardStore, LinkHashes, StoreError};
+
+/// The `?key=` of a page, socket or request.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct KeyParam {
+    pub key: Option<String>,
+}
+
+/// What a link lets its holder do on a board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Draw and change everything; hand out the view link.
+    Edit,
+    /// See everything live and be seen (presence); change nothing.
+    View,
+}
+
+/// A board's link keys as given to its creator, and again after a reset.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LinkKeys {
+    pub edit: String,
+    pub view: String,
+    pub manage: String,
+}
+
+impl LinkKeys {
+    pub fn generate() -> Self {
+        let edit = new_key();
+        Self {
+            view: view_key(&edit),
+            edit,
+            manage: new_key(),
+        }
+    }
+
+    pub fn hashes(&self) -> LinkHashes {
+        LinkHashes {
+            edit: hash_key(&self.edit),
+            view: hash_key(&self.view),
+            manage: hash_key(&self.manage),
+        }
+    }
+}
+
+/// 128 random bits in 22 URL-safe characters.
+fn new_key() -> String {
+    BoardId::from_random(rand::random()).to_string()
+}
+
+/// The view key that goes with an edit key.
+pub fn view_key(edit: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"whiteboard view link\0")
+        .chain_update(edit.as_bytes())
+        .finalize();
+    let mut bits = [0u8; 16];
+    bits.copy_from_slice(&digest[..16]);
+    BoardId::from_random(bits).to_string()
+}
+
+fn hash_key(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// Compares in time that depends only on the length (fixed here), not on where bytes differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What `key` lets its holder do on board `id`: `None` when the board has links and the key
+/// matches neither (or is missing). Open boards give everyone `Edit`.
+pub async fn role(
+    store: &dyn BoardStore,
+    id: &BoardId,
+    key: Option<&str>,
+) -> Result<Option<Role>, StoreError> {
+    let Some(links) = store.links(id).await? else {
+        return Ok(Some(Role::Edit));
+    };
+    Ok(key.and_then(|key| role_of(&links, key)))
+}
+
+fn role_of(links: &LinkHashes, key: &str) -> Option<Role> {
+    let h = hash_key(key);
+    // Both compared, whichever matches, so the time does not tell which.
+    let edit = constant_time_eq(&h, &links.edit);
+    let view = constant_time_eq(&h, &links.view);
+    if edit {
+        Some(Role::Edit)
+    } else if view {
+        Some(Role::View)
+    } else {
+        None
+    }
+}
+
+/// Whether `manage` is the board's manage key.
+pub fn may_manage(links: &LinkHashes, manage: &str) -> bool {
+    constant_time_eq(&hash_key(manage), &links.manage)
+}
+
+/// Refuses a request that would change board `id` unless `key` gives `Edit` (403 for a view
+/// key, 404 for none: the board is not revealed).
+pub async fn require_edit(
+    store: &dyn BoardStore,
+    id: &BoardId,
+    key: Option<&str>,
+) -> Result<(), AppError> {
+    match role(store, id, key).await? {
+        Some(Role::Edit) => Ok(()),
+        Some(Role::View) => Err(AppError::Forbidden(
+            "This is a view-only link: it cannot change the board.".into(),
+        )),
+        None => Err(no_such_link()),
+    }
+}
+
+/// The answer for a key that opens nothing (a wrong, old or missing key).
+pub fn no_such_link() -> AppError {
+    AppError::NotFound(
+        "This board link does not work (it may have been reset); ask for a new link.".into(),
+    )
+}
 
 /// An origin in canonical form: lowercase scheme and host, the port always written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +276,25 @@ mod tests {
 
     fn passes(host: &str, origin: &str, config: &Config) -> bool {
         check_origin(&headers(host, Some(origin)), config).is_ok()
+    }
+
+    #[test]
+    fn link_keys_give_their_roles_and_the_view_key_follows_the_edit_key() {
+        let keys = LinkKeys::generate();
+        let links = keys.hashes();
+        assert_eq!(keys.edit.len(), 22);
+        assert_eq!(keys.view, view_key(&keys.edit));
+        assert_ne!(keys.view, keys.edit);
+        assert_eq!(role_of(&links, &keys.edit), Some(Role::Edit));
+        assert_eq!(role_of(&links, &keys.view), Some(Role::View));
+        assert_eq!(role_of(&links, &keys.manage), None);
+        assert_eq!(role_of(&links, ""), None);
+        assert!(may_manage(&links, &keys.manage));
+        assert!(!may_manage(&links, &keys.edit));
+        let other = LinkKeys::generate();
+        assert_eq!(role_of(&links, &other.edit), None);
+        assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 
     #[test]

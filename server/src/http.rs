@@ -1,12 +1,13 @@
-//! HTTP routes: pages (Leptos SSR), board creation, the WebSocket and image endpoints, health and
-//! metrics.
+//! HTTP routes: pages (Leptos SSR), board creation and its links, the WebSocket and image
+//! endpoints, health and metrics.
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
 use app::{shell, App};
-use axum::extract::State;
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,7 +17,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::access::check_origin;
+use crate::access::{self, check_origin, constant_time_eq, KeyParam, LinkKeys, Role};
 use crate::clients::ClientAddr;
 use crate::error::AppError;
 use crate::rooms::PERSIST_BUCKETS;
@@ -27,10 +28,16 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let pages = Router::new()
         .route("/boards", post(create_board))
+        .route("/boards/{board}/links", get(links))
+        .route("/boards/{board}/links/reset", post(reset_links))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            board_page_link,
+        ))
         .layer(CompressionLayer::new())
         // The static files are also stored precompressed (.br, .gz: scripts/build-release), and
         // the file handler picks one by Accept-Encoding without saying so (tower-http 0.6.11):
@@ -71,9 +78,14 @@ pub fn router(state: AppState) -> Router {
         // Answers of 5xx are not failures to log at ERROR: 503s are refusals at a limit an
         // attacker can trigger at will (counted in /metrics); a storage error logs itself.
         .layer(
-            TraceLayer::new_for_http().on_failure(
-                tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
-            ),
+            TraceLayer::new_for_http()
+                // The path only: a query may hold a board's key, which is never logged.
+                .make_span_with(|req: &Request| {
+                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_failure(
+                    tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+                ),
         )
         .with_state(state)
 }
@@ -81,12 +93,18 @@ pub fn router(state: AppState) -> Router {
 #[derive(serde::Serialize)]
 struct Created {
     id: String,
+    /// The edit link.
     url: String,
+    #[serde(rename = "viewUrl")]
+    view_url: String,
+    keys: LinkKeys,
 }
 
-/// Creates an empty board with an unguessable id (128 random bits). A browser form gets a
-/// redirect to the board; a client asking for JSON gets `201 {"id", "url"}`. Refused: 403
-/// foreign origin, 429 too many boards from one address, 507 server storage full.
+/// Creates an empty board with an unguessable id (128 random bits) and its links (see
+/// `access`). A browser form gets a redirect to the edit link, the manage key in its fragment
+/// (never sent to a server; the page keeps it in the browser); a client asking for JSON gets
+/// `201 {"id", "url", "viewUrl", "keys": {"edit", "view", "manage"}}`. Refused: 403 foreign
+/// origin, 429 too many boards from one address, 507 server storage full.
 async fn create_board(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -108,8 +126,9 @@ async fn create_board(
         return Err(AppError::storage_full());
     }
     let id = BoardId::from_random(rand::random());
-    state.rooms.store().create_board(&id).await?;
-    let url = format!("/b/{id}");
+    let keys = LinkKeys::generate();
+    state.rooms.store().set_links(&id, &keys.hashes()).await?;
+    let url = format!("/b/{id}?key={}", keys.edit);
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -117,12 +136,110 @@ async fn create_board(
     if wants_json {
         let body = Created {
             id: id.to_string(),
+            view_url: format!("/b/{id}?key={}", keys.view),
             url,
+            keys,
         };
         Ok((StatusCode::CREATED, Json(body)).into_response())
     } else {
-        Ok(Redirect::to(&url).into_response())
+        Ok(Redirect::to(&format!("{url}#manage={}", keys.manage)).into_response())
     }
+}
+
+/// What a key gives on a board, for its page: the role, and the keys of the links it may hand
+/// out (an edit key also gives the view key; an open board has none).
+#[derive(serde::Serialize)]
+struct Links {
+    role: Role,
+    /// The board has no links yet: its bare link edits.
+    open: bool,
+    edit: Option<String>,
+    view: Option<String>,
+}
+
+/// `GET /boards/{id}/links?key=`: 404 for a key that opens nothing.
+async fn links(
+    Path(board): Path<String>,
+    Query(key): Query<KeyParam>,
+    State(state): State<AppState>,
+) -> Result<Json<Links>, AppError> {
+    let id = BoardId::parse(&board)?;
+    let store = state.rooms.store();
+    let open = store.links(&id).await?.is_none();
+    let key = key.key.filter(|_| !open);
+    let role = access::role(store.as_ref(), &id, key.as_deref())
+        .await?
+        .ok_or_else(access::no_such_link)?;
+    let (edit, view) = match (role, key) {
+        (Role::Edit, Some(edit)) => {
+            let view = access::view_key(&edit);
+            (Some(edit), Some(view))
+        }
+        (Role::View, Some(view)) => (None, Some(view)),
+        _ => (None, None),
+    };
+    Ok(Json(Links {
+        role,
+        open,
+        edit,
+        view,
+    }))
+}
+
+/// `POST /boards/{id}/links/reset` with the manage key in `X-Board-Manage` (an open board
+/// needs none: its bare link edits): new edit, view and manage keys. The old keys then open
+/// nothing, and every connection to the board is closed (code 4001: they all came in with the
+/// old keys; the manager's page moves to the new edit link).
+async fn reset_links(
+    Path(board): Path<String>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<LinkKeys>, AppError> {
+    check_origin(&headers, state.rooms.config())?;
+    let id = BoardId::parse(&board)?;
+    let store = state.rooms.store();
+    match store.links(&id).await? {
+        Some(links) => {
+            let manage = headers
+                .get("x-board-manage")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !access::may_manage(&links, manage) {
+                return Err(AppError::Forbidden(
+                    "Only the board's manager (with its manage key) can reset its links.".into(),
+                ));
+            }
+        }
+        None if !store.board_exists(&id).await? => {
+            return Err(AppError::NotFound("No such board.".into()));
+        }
+        None => {}
+    }
+    let keys = LinkKeys::generate();
+    store.set_links(&id, &keys.hashes()).await?;
+    state.rooms.links_reset(&id);
+    Ok(Json(keys))
+}
+
+/// A board page is served only for a key that opens the board (any key, or none, on an open
+/// board); otherwise 404 with a message.
+async fn board_page_link(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(id) = req
+        .uri()
+        .path()
+        .strip_prefix("/b/")
+        .and_then(|id| BoardId::parse(id).ok())
+    {
+        let key = Query::<KeyParam>::try_from_uri(req.uri())
+            .map(|Query(k)| k.key)
+            .unwrap_or_default();
+        match access::role(state.rooms.store().as_ref(), &id, key.as_deref()).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return access::no_such_link().into_response(),
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    next.run(req).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
@@ -290,9 +407,4 @@ fn check_metrics_access(
             "Metrics need the token set by WB_METRICS_TOKEN (or a request from this machine when none is set).".into(),
         ))
     }
-}
-
-/// Compares without an early exit, so the time taken says nothing about where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

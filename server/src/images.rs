@@ -16,7 +16,7 @@
 use std::sync::atomic::Ordering;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -137,6 +137,7 @@ pub async fn upload(
     State(state): State<AppState>,
     client: ClientAddr,
     headers: HeaderMap,
+    Query(key): Query<crate::access::KeyParam>,
     body: Body,
 ) -> Result<Response, AppError> {
     let board = BoardId::parse(&board)?;
@@ -166,6 +167,7 @@ pub async fn upload(
     if !rooms.store().board_exists(&board).await? {
         return Err(AppError::NotFound("No such board.".into()));
     }
+    crate::access::require_edit(rooms.store().as_ref(), &board, key.key.as_deref()).await?;
     let reserve = declared.map_or(max, |n| n as usize).max(1);
     let _reserved = u32::try_from(reserve)
         .ok()

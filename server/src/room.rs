@@ -85,6 +85,16 @@ impl CloseReason {
         code: 1001,
         reason: "server shutting down",
     };
+    /// The board's links were reset: the key this connection came with opens nothing now.
+    pub const LINK_RESET: CloseReason = CloseReason {
+        code: 4001,
+        reason: "this board link was reset; ask for a new link",
+    };
+    /// A view-only connection sent a change.
+    pub const VIEW_ONLY: CloseReason = CloseReason {
+        code: 4003,
+        reason: "view-only link: changes are not accepted",
+    };
 }
 
 /// What a connection gives the room when it joins.

@@ -134,6 +134,8 @@ struct Inner {
     store: Arc<dyn BoardStore>,
     config: Config,
     metrics: Metrics,
+    /// Boards whose links were just reset: their connections close (see `ws`).
+    resets: tokio::sync::broadcast::Sender<BoardId>,
 }
 
 /// Every open room, by board. Cheap to clone.
@@ -154,6 +156,7 @@ impl Rooms {
             store,
             config,
             metrics: Metrics::default(),
+            resets: tokio::sync::broadcast::channel(64).0,
         }))
     }
 
@@ -171,6 +174,17 @@ impl Rooms {
 
     pub fn clients(&self) -> &Arc<Clients> {
         &self.0.clients
+    }
+
+    /// The links of board `id` were reset: every connection to it closes.
+    pub fn links_reset(&self, id: &BoardId) {
+        let _ = self.0.resets.send(id.clone());
+    }
+
+    /// Link resets from now on (a connection subscribes before its key is checked, so that a
+    /// reset in between is not missed).
+    pub fn link_resets(&self) -> tokio::sync::broadcast::Receiver<BoardId> {
+        self.0.resets.subscribe()
     }
 
     /// True while writes are refused for lack of storage.

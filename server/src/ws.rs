@@ -5,13 +5,16 @@
 //! writes to the socket. Close codes: 1003 text frame, 1007 malformed message or refused
 //! update, 1009 frame too large (sent cleanly: see [`crate::socket`]), 1008 rate limit or board
 //! size limit, 1011 storage unavailable, 1013 slow reader or server storage full, 1001 server
-//! shutting down. Refused at upgrade: 400 bad board id, 403 foreign origin, 426 not a WebSocket
-//! request, 429 an address whose connections keep breaking documents, 503 connection limits
-//! (server, board, address).
+//! shutting down, 4001 the board's links were reset, 4003 a change sent with a view-only key.
+//! Refused at upgrade: 400 bad board id, 403 foreign origin, 404 a key that opens nothing (see
+//! `access`), 426 not a WebSocket request, 429 an address whose connections keep breaking
+//! documents, 503 connection limits (server, board, address). A view-only key's connection
+//! receives everything and its presence is relayed; an empty sync step 2 (a new client's answer
+//! to the server's step 1) passes, any change closes it with 4003.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Extension;
@@ -19,6 +22,7 @@ use board::protocol::{decode_frame_within, FrameError, FrameLimits};
 use board::room_state::MAX_PRESENCES_PER_CONNECTION;
 use board::BoardId;
 use futures_util::{SinkExt, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -26,7 +30,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use tracing::{debug, Instrument};
 use yrs::sync::{Message, SyncMessage};
 
-use crate::access::check_origin;
+use crate::access::{self, check_origin, KeyParam, Role};
 use crate::clients::{AddrRefused, AddrSlot, ClientAddr};
 use crate::error::AppError;
 use crate::outbox::outbox;
@@ -41,8 +45,10 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 /// Bytes read from a socket at a time.
 const READ_BUFFER: usize = 4 * 1024;
 
+#[allow(clippy::too_many_arguments)]
 pub async fn upgrade(
     Path(board): Path<String>,
+    Query(key): Query<KeyParam>,
     State(state): State<AppState>,
     headers: HeaderMap,
     client: ClientAddr,
@@ -52,6 +58,10 @@ pub async fn upgrade(
     let id = BoardId::parse(&board)?;
     let config = state.rooms.config();
     check_origin(&headers, config)?;
+    let resets = state.rooms.link_resets();
+    let role = access::role(state.rooms.store().as_ref(), &id, key.key.as_deref())
+        .await?
+        .ok_or_else(access::no_such_link)?;
     // The places are taken now, before the upgrade is answered, and held by the connection:
     // the address's, then the board's and the server's.
     let addr_slot = state.rooms.clients().connect(client).map_err(|refused| {
@@ -103,6 +113,9 @@ pub async fn upgrade(
             _slot: slot,
             addr: addr_slot,
             _permit: permit.map(|Extension(p)| p),
+            role,
+            resets,
+            key: key.key,
         };
         serve(socket, id, conn, rooms, shutdown, held).instrument(span)
     }))
@@ -114,6 +127,12 @@ struct Held {
     _slot: Slot,
     addr: AddrSlot,
     _permit: Option<ConnPermit>,
+    /// What the connection's key allows.
+    role: Role,
+    /// Link resets since before the key was checked.
+    resets: tokio::sync::broadcast::Receiver<BoardId>,
+    /// The key it came with, to check again when resets were missed.
+    key: Option<String>,
 }
 
 /// Why the read loop ended.
@@ -196,11 +215,26 @@ async fn serve(
     };
     let metrics = rooms.metrics();
     let close = |reason: CloseReason| End::Close(reason);
+    let role = held.role;
+    let mut resets = held.resets;
+    let mut watch_resets = true;
     let end: End = loop {
         tokio::select! {
             biased;
             reason = &mut kick => break reason.map_or(End::Gone, close),
             _ = shutdown.changed() => break close(CloseReason::SHUTDOWN),
+            reset = resets.recv(), if watch_resets => match reset {
+                Ok(board) if board != id => {}
+                Ok(_) => break close(CloseReason::LINK_RESET),
+                // Resets were missed: the key is checked again.
+                Err(RecvError::Lagged(_)) => {
+                    let now = access::role(rooms.store().as_ref(), &id, held.key.as_deref()).await;
+                    if !matches!(now, Ok(Some(r)) if r == role) {
+                        break close(CloseReason::LINK_RESET);
+                    }
+                }
+                Err(RecvError::Closed) => watch_resets = false,
+            },
             frame = outbox.recv() => match frame {
                 Some(frame) => {
                     let len = frame.len();
@@ -232,6 +266,9 @@ async fn serve(
                         Err(FrameError::TooManyMessages(_)) => break close(CloseReason::RATE_LIMIT),
                         Err(FrameError::TooManyPresences(_)) => {
                             break close(CloseReason::PRESENCE_LIMIT);
+                        }
+                        Ok(msgs) if role == Role::View && msgs.iter().any(changes_document) => {
+                            break close(CloseReason::VIEW_ONLY);
                         }
                         Ok(msgs) if rooms.storage_full() && msgs.iter().any(changes_document) => {
                             metrics.refused_storage_full.fetch_add(1, Ordering::Relaxed);

@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use board::protocol;
-use common::{temp_db, Client, TestServer, TIMEOUT};
+use common::{temp_db, Board, Client, TestServer, TIMEOUT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -52,7 +52,7 @@ fn status(answer: &str) -> u16 {
         .unwrap_or(0)
 }
 
-async fn create_board(server: &TestServer) -> String {
+async fn create_board(server: &TestServer) -> Board {
     let (answer, _) = raw(
         server,
         "POST /boards HTTP/1.1\r\nhost: x\r\naccept: application/json\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
@@ -61,8 +61,8 @@ async fn create_board(server: &TestServer) -> String {
     )
     .await;
     assert_eq!(status(&answer), 201, "{answer}");
-    let id = answer.split("\"id\":\"").nth(1).unwrap();
-    id[..id.find('"').unwrap()].to_owned()
+    let body = &answer[answer.find("\r\n\r\n").expect("head") + 4..];
+    Board::from_created(&serde_json::from_str(body).expect("json"))
 }
 
 fn post(path: &str, extra: &str, length: u64) -> String {
@@ -109,7 +109,7 @@ async fn a_trickled_upload_is_cut_off_at_the_body_timeout() {
     let board = create_board(&server).await;
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     let started = Instant::now();
-    let head = post(&format!("/boards/{board}/images"), "", 1000);
+    let head = post(&board.images(), "", 1000);
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(b"\x89PNG\r\n\x1a\n").await.unwrap();
     // One byte every 100 ms, for at most 5 s: the server answers 408 long before the end.
@@ -136,7 +136,7 @@ async fn uploads_are_refused_before_their_body_is_read() {
     let (_dir, db) = temp_db();
     let server = TestServer::start(&db).await;
     let board = create_board(&server).await;
-    let images = format!("/boards/{board}/images");
+    let images = board.images();
     // Only the headers are sent: an answer proves the body was never waited for.
     let quick = Duration::from_secs(2);
     let cases = [
@@ -168,7 +168,7 @@ async fn upload_bytes_held_in_memory_are_bounded() {
     })
     .await;
     let board = create_board(&server).await;
-    let head = post(&format!("/boards/{board}/images"), "", 1024 * 1024);
+    let head = post(&board.images(), "", 1024 * 1024);
     // Two uploads stalled one byte short take the whole budget…
     let mut stalled = Vec::new();
     for _ in 0..2 {
@@ -187,7 +187,7 @@ async fn upload_bytes_held_in_memory_are_bounded() {
         assert_eq!(status(&answer), 408, "{answer}");
     }
     let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[7u8; 100]].concat();
-    let head = post(&format!("/boards/{board}/images"), "", png.len() as u64);
+    let head = post(&board.images(), "", png.len() as u64);
     let (answer, _) = raw(&server, &head, &png, TIMEOUT).await;
     assert_eq!(status(&answer), 201, "{answer}");
     server.stop().await;
@@ -248,7 +248,7 @@ async fn uploads_are_rate_limited_per_address() {
     let mut statuses = Vec::new();
     for n in 0..3u8 {
         let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[n; 16]].concat();
-        let head = post(&format!("/boards/{board}/images"), "", png.len() as u64);
+        let head = post(&board.images(), "", png.len() as u64);
         statuses.push(status(&raw(&server, &head, &png, TIMEOUT).await.0));
     }
     assert_eq!(statuses, [201, 201, 429]);
@@ -411,7 +411,7 @@ async fn a_disk_below_its_free_space_floor_refuses_uploads() {
     };
     let server = TestServer::start_with(&db, |c| c.min_free_disk_bytes = u64::MAX).await;
     let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[1u8; 16]].concat();
-    let head = post(&format!("/boards/{board}/images"), "", png.len() as u64);
+    let head = post(&board.images(), "", png.len() as u64);
     let deadline = tokio::time::Instant::now() + TIMEOUT;
     loop {
         let code = status(&raw(&server, &head, &png, TIMEOUT).await.0);
@@ -425,7 +425,7 @@ async fn a_disk_below_its_free_space_floor_refuses_uploads() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The update path is refused as well, and what is stored stays readable.
-    let mut client = Client::connect(&server.ws_url(&board)).await;
+    let mut client = Client::connect(&server.ws_url(&board.keyed())).await;
     client.send(protocol::update(vec![0, 0])).await;
     assert_eq!(client.close_code().await, Some(CloseCode::Again));
     server.stop().await;

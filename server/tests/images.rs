@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{temp_db, wait_metric, TestServer};
+use common::{temp_db, wait_metric, Board, TestServer};
 use sha2::{Digest, Sha256};
 
 /// A real 1×1 red PNG.
@@ -66,8 +66,8 @@ async fn answer(request: reqwest::RequestBuilder) -> Answer {
     }
 }
 
-/// `POST /boards` as a JSON client; returns the new board's id.
-async fn create_board(server: &TestServer) -> String {
+/// `POST /boards` as a JSON client; returns the new board.
+async fn create_board(server: &TestServer) -> Board {
     let created = answer(
         reqwest::Client::new()
             .post(server.http_url("/boards"))
@@ -75,7 +75,7 @@ async fn create_board(server: &TestServer) -> String {
     )
     .await;
     assert_eq!(created.status, 201);
-    created.json()["id"].as_str().unwrap().to_owned()
+    Board::from_created(&created.json())
 }
 
 async fn upload(server: &TestServer, board: &str, bytes: &[u8]) -> Answer {
@@ -88,8 +88,10 @@ async fn upload_from(
     bytes: &[u8],
     origin: Option<&str>,
 ) -> Answer {
+    // `board` may carry its key: `id?key=…`.
+    let (id, query) = board.split_once('?').unwrap_or((board, ""));
     let mut request = reqwest::Client::new()
-        .post(server.http_url(&format!("/boards/{board}/images")))
+        .post(server.http_url(&format!("/boards/{id}/images?{query}")))
         .body(bytes.to_vec());
     if let Some(origin) = origin {
         request = request.header("origin", origin);
@@ -110,7 +112,7 @@ async fn a_png_comes_back_byte_for_byte_with_headers_that_keep_it_inert() {
     // The claimed type is ignored: the magic bytes decide.
     let uploaded = answer(
         reqwest::Client::new()
-            .post(server.http_url(&format!("/boards/{board}/images")))
+            .post(server.http_url(&board.images()))
             .header("content-type", "text/html")
             .body(PNG.to_vec()),
     )
@@ -159,7 +161,7 @@ async fn jpeg_gif_and_webp_are_accepted_with_their_own_type() {
         (WEBP, "image/webp"),
     ];
     for (bytes, mime) in cases {
-        let uploaded = upload(&server, &board, bytes).await;
+        let uploaded = upload(&server, &board.keyed(), bytes).await;
         assert_eq!(uploaded.status, 201, "{mime}: {}", uploaded.text());
         assert_eq!(uploaded.json()["mime"], mime);
         let got = download(&server, uploaded.json()["url"].as_str().unwrap()).await;
@@ -184,7 +186,7 @@ async fn what_is_not_an_image_is_refused_with_415_and_nothing_is_stored() {
         // Claiming to be a PNG does not help.
         let refused = answer(
             reqwest::Client::new()
-                .post(server.http_url(&format!("/boards/{board}/images")))
+                .post(server.http_url(&board.images()))
                 .header("content-type", "image/png")
                 .body(body.to_vec()),
         )
@@ -205,13 +207,18 @@ async fn an_image_past_the_size_limit_gets_413() {
     let board = create_board(&server).await;
 
     let too_big = png_of(1025, 1);
-    let refused = upload(&server, &board, &too_big).await;
+    let refused = upload(&server, &board.keyed(), &too_big).await;
     assert_eq!(refused.status, 413);
     assert!(refused.text().contains("1024 bytes"), "{}", refused.text());
     let path = format!("/boards/{board}/images/{}", sha256_hex(&too_big));
     assert_eq!(download(&server, &path).await.status, 404);
 
-    assert_eq!(upload(&server, &board, &png_of(1024, 1)).await.status, 201);
+    assert_eq!(
+        upload(&server, &board.keyed(), &png_of(1024, 1))
+            .await
+            .status,
+        201
+    );
     server.stop().await;
 }
 
@@ -221,9 +228,19 @@ async fn a_board_whose_images_reach_the_quota_is_full_and_others_are_not() {
     let server = TestServer::start_with(&db, |c| c.max_board_image_bytes = 250).await;
     let board = create_board(&server).await;
 
-    assert_eq!(upload(&server, &board, &png_of(100, 1)).await.status, 201);
-    assert_eq!(upload(&server, &board, &png_of(100, 2)).await.status, 201);
-    let refused = upload(&server, &board, &png_of(100, 3)).await;
+    assert_eq!(
+        upload(&server, &board.keyed(), &png_of(100, 1))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        upload(&server, &board.keyed(), &png_of(100, 2))
+            .await
+            .status,
+        201
+    );
+    let refused = upload(&server, &board.keyed(), &png_of(100, 3)).await;
     assert_eq!(refused.status, 413);
     assert!(
         refused.text().contains("board is full"),
@@ -231,14 +248,22 @@ async fn a_board_whose_images_reach_the_quota_is_full_and_others_are_not() {
         refused.text()
     );
     // A smaller image still fits.
-    assert_eq!(upload(&server, &board, &png_of(50, 4)).await.status, 201);
+    assert_eq!(
+        upload(&server, &board.keyed(), &png_of(50, 4)).await.status,
+        201
+    );
     // An image the board already holds is still answered when the board is full.
-    let again = upload(&server, &board, &png_of(100, 1)).await;
+    let again = upload(&server, &board.keyed(), &png_of(100, 1)).await;
     assert_eq!(again.status, 200);
     assert_eq!(again.json()["id"], sha256_hex(&png_of(100, 1)));
 
     let other = create_board(&server).await;
-    assert_eq!(upload(&server, &other, &png_of(100, 3)).await.status, 201);
+    assert_eq!(
+        upload(&server, &other.keyed(), &png_of(100, 3))
+            .await
+            .status,
+        201
+    );
     server.stop().await;
 }
 
@@ -295,16 +320,16 @@ async fn uploads_from_a_foreign_origin_are_refused_with_403() {
     .await;
     let board = create_board(&server).await;
 
-    let refused = upload_from(&server, &board, PNG, Some("https://evil.example")).await;
+    let refused = upload_from(&server, &board.keyed(), PNG, Some("https://evil.example")).await;
     assert_eq!(refused.status, 403);
     let path = format!("/boards/{board}/images/{}", sha256_hex(PNG));
     assert_eq!(download(&server, &path).await.status, 404);
 
     let same = format!("http://{}", server.addr);
-    let ok = upload_from(&server, &board, PNG, Some(&same)).await;
+    let ok = upload_from(&server, &board.keyed(), PNG, Some(&same)).await;
     assert_eq!(ok.status, 201);
     let listed = "https://board.example.com";
-    let ok = upload_from(&server, &board, &png_of(20, 1), Some(listed)).await;
+    let ok = upload_from(&server, &board.keyed(), &png_of(20, 1), Some(listed)).await;
     assert_eq!(ok.status, 201);
     server.stop().await;
 }
@@ -314,8 +339,8 @@ async fn the_same_bytes_twice_give_the_same_id_and_are_stored_once() {
     let (_dir, db) = temp_db();
     let server = TestServer::start_with(&db, |c| c.max_board_image_bytes = 100).await;
     let board = create_board(&server).await;
-    let first = upload(&server, &board, PNG).await;
-    let second = upload(&server, &board, PNG).await;
+    let first = upload(&server, &board.keyed(), PNG).await;
+    let second = upload(&server, &board.keyed(), PNG).await;
     assert_eq!(first.status, 201);
     // Stored once: a second copy would not have fit under the 100-byte quota anyway.
     assert_eq!(second.status, 200);
@@ -324,7 +349,7 @@ async fn the_same_bytes_twice_give_the_same_id_and_are_stored_once() {
 
     // Another board storing the same bytes has its own copy and its own URL.
     let other = create_board(&server).await;
-    let elsewhere = upload(&server, &other, PNG).await;
+    let elsewhere = upload(&server, &other.keyed(), PNG).await;
     assert_eq!(elsewhere.status, 201);
     assert_eq!(elsewhere.json()["id"], first.json()["id"]);
     assert_ne!(elsewhere.json()["url"], first.json()["url"]);

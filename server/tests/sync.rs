@@ -268,8 +268,15 @@ async fn new_board_gets_an_unguessable_id() {
         .unwrap();
     assert_eq!(form.status(), 303);
     let location = form.headers()["location"].to_str().unwrap().to_owned();
-    let id = location.strip_prefix("/b/").expect("board url");
+    let (id, key) = location
+        .strip_prefix("/b/")
+        .and_then(|rest| rest.split_once("?key="))
+        .expect("board url with its edit key");
     assert_eq!(id.len(), 22);
+    let (edit, manage) = key
+        .split_once("#manage=")
+        .expect("the manage key in the fragment");
+    assert_eq!((edit.len(), manage.len()), (22, 22));
 
     let json = client
         .post(server.http_url("/boards"))

@@ -14,7 +14,7 @@ use yrs::{Any, TransactionMut};
 use super::{now, warn, Editing, Engine, TYPING_THROTTLE_MS};
 use crate::random;
 use crate::render;
-use crate::view::{Command, StyleChange, TextEdit};
+use crate::view::{Access, Command, Role, StyleChange, TextEdit, Tool};
 
 /// Pasted and duplicated shapes land this far (board units) from the originals.
 const PASTE_OFFSET: f64 = 16.0;
@@ -374,7 +374,7 @@ impl Engine {
 
     /// Opens the text editor on a shape holding text (a text, a sticky note, a label).
     pub(super) fn begin_edit(&mut self, id: &str) {
-        let Some(shape) = self.shape(id) else {
+        let Some(shape) = self.shape(id).filter(|_| !self.read_only) else {
             return;
         };
         self.editing = Some(Editing {
@@ -387,6 +387,9 @@ impl Engine {
 
     /// Opens the editor for a new text at a board point.
     pub(super) fn begin_new_text(&mut self, at: Point) {
+        if self.read_only {
+            return;
+        }
         self.editing = Some(Editing {
             id: None,
             at,
@@ -601,9 +604,33 @@ impl Engine {
 
     // ----- images ---------------------------------------------------------------------------
 
-    /// Where uploads for this board go.
+    /// Where uploads for this board go (with the page's key).
     pub fn image_upload_url(&self) -> String {
-        format!("/boards/{}/images", self.board_id)
+        match crate::access::page_key() {
+            Some(key) => format!("/boards/{}/images?key={key}", self.board_id),
+            None => format!("/boards/{}/images", self.board_id),
+        }
+    }
+
+    /// Whether this person may change the board (uploads are not started otherwise).
+    pub fn may_edit(&self) -> bool {
+        !self.read_only
+    }
+
+    /// What the page's link allows became known: a view link makes the page read-only.
+    pub fn set_access(&mut self, access: Access) {
+        self.read_only = access.role == Role::View;
+        if self.read_only {
+            self.cancel_gesture();
+            self.editing = None;
+            self.after.view.editing = Some(None);
+            if !matches!(self.tool, Tool::Select | Tool::Hand | Tool::Laser) {
+                self.set_tool(Tool::Select);
+                self.after.view.tool = Some(Tool::Select);
+            }
+        }
+        self.after.view.access = Some(access);
+        self.request_frame();
     }
 
     /// The board point for an image dropped at `screen`, or the view's centre.

@@ -103,6 +103,16 @@ impl Engine {
                 self.last_heard = now();
                 warn("ignored a text frame");
             }
+            // The board's links were reset (4001), or a view link sent a change (4003): this
+            // link will not get back in; say so rather than retrying.
+            SocketEvent::Closed { code: 4001, .. } => {
+                self.deny("this board link was reset");
+                self.after.view.notice = Some(
+                    "This board link no longer works: its links were reset. Ask the board's owner for the new link."
+                        .into(),
+                );
+            }
+            SocketEvent::Closed { code: 4003, reason } => self.deny(&reason),
             SocketEvent::Closed { code, reason } => {
                 self.disconnected(&format!("connection closed ({code} {reason})"));
             }

@@ -51,6 +51,9 @@ impl Engine {
         &mut self,
         f: impl FnOnce(&mut TransactionMut, &BoardDoc) -> R,
     ) -> Option<R> {
+        if self.read_only {
+            return None;
+        }
         match self.board.change(LOCAL_ORIGIN, f) {
             Ok((result, update)) => {
                 if !update.is_empty() {
@@ -89,6 +92,9 @@ impl Engine {
             return;
         }
         self.step_key = None;
+        if self.read_only {
+            return;
+        }
         let result = match action {
             HistoryAction::Undo => self.history.undo(),
             HistoryAction::Redo => self.history.redo(),

@@ -116,6 +116,8 @@ pub struct Engine {
     /// The board's id (image uploads).
     board_id: String,
     session: SyncSession,
+    /// The link is view-only: no local change is made (the server would refuse it anyway).
+    read_only: bool,
     /// The spot the last pasted or dropped thing was meant for and where it went.
     last_placed: Option<(Point, Point)>,
     /// Undo and redo of our own changes; one gesture is one step.
@@ -292,6 +294,7 @@ impl Engine {
             typed_at: 0.0,
             typing_timer: None,
             last_placed: None,
+            read_only: false,
             space_held: false,
             touches: Vec::new(),
             pinch: None,

@@ -65,6 +65,14 @@ pub struct StorageUsage {
     pub free_disk_bytes: Option<u64>,
 }
 
+/// The SHA-256 hashes of a board's link tokens (see `crate::access`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkHashes {
+    pub edit: [u8; 32],
+    pub view: [u8; 32],
+    pub manage: [u8; 32],
+}
+
 /// Durable storage for boards. Every method commits before it returns.
 #[async_trait]
 pub trait BoardStore: Send + Sync + 'static {
@@ -111,6 +119,12 @@ pub trait BoardStore: Send + Sync + 'static {
 
     /// Whether a board has been created (or written to).
     async fn board_exists(&self, id: &BoardId) -> Result<bool, StoreError>;
+
+    /// A board's link hashes; `None` for an open board (no links: its bare link edits).
+    async fn links(&self, id: &BoardId) -> Result<Option<LinkHashes>, StoreError>;
+
+    /// Creates or replaces a board's links (creating the board when needed), atomically.
+    async fn set_links(&self, id: &BoardId, links: &LinkHashes) -> Result<(), StoreError>;
 
     /// What the stored data takes, and what is left on its disk.
     async fn usage(&self) -> Result<StorageUsage, StoreError>;

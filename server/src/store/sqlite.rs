@@ -17,7 +17,7 @@ use sqlx::{ConnectOptions, Executor};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BoardStore, ImagePut, StorageUsage, StoreError, StoredBoard, StoredImage};
+use super::{BoardStore, ImagePut, LinkHashes, StorageUsage, StoreError, StoredBoard, StoredImage};
 use crate::images::{Image, ImageId};
 
 /// Snapshots kept per board after a compaction (the newest ones): room for version history.
@@ -286,6 +286,51 @@ impl BoardStore for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<bool, _>(0)?)
+    }
+
+    async fn links(&self, id: &BoardId) -> Result<Option<LinkHashes>, StoreError> {
+        let row = sqlx::query(
+            "SELECT edit_hash, view_hash, manage_hash FROM board_links WHERE board_id = ?1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let hash = |i: usize| -> Result<[u8; 32], StoreError> {
+            let bytes: Vec<u8> = row.try_get(i)?;
+            bytes
+                .try_into()
+                .map_err(|_| StoreError::Database(sqlx::Error::Decode("link hash size".into())))
+        };
+        Ok(Some(LinkHashes {
+            edit: hash(0)?,
+            view: hash(1)?,
+            manage: hash(2)?,
+        }))
+    }
+
+    async fn set_links(&self, id: &BoardId, links: &LinkHashes) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut txn = self.pool.begin().await?;
+        Self::ensure_board(&mut txn, id, now).await?;
+        sqlx::query(
+            "INSERT INTO board_links (board_id, edit_hash, view_hash, manage_hash, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(board_id) DO UPDATE SET edit_hash = excluded.edit_hash,
+                 view_hash = excluded.view_hash, manage_hash = excluded.manage_hash,
+                 updated_at = excluded.updated_at",
+        )
+        .bind(id.as_str())
+        .bind(&links.edit[..])
+        .bind(&links.view[..])
+        .bind(&links.manage[..])
+        .bind(now)
+        .execute(&mut *txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     async fn usage(&self) -> Result<StorageUsage, StoreError> {

@@ -242,3 +242,42 @@ pub async fn wait_metric(server: &TestServer, name: &str, value: u64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A board made with `POST /boards` (JSON): its id and link keys.
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub id: String,
+    pub edit: String,
+    pub view: String,
+    pub manage: String,
+}
+
+impl Board {
+    /// From the `201` answer's JSON.
+    pub fn from_created(json: &serde_json::Value) -> Self {
+        let text = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
+        Board {
+            id: text(&json["id"]),
+            edit: text(&json["keys"]["edit"]),
+            view: text(&json["keys"]["view"]),
+            manage: text(&json["keys"]["manage"]),
+        }
+    }
+
+    /// `id?key=` with the edit key: a room name for [`TestServer::ws_url`], or a board for
+    /// paths that split it.
+    pub fn keyed(&self) -> String {
+        format!("{}?key={}", self.id, self.edit)
+    }
+
+    /// The image upload path, with the edit key.
+    pub fn images(&self) -> String {
+        format!("/boards/{}/images?key={}", self.id, self.edit)
+    }
+}
+
+impl std::fmt::Display for Board {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.id)
+    }
+}

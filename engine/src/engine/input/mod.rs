@@ -73,6 +73,11 @@ impl Engine {
 
     /// The toolbar or a shortcut changed the tool.
     pub fn set_tool(&mut self, tool: Tool) {
+        if self.read_only && !matches!(tool, Tool::Select | Tool::Hand | Tool::Laser) {
+            // A view link draws nothing: the page's tool shows what is in use.
+            self.after.view.tool = Some(self.tool);
+            return;
+        }
         if tool == Tool::Image {
             self.after.view.pick_image = true;
             return;
@@ -234,6 +239,10 @@ impl Engine {
             }
             _ => return false,
         };
+        if self.read_only && self.gesture.edits() {
+            // A view link selects (to look closer) but moves, resizes and turns nothing.
+            self.gesture = Gesture::Idle;
+        }
         if self.gesture == Gesture::Idle {
             return false;
         }
