@@ -62,6 +62,7 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         notice,
         user_name,
         access,
+        following,
     } = update;
     if let Some(name) = user_name {
         ui.user_name.set(name);
@@ -95,6 +96,9 @@ fn show(ui: BoardUi, update: ViewUpdate) {
     }
     if let Some(notice) = notice {
         ui.notice.set(Some(notice));
+    }
+    if let Some(following) = following {
+        ui.following.set(following);
     }
     if let Some(access) = access {
         ui.access.set(Some(access));

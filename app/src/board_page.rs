@@ -186,6 +186,7 @@ pub fn BoardPage() -> impl IntoView {
                     data-open=move || more_open.get().to_string()
                     on:keydown=move |ev| if ev.key() == "Escape" { more_open.set(false) }
                 >
+                    <CursorsToggle ui/>
                     <label class="name">
                         <span class="visually-hidden">"Your name"</span>
                         <input
@@ -258,6 +259,12 @@ pub fn BoardPage() -> impl IntoView {
                 </div>
                 <canvas node_ref=minimap class="minimap" aria-label="Minimap" role="img"></canvas>
                 <TextEditor ui/>
+                {move || ui.following.get().map(|name| view! {
+                    <div class="following" aria-live="polite">
+                        <span>{format!("Following {name}")}</span>
+                        <button type="button" on:click=move |_| send(Command::Follow(None))>"Stop (Esc)"</button>
+                    </div>
+                })}
                 {move || ui.notice.get().map(|message| view! {
                     <div class="notice" role="alert">
                         <span>{message}</span>
@@ -279,10 +286,11 @@ pub fn BoardPage() -> impl IntoView {
             <ul role="list" aria-label="Shapes" class="visually-hidden">
                 <For
                     each=move || ui.shapes.get()
-                    key=|s| (s.id.clone(), s.label.clone(), s.selected)
+                    key=|s| (s.id.clone(), s.label.clone(), s.selected, s.others.clone())
                     let:shape
                 >
-                    <li data-shape-id=shape.id.clone() aria-selected=shape.selected.to_string()>
+                    <li data-shape-id=shape.id.clone() aria-selected=shape.selected.to_string()
+                        aria-description=(!shape.others.is_empty()).then(|| shape.others.clone())>
                         {shape.label.clone()}
                     </li>
                 </For>
@@ -688,7 +696,8 @@ fn ShortcutsDialog(ui: BoardUi) -> impl IntoView {
     }
 }
 
-/// The other people on the board, as coloured initials.
+/// The other people on the board, as coloured initials (view or edit, who follows whom in
+/// each one's tooltip); pressing one follows their view, pressing again stops.
 #[component]
 fn People(ui: BoardUi) -> impl IntoView {
     view! {
@@ -700,10 +709,45 @@ fn People(ui: BoardUi) -> impl IntoView {
                     .map(|p| {
                         let initials = engine::view::initials(&p.name);
                         let style = format!("background:{}", p.color);
-                        view! { <li title=p.name.clone() style=style>{initials}</li> }
+                        let title = format!(
+                            "{} ({}){}",
+                            p.name,
+                            if p.viewer { "viewing" } else { "editing" },
+                            if p.follows_me { ", following you" } else { "" },
+                        );
+                        let label = if p.followed {
+                            format!("Stop following {}", p.name)
+                        } else {
+                            format!("Follow {}", p.name)
+                        };
+                        let next = (!p.followed).then_some(p.id);
+                        view! {
+                            <li title=title style=style data-follows-me=p.follows_me.to_string()>
+                                <button type="button" aria-label=label aria-pressed=p.followed.to_string()
+                                    on:click=move |_| send(Command::Follow(next))>
+                                    {initials}
+                                </button>
+                            </li>
+                        }
                     })
                     .collect_view()
             }}
         </ul>
+    }
+}
+
+/// Shows or hides other people's cursors.
+#[component]
+fn CursorsToggle(ui: BoardUi) -> impl IntoView {
+    view! {
+        <button type="button" class="tool" aria-label="Hide cursors" title="Hide other people's cursors"
+            aria-pressed=move || (!ui.show_cursors.get()).to_string()
+            on:click=move |_| {
+                let show = !ui.show_cursors.get_untracked();
+                ui.show_cursors.set(show);
+                send(Command::ShowCursors(show));
+            }>
+            <Icon path="M5 3l14 8-6 1.5L9.5 19zM3 21L21 3"/>
+        </button>
     }
 }

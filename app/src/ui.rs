@@ -52,6 +52,10 @@ pub struct BoardUi {
     pub access: RwSignal<Option<Access>>,
     /// The Share dialog is open.
     pub share: RwSignal<bool>,
+    /// The name of the person whose view this one follows.
+    pub following: RwSignal<Option<String>>,
+    /// Other people's cursors are shown.
+    pub show_cursors: RwSignal<bool>,
     /// There is a change of ours to undo / an undone one to redo.
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
@@ -81,6 +85,8 @@ impl BoardUi {
             notice: RwSignal::new(None),
             access: RwSignal::new(None),
             share: RwSignal::new(false),
+            following: RwSignal::new(None),
+            show_cursors: RwSignal::new(true),
         }
     }
 }

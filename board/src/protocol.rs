@@ -242,7 +242,7 @@ impl std::fmt::Display for BoardId {
 
 /// What a client publishes through awareness: who it is and where its pointer is.
 /// The `user` object follows the convention of y-websocket apps (`name`, `color`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Presence {
     pub user: PresenceUser,
     /// Pointer position in board coordinates; `None` when the pointer left the canvas.
@@ -254,12 +254,36 @@ pub struct Presence {
     /// The shape whose text this person is typing, if any (others mark it as being written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editing: Option<String>,
+    /// The ids of the shapes this person has selected (others outline them in their colour).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub selection: Vec<String>,
+    /// The board area this person sees (others can follow it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<PresenceRect>,
+    /// The client id of the person this one follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<u64>,
+    /// `"view"` for someone on a view link (shown in the people list; the server enforces it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
+
+/// A rectangle in board coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PresenceRect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// Most selected ids published or shown per person.
+pub const MAX_PRESENCE_SELECTION: usize = 200;
 
 /// Longest laser trail published or shown.
 pub const MAX_LASER_POINTS: usize = 48;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PresenceUser {
     pub name: String,
     pub color: String,

@@ -275,7 +275,7 @@ mod tests {
             },
             cursor: Some(PresenceCursor { x: 1.0, y: 2.0 }),
             laser: Vec::new(),
-            editing: None,
+            ..Presence::default()
         }
     }
 

@@ -4,7 +4,9 @@
 //! Presence arrives from any client on the board, so names are trimmed and bounded and colours
 //! must be plain hex before they reach the canvas or a `style` attribute.
 
-use board::protocol::{Presence, PresenceCursor, PresenceUser};
+use board::protocol::{
+    Presence, PresenceCursor, PresenceRect, PresenceUser, MAX_PRESENCE_SELECTION,
+};
 
 use super::random;
 use crate::view::Peer;
@@ -114,6 +116,7 @@ impl Identity {
             cursor,
             laser,
             editing,
+            ..Presence::default()
         }
     }
 }
@@ -145,6 +148,16 @@ pub struct PeerView {
     pub laser: Vec<PresenceCursor>,
     /// The shape whose text they are typing (an id of plausible length).
     pub editing: Option<String>,
+    /// Their awareness client id.
+    pub client_id: u64,
+    /// The shapes they have selected (bounded, plausible ids).
+    pub selection: Vec<String>,
+    /// The board area they see (finite, with a positive size).
+    pub view: Option<PresenceRect>,
+    /// Whom they follow.
+    pub following: Option<u64>,
+    /// They are on a view link.
+    pub viewer: bool,
 }
 
 impl PeerView {
@@ -180,17 +193,40 @@ impl PeerView {
                 .presence
                 .editing
                 .clone()
-                .filter(|id| !id.is_empty() && id.len() <= 64),
+                .filter(|id| plausible_id(id)),
+            client_id: remote.client_id,
+            selection: remote
+                .presence
+                .selection
+                .iter()
+                .filter(|id| plausible_id(id))
+                .take(MAX_PRESENCE_SELECTION)
+                .cloned()
+                .collect(),
+            view: remote.presence.view.filter(|r| {
+                [r.x, r.y, r.w, r.h].iter().all(|v| v.is_finite()) && r.w > 0.0 && r.h > 0.0
+            }),
+            following: remote.presence.following,
+            viewer: remote.presence.role.as_deref() == Some("view"),
         }
     }
 
-    /// The entry of the people indicator.
-    pub fn peer(&self) -> Peer {
+    /// The entry of the people list; `me` is our client id, `following` whom we follow.
+    pub fn peer(&self, me: u64, following: Option<u64>) -> Peer {
         Peer {
+            id: self.client_id,
             name: self.name.clone(),
             color: self.color.clone(),
+            viewer: self.viewer,
+            follows_me: self.following == Some(me),
+            followed: following == Some(self.client_id),
         }
     }
+}
+
+/// A shape id as others may publish it: non-empty and short.
+fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64
 }
 
 #[cfg(test)]

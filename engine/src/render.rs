@@ -83,6 +83,10 @@ pub struct Scene<'a> {
     /// Our laser trail: points with their remaining strength (1 new .. 0 gone).
     pub laser: &'a [(Point, f64)],
     pub peers: &'a [PeerView],
+    /// Boxes of the shapes other people have selected, with their colours.
+    pub others_selected: &'a [(&'a str, Rect)],
+    /// Draw other people's cursors.
+    pub show_cursors: bool,
     /// Our own colour (laser).
     pub color: &'a str,
 }
@@ -177,6 +181,12 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
         ctx.set_line_width(1.0);
         ctx.stroke_rect(a.x, a.y, m.w * v.zoom, m.h * v.zoom);
     }
+    for (color, b) in scene.others_selected {
+        let a = v.to_screen(Point::new(b.x, b.y));
+        ctx.set_stroke_style_str(color);
+        ctx.set_line_width(1.5);
+        ctx.stroke_rect(a.x - 3.0, a.y - 3.0, b.w * v.zoom + 6.0, b.h * v.zoom + 6.0);
+    }
     for peer in scene.peers {
         let Some(id) = peer.editing.as_deref() else {
             continue;
@@ -185,7 +195,7 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
             paint_writer(ctx, &v, shape, peer);
         }
     }
-    for peer in scene.peers {
+    for peer in scene.peers.iter().filter(|_| scene.show_cursors) {
         if let Some(c) = peer.cursor {
             let at = v.to_screen(Point::new(c.x, c.y));
             if at.x > -20.0 && at.y > -20.0 && at.x < width && at.y < height {

@@ -266,24 +266,38 @@ pub fn shape_label(shape: &Shape) -> String {
     label
 }
 
-/// The accessible shape list, in paint order. `writers` pairs the ids of shapes others are
-/// typing in with their names ("…, Brave Otter is typing").
+/// The accessible shape list, in paint order. `writers` pairs shape ids with the names of the
+/// people typing in them (added to the label: "… (Brave Otter is typing)"); `selectors` pairs
+/// shape ids with the names of the people who selected them (the item's `others`).
 pub fn shape_items(
     shapes: &[Shape],
     selected: &[String],
     writers: &[(String, String)],
+    selectors: &[(String, String)],
 ) -> Vec<ShapeItem> {
+    let index = |pairs: &[(String, String)]| {
+        let mut by_shape: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for (id, name) in pairs {
+            by_shape.entry(id.clone()).or_default().push(name.clone());
+        }
+        by_shape
+    };
+    let (writers, selectors) = (index(writers), index(selectors));
     shapes
         .iter()
         .map(|s| {
             let mut label = shape_label(s);
-            for (_, name) in writers.iter().filter(|(id, _)| *id == s.id) {
+            for name in writers.get(&s.id).into_iter().flatten() {
                 label.push_str(&format!(" ({name} is typing)"));
             }
             ShapeItem {
                 id: s.id.clone(),
                 label,
                 selected: selected.contains(&s.id),
+                others: selectors
+                    .get(&s.id)
+                    .map(|names| format!("selected by {}", names.join(", ")))
+                    .unwrap_or_default(),
             }
         })
         .collect()

@@ -138,6 +138,10 @@ pub enum Command {
     EditText(String),
     /// The text editor closed: keep `Some(text)`, or drop the edit.
     FinishText(Option<String>),
+    /// Follow this person's view (their client id), or stop following.
+    Follow(Option<u64>),
+    /// Show or hide other people's cursors.
+    ShowCursors(bool),
 }
 
 /// The text being edited in place, positioned over the canvas (CSS pixels).
@@ -302,13 +306,23 @@ pub struct ShapeItem {
     /// (and the text of text and sticky notes).
     pub label: String,
     pub selected: bool,
+    /// Who else has it selected ("selected by Brave Otter"), or empty.
+    pub others: String,
 }
 
 /// Another person on the board, for the people indicator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Peer {
+    /// Their awareness client id (to follow them).
+    pub id: u64,
     pub name: String,
     pub color: String,
+    /// On a view link.
+    pub viewer: bool,
+    /// They follow this person's view.
+    pub follows_me: bool,
+    /// This person follows their view.
+    pub followed: bool,
 }
 
 /// The initials shown for a person in the people indicator: the first letter of each of the
@@ -358,6 +372,8 @@ pub struct ViewUpdate {
     pub notice: Option<String>,
     /// What this person's link allows, once known.
     pub access: Option<Access>,
+    /// Now following this person (their name), or no one.
+    pub following: Option<Option<String>>,
     /// This person's display name, as loaded from the browser's storage.
     pub user_name: Option<String>,
 }

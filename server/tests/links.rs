@@ -87,14 +87,7 @@ async fn pages_sockets_and_links_open_only_with_a_key_of_the_board() {
     let id = &board.id;
     assert_eq!(get_status(&server, &format!("/b/{id}")).await, 404);
     assert_eq!(get_status(&server, &format!("/b/{id}?key=nope")).await, 404);
-    assert_eq!(
-        get_status(&server, &format!("/b/{id}?key={}", board.view)).await,
-        200
-    );
-    assert_eq!(
-        get_status(&server, &format!("/b/{id}?key={}", board.edit)).await,
-        200
-    );
+    // (Pages that open are rendered only by the release build: see the Playwright tests.)
     assert_eq!(upgrade_status(&server.ws_url(id)).await, 404);
     assert_eq!(
         upgrade_status(&server.ws_url(&room(&board, &board.manage))).await,
@@ -121,7 +114,7 @@ async fn pages_sockets_and_links_open_only_with_a_key_of_the_board() {
     assert_eq!(links("nope").await.status(), 404);
 
     // A board without links (older, or made by a y-websocket client) is open to its bare link.
-    assert_eq!(get_status(&server, "/b/an-open-board").await, 200);
+    assert_eq!(upgrade_status(&server.ws_url("an-open-board")).await, 101);
     let open = json(
         reqwest::get(server.http_url("/boards/an-open-board/links"))
             .await

@@ -45,7 +45,10 @@ impl Engine {
     /// Runs a command from the panels or a shortcut.
     pub fn command(&mut self, command: Command) {
         if self.gesture != crate::tools::Gesture::Idle
-            && !matches!(command, Command::FinishText(_) | Command::EditText(_))
+            && !matches!(
+                command,
+                Command::FinishText(_) | Command::EditText(_) | Command::Follow(_)
+            )
         {
             return;
         }
@@ -127,6 +130,11 @@ impl Engine {
                 self.view_changed();
             }
             Command::EditText(text) => self.edit_text(text),
+            Command::Follow(leader) => self.follow(leader),
+            Command::ShowCursors(show) => {
+                self.show_cursors = show;
+                self.request_frame();
+            }
             Command::FinishText(text) => self.finish_text(text),
         }
     }
@@ -630,6 +638,8 @@ impl Engine {
             }
         }
         self.after.view.access = Some(access);
+        // Others' people lists say who is viewing.
+        self.schedule_presence();
         self.request_frame();
     }
 

@@ -297,12 +297,17 @@ impl Engine {
     pub(super) fn publish_items(&mut self) {
         self.items_stale = false;
         self.items_at = now();
-        let writers: Vec<(String, String)> = self
-            .peers
-            .iter()
-            .filter_map(|p| Some((p.editing.clone()?, p.name.clone())))
-            .collect();
-        let items = tools::shape_items(&self.shapes, &self.selection, &writers);
+        // What others do with the shapes, for screen readers too.
+        let (mut writers, mut selectors) = (Vec::new(), Vec::new());
+        for p in &self.peers {
+            if let Some(id) = &p.editing {
+                writers.push((id.clone(), p.name.clone()));
+            }
+            for id in &p.selection {
+                selectors.push((id.clone(), p.name.clone()));
+            }
+        }
+        let items = tools::shape_items(&self.shapes, &self.selection, &writers, &selectors);
         if items != self.shown_items {
             self.shown_items = items.clone();
             self.after.view.shapes = Some(items);
@@ -315,6 +320,8 @@ impl Engine {
         if ids != self.selection {
             self.selection = ids;
             self.publish_selection();
+            // Others outline what we select.
+            self.schedule_presence();
             self.request_frame();
         }
     }

@@ -118,6 +118,12 @@ pub struct Engine {
     session: SyncSession,
     /// The link is view-only: no local change is made (the server would refuse it anyway).
     read_only: bool,
+    /// The client id of the person whose view ours follows.
+    following: Option<u64>,
+    /// Our view is being moved to theirs (not a move of our own that ends following).
+    applying_follow: bool,
+    /// Other people's cursors are drawn.
+    show_cursors: bool,
     /// The spot the last pasted or dropped thing was meant for and where it went.
     last_placed: Option<(Point, Point)>,
     /// Undo and redo of our own changes; one gesture is one step.
@@ -295,6 +301,9 @@ impl Engine {
             typing_timer: None,
             last_placed: None,
             read_only: false,
+            following: None,
+            applying_follow: false,
+            show_cursors: true,
             space_held: false,
             touches: Vec::new(),
             pinch: None,

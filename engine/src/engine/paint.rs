@@ -77,6 +77,17 @@ impl Engine {
             .map(|(p, at)| (*p, 1.0 - (t - at) / LASER_FADE_MS))
             .collect();
         let editing = self.editing.as_ref().and_then(|e| e.id.clone());
+        // What others have selected, outlined in their colours.
+        let others_selected: Vec<(&str, board::Rect)> = self
+            .peers
+            .iter()
+            .flat_map(|p| {
+                p.selection
+                    .iter()
+                    .filter_map(|id| self.shape(id))
+                    .map(|s| (p.color.as_str(), s.aabb()))
+            })
+            .collect();
         let scene = Scene {
             viewport: self.viewport,
             size: self.size,
@@ -92,6 +103,8 @@ impl Engine {
             eraser: &trail,
             laser: &laser,
             peers: &self.peers,
+            others_selected: &others_selected,
+            show_cursors: self.show_cursors,
             color: &self.identity.color,
         };
         let mut assets = render::Assets {
@@ -163,6 +176,12 @@ impl Engine {
 
     /// The zoom changed: tell the zoom indicator and repaint.
     pub(super) fn view_changed(&mut self) {
+        if !self.applying_follow && self.following.is_some() {
+            // Our own pan or zoom ends following.
+            self.follow(None);
+        }
+        // Others may follow our view.
+        self.schedule_presence();
         if self.viewport.zoom != self.shown_zoom {
             self.shown_zoom = self.viewport.zoom;
             self.after.view.zoom = Some(self.viewport.zoom);

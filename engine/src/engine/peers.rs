@@ -1,7 +1,8 @@
 //! Presence: publishing our cursor and name (throttled, renewed), and the list of other
 //! people shown in the page.
 
-use board::protocol::PresenceCursor;
+use board::protocol::{PresenceCursor, PresenceRect};
+use board::Point;
 use wasm_bindgen::JsCast;
 
 use super::{now, Engine, LASER_FADE_MS, PRESENCE_THROTTLE_MS};
@@ -23,9 +24,24 @@ impl Engine {
             .len()
             .saturating_sub(board::protocol::MAX_LASER_POINTS);
         let laser = recent[skip..].to_vec();
-        let presence = self
+        let mut presence = self
             .identity
             .presence(self.cursor, laser, self.editing_id());
+        presence.selection = self
+            .selection
+            .iter()
+            .take(board::protocol::MAX_PRESENCE_SELECTION)
+            .cloned()
+            .collect();
+        let seen = self.viewport.visible(self.size.width, self.size.height);
+        presence.view = (seen.w > 0.0 && seen.h > 0.0).then_some(PresenceRect {
+            x: seen.x,
+            y: seen.y,
+            w: seen.w,
+            h: seen.h,
+        });
+        presence.following = self.following;
+        presence.role = self.read_only.then(|| "view".to_owned());
         if let Some(frame) = self.session.set_presence(&presence) {
             self.send(&frame);
             self.last_presence_sent = now();
@@ -96,21 +112,81 @@ impl Engine {
         if peers == self.peers {
             return;
         }
-        let writers = |list: &[PeerView]| -> Vec<Option<String>> {
-            list.iter().map(|p| p.editing.clone()).collect()
+        let notes = |list: &[PeerView]| -> Vec<(Option<String>, Vec<String>)> {
+            list.iter()
+                .map(|p| (p.editing.clone(), p.selection.clone()))
+                .collect()
         };
-        let writers_changed = writers(&peers) != writers(&self.peers);
+        let notes_changed = notes(&peers) != notes(&self.peers);
         self.peers = peers;
-        if writers_changed {
-            // The shape list says who is typing where.
+        if notes_changed {
+            // The shape list says who is typing in or has selected what.
             self.items_stale = true;
             self.publish_selection();
         }
         self.request_frame();
-        let list: Vec<Peer> = self.peers.iter().map(PeerView::peer).collect();
+        self.follow_view();
+        self.publish_people();
+    }
+
+    /// The people list as the page shows it.
+    fn publish_people(&mut self) {
+        let me = self.board.doc().client_id().get();
+        let list: Vec<Peer> = self
+            .peers
+            .iter()
+            .map(|p| p.peer(me, self.following))
+            .collect();
         if list != self.shown_peers {
             self.shown_peers = list.clone();
             self.after.view.peers = Some(list);
         }
+    }
+
+    /// Follows `leader`'s view (their client id), or stops following.
+    pub(super) fn follow(&mut self, leader: Option<u64>) {
+        if leader == self.following {
+            return;
+        }
+        self.following = leader;
+        self.schedule_presence();
+        self.follow_view();
+        self.publish_people();
+        self.after.view.following = Some(
+            leader
+                .and_then(|id| self.peers.iter().find(|p| p.client_id == id))
+                .map(|p| p.name.clone()),
+        );
+    }
+
+    /// Moves our view onto the followed person's (their centre, at the zoom that shows what
+    /// they see); stops following when they left.
+    fn follow_view(&mut self) {
+        let Some(leader) = self.following else {
+            return;
+        };
+        let Some(peer) = self.peers.iter().find(|p| p.client_id == leader) else {
+            self.follow(None);
+            return;
+        };
+        let Some(r) = peer.view else {
+            return;
+        };
+        let zoom = (self.size.width / r.w)
+            .min(self.size.height / r.h)
+            .clamp(board::viewport::MIN_ZOOM, board::viewport::MAX_ZOOM);
+        let origin = Point::new(
+            r.x + r.w / 2.0 - self.size.width / 2.0 / zoom,
+            r.y + r.h / 2.0 - self.size.height / 2.0 / zoom,
+        );
+        if (zoom, origin) == (self.viewport.zoom, self.viewport.origin) {
+            return;
+        }
+        self.viewport.zoom = zoom;
+        self.viewport.origin = origin;
+        self.applying_follow = true;
+        self.editing_moved();
+        self.view_changed();
+        self.applying_follow = false;
     }
 }

@@ -69,6 +69,7 @@ impl Engine {
             "Escape" => {
                 self.cancel_gesture();
                 self.select(Vec::new());
+                self.follow(None);
                 true
             }
             "Enter" => match self.selected_shapes().as_slice() {
