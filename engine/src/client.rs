@@ -222,6 +222,12 @@ fn try_start(
                 client.run(Engine::typing_due);
             }
         });
+        let weak = me.clone();
+        let minimap_redraw = Closure::<dyn FnMut()>::new(move || {
+            if let Some(client) = weak.upgrade() {
+                client.run(Engine::minimap_due);
+            }
+        });
         let minimap = minimap_canvas.clone().and_then(render::Minimap::new);
         let engine = Engine::new(Parts {
             me: me.clone(),
@@ -235,6 +241,7 @@ fn try_start(
                 presence,
                 items,
                 typing,
+                minimap: minimap_redraw,
             },
             board,
             board_id: id.to_string(),

@@ -753,9 +753,19 @@ pub struct Minimap {
     cache_ctx: CanvasRenderingContext2d,
     dpr: f64,
     dirty: bool,
+    /// The cache must be redrawn now (first paint, new size), not at the throttle's pace.
+    urgent: bool,
+    /// When the cache was last drawn (ms).
+    drawn_at: f64,
     /// The board area the minimap shows (the shapes' extent with a margin).
     world: Option<Rect>,
 }
+
+/// The minimap's cache is redrawn at most this often while shapes keep changing (a
+/// collaborator's drag on a 10,000-shape board), or the view keeps leaving the area shown.
+pub const MINIMAP_REDRAW_MS: f64 = 250.0;
+/// Past this many shapes the minimap draws each as a box in its colour (one `fillRect`).
+const MINIMAP_DETAIL_SHAPES: usize = 2_000;
 
 fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     canvas.get_context("2d").ok()??.dyn_into().ok()
@@ -778,6 +788,8 @@ impl Minimap {
             cache_ctx,
             dpr: 1.0,
             dirty: true,
+            urgent: true,
+            drawn_at: 0.0,
             world: None,
         })
     }
@@ -789,6 +801,7 @@ impl Minimap {
     pub fn resize(&mut self, dpr: f64) {
         self.dpr = dpr;
         self.dirty = true;
+        self.urgent = true;
     }
 
     fn css_size(&self) -> (f64, f64) {
@@ -815,7 +828,10 @@ impl Minimap {
         Some(Point::new((fx * w - ox) / scale, (fy * h - oy) / scale))
     }
 
-    pub fn paint(&mut self, shapes: &[Shape], view: &Viewport, size: CanvasSize) {
+    /// Paints the view frame over the cached shapes, redrawing the cache when it is stale and
+    /// the throttle allows ([`MINIMAP_REDRAW_MS`]). Returns true while a redraw is still due
+    /// (the caller paints again later).
+    pub fn paint(&mut self, shapes: &[Shape], view: &Viewport, size: CanvasSize, now: f64) -> bool {
         let (w, h) = self.css_size();
         let (pw, ph) = ((w * self.dpr).round() as u32, (h * self.dpr).round() as u32);
         if self.canvas.width() != pw || self.canvas.height() != ph {
@@ -824,14 +840,17 @@ impl Minimap {
             self.cache.set_width(pw);
             self.cache.set_height(ph);
             self.dirty = true;
+            self.urgent = true;
         }
         let visible = view.visible(size.width, size.height);
         if self.world.is_none_or(|w| !w.contains_rect(&visible)) {
             // The view left the area shown: show more.
             self.dirty = true;
         }
-        if self.dirty {
+        if self.dirty && (self.urgent || now - self.drawn_at >= MINIMAP_REDRAW_MS) {
             self.dirty = false;
+            self.urgent = false;
+            self.drawn_at = now;
             let extent = board::edit::bounds_of(shapes).unwrap_or(visible);
             self.world = Some(
                 extent
@@ -839,20 +858,24 @@ impl Minimap {
                     .inflate(extent.w.max(extent.h) * 0.1 + 50.0),
             );
             let Some((scale, ox, oy)) = self.transform() else {
-                return;
+                return self.dirty;
             };
             let c = &self.cache_ctx;
             let _ = c.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0);
             c.clear_rect(0.0, 0.0, w, h);
             c.set_line_width(1.0);
             c.set_line_join("round");
-            for s in shapes {
-                minimap_shape(c, s, scale, ox, oy);
+            if shapes.len() > MINIMAP_DETAIL_SHAPES {
+                minimap_boxes(c, shapes, scale, ox, oy);
+            } else {
+                for s in shapes {
+                    minimap_shape(c, s, scale, ox, oy);
+                }
             }
             c.set_global_alpha(1.0);
         }
         let Some((scale, ox, oy)) = self.transform() else {
-            return;
+            return self.dirty;
         };
         let c = &self.ctx;
         let _ = c.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
@@ -866,13 +889,38 @@ impl Minimap {
         let x1 = ((visible.x + visible.w) * scale + ox).clamp(0.0, w + 1.0);
         let y1 = ((visible.y + visible.h) * scale + oy).clamp(0.0, h + 1.0);
         c.stroke_rect(x, y, (x1 - x).max(2.0), (y1 - y).max(2.0));
+        self.dirty
+    }
+}
+
+/// Many shapes on the minimap: each a box in its fill (or stroke) colour, the colour set only
+/// when it changes.
+fn minimap_boxes(c: &CanvasRenderingContext2d, shapes: &[Shape], scale: f64, ox: f64, oy: f64) {
+    let mut current: Option<&str> = None;
+    for s in shapes {
+        let color = match s.kind {
+            ShapeKind::Sticky => s.style.fill.as_deref().unwrap_or(STICKY_PAPER),
+            ShapeKind::Image => "#ced4da",
+            _ => s.style.fill.as_deref().unwrap_or(&s.style.stroke),
+        };
+        if current != Some(color) {
+            c.set_fill_style_str(color);
+            current = Some(color);
+        }
+        let b = s.aabb();
+        c.fill_rect(
+            b.x * scale + ox,
+            b.y * scale + oy,
+            (b.w * scale).max(1.0),
+            (b.h * scale).max(1.0),
+        );
     }
 }
 
 /// A shape on the minimap, in its own colours and opacity: closed shapes and notes as their
 /// outline and fill, strokes, lines and arrows as a thin polyline (at most 32 segments), text
-/// as a bar of its colour, images as a grey box. Rotation is ignored (the box is the rotated
-/// one's bounds) except for polylines, whose points are already absolute.
+/// as a bar of its colour, images as a grey box. Rotation is left out (boxes are the rotated
+/// shape's bounds).
 fn minimap_shape(c: &CanvasRenderingContext2d, s: &Shape, scale: f64, ox: f64, oy: f64) {
     let map = |p: Point| Point::new(p.x * scale + ox, p.y * scale + oy);
     let b = s.aabb();
@@ -901,15 +949,18 @@ fn minimap_shape(c: &CanvasRenderingContext2d, s: &Shape, scale: f64, ox: f64, o
             fill_and_stroke(c, style.fill.as_deref());
         }
         ShapeKind::Pen | ShapeKind::Line | ShapeKind::Arrow => {
-            let points = s.absolute_points();
-            let step = points.len().div_ceil(32).max(1);
-            let mut path = points.iter().step_by(step).chain(points.last());
+            // At most 32 segments, straight from the stored points (rotation left out).
+            let step = s.points.len().div_ceil(32).max(1);
+            let at = |q: &board::shape::PenPoint| {
+                map(Point::new(s.x + f64::from(q.x), s.y + f64::from(q.y)))
+            };
+            let mut path = s.points.iter().step_by(step).chain(s.points.last());
             if let Some(first) = path.next() {
-                let first = map(*first);
+                let first = at(first);
                 c.begin_path();
                 c.move_to(first.x, first.y);
-                for p in path {
-                    let p = map(*p);
+                for q in path {
+                    let p = at(q);
                     c.line_to(p.x, p.y);
                 }
                 c.stroke();

@@ -88,6 +88,7 @@ pub struct Callbacks {
     pub presence: Closure<dyn FnMut()>,
     pub items: Closure<dyn FnMut()>,
     pub typing: Closure<dyn FnMut()>,
+    pub minimap: Closure<dyn FnMut()>,
 }
 
 /// The text being edited in place: an existing shape, or a new text shape at `at` (it joins
@@ -187,6 +188,8 @@ pub struct Engine {
     /// Selected shape ids, in the order they were selected.
     selection: Vec<String>,
     editing: Option<Editing>,
+    /// The timer for the minimap's throttled redraw.
+    minimap_timer: Option<i32>,
     /// When typed text last went into the document, and the timer that sends the rest.
     typed_at: f64,
     typing_timer: Option<i32>,
@@ -299,6 +302,7 @@ impl Engine {
             step_key: None,
             typed_at: 0.0,
             typing_timer: None,
+            minimap_timer: None,
             last_placed: None,
             read_only: false,
             following: None,

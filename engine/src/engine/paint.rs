@@ -117,9 +117,26 @@ impl Engine {
         for src in missing {
             self.load_image(src);
         }
-        if let Some(minimap) = &mut self.minimap {
-            minimap.paint(&self.shapes, &self.viewport, self.size);
+        let minimap_due = self
+            .minimap
+            .as_mut()
+            .is_some_and(|m| m.paint(&self.shapes, &self.viewport, self.size, now()));
+        if minimap_due && self.minimap_timer.is_none() {
+            // The minimap's redraw waits for its throttle: a frame then.
+            self.minimap_timer = self
+                .window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    self.callbacks.minimap.as_ref().unchecked_ref(),
+                    render::MINIMAP_REDRAW_MS as i32,
+                )
+                .ok();
         }
+    }
+
+    /// The minimap's throttle timer fired: paint once more.
+    pub fn minimap_due(&mut self) {
+        self.minimap_timer = None;
+        self.request_frame();
     }
 
     /// Starts loading an image seen in the document; the frame after it loads paints it.
