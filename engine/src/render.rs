@@ -761,8 +761,9 @@ pub struct Minimap {
     world: Option<Rect>,
 }
 
-/// The minimap's cache is redrawn at most this often while shapes keep changing (a
-/// collaborator's drag on a 10,000-shape board), or the view keeps leaving the area shown.
+/// On a board of more than [`MINIMAP_DETAIL_SHAPES`], the minimap's cache is redrawn at most
+/// this often while shapes keep changing (a collaborator's drag on a 10,000-shape board), or the
+/// view keeps leaving the area shown.
 pub const MINIMAP_REDRAW_MS: f64 = 250.0;
 /// Past this many shapes the minimap draws each as a box in its colour (one `fillRect`).
 const MINIMAP_DETAIL_SHAPES: usize = 2_000;
@@ -847,7 +848,9 @@ impl Minimap {
             // The view left the area shown: show more.
             self.dirty = true;
         }
-        if self.dirty && (self.urgent || now - self.drawn_at >= MINIMAP_REDRAW_MS) {
+        // Small boards redraw at once (cheap); big ones at most every MINIMAP_REDRAW_MS.
+        let throttled = shapes.len() > MINIMAP_DETAIL_SHAPES && !self.urgent;
+        if self.dirty && (!throttled || now - self.drawn_at >= MINIMAP_REDRAW_MS) {
             self.dirty = false;
             self.urgent = false;
             self.drawn_at = now;
