@@ -4,6 +4,10 @@
 //! The markup is rendered on the server and hydrated; the canvas client (browser only) starts
 //! once the canvas is mounted. Controls talk to the client through [`send`] and read what it
 //! publishes through the [`BoardUi`] signals.
+//!
+//! Long, but one page: each component below is a few dozen lines of markup read top to bottom
+//! in the order it appears on screen. The Share dialog already lives in `crate::share`; the
+//! style panel and the shortcuts dialog are the next seams to split along.
 
 use board::edit::{Align, ZOrder};
 use board::Dash;

@@ -1,4 +1,8 @@
 //! A shape is a plain data record; geometry is computed from it, never stored beside it.
+//!
+//! Long mostly by its tests; the parts are points and rectangles, kinds and styles, the shape
+//! with its hit test and label box, and the pen outline. Splitting off the pen outline is the
+//! next step when it grows.
 
 use serde::{Deserialize, Serialize};
 

@@ -10,6 +10,8 @@
 //! One file, though long: it is one `Scene` painted top to bottom, each layer a function of a
 //! few dozen lines, and the layers share the canvas helpers at the end; split, every part would
 //! import every other.
+//! The minimap (its cache and its simple drawing of shapes) shares only the canvas helpers and is
+//! the part to move out first.
 
 use std::collections::HashMap;
 use std::f64::consts::TAU;

@@ -1,5 +1,8 @@
 //! What the panels and shortcuts ask for: styles, duplicate, delete, z-order, groups, alignment,
 //! zoom; the system clipboard; text edited in place; images pasted, dropped or picked.
+//!
+//! Long, with one section per concern (marked `// ----- … -----`); text editing, with its
+//! typing throttle, is the section to move into a file of its own when it grows further.
 
 use std::collections::HashSet;
 
