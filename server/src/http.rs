@@ -1,11 +1,11 @@
-//! HTTP routes: pages (Leptos SSR), board creation and its links, the WebSocket and image
-//! endpoints, health and metrics.
+//! HTTP routes: pages (Leptos SSR), board creation and its links, the WebSocket and its HTTP
+//! fallback, the image endpoints, health and metrics.
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
 use app::{shell, App};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,7 +21,7 @@ use crate::access::{self, check_origin, constant_time_eq, KeyParam, LinkKeys, Ro
 use crate::clients::ClientAddr;
 use crate::error::AppError;
 use crate::rooms::PERSIST_BUCKETS;
-use crate::{images, ws, AppState};
+use crate::{images, poll, ws, AppState};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -48,6 +48,13 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/ws/{board}", get(ws::upgrade))
+        .route("/poll/{board}", post(poll::open))
+        .route(
+            "/poll/{board}/{session}",
+            get(poll::poll).post(poll::send).layer(DefaultBodyLimit::max(
+                state.rooms.config().max_frame_bytes + poll::BODY_SLACK,
+            )),
+        )
         // Outside `pages`: images are compressed already.
         .route("/boards/{board}/images", post(images::upload))
         .route("/boards/{board}/images/{id}", get(images::download))

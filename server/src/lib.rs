@@ -6,7 +6,9 @@
 //!   before fanning them out.
 //! - [`rooms`]: the registry of open rooms, connection slots and the server counters.
 //! - [`outbox`]: a connection's queue of outgoing frames, bounded in frames and bytes.
+//! - [`connection`]: admission and the per-frame checks every connection goes through.
 //! - [`ws`]: the `/ws/{board}` y-websocket endpoint.
+//! - [`poll`]: `/poll/{board}`, the same messages over HTTP when WebSockets are blocked.
 //! - [`socket`]: the WebSocket handshake and the clean close of an oversized frame.
 //! - [`images`]: `/boards/{board}/images`, the uploaded bytes behind the Image tool.
 //! - [`access`]: the permission checks the endpoints share (the `Origin` rule).
@@ -21,11 +23,13 @@
 pub mod access;
 pub mod clients;
 pub mod config;
+pub mod connection;
 pub mod error;
 pub mod http;
 pub mod images;
 pub mod maintenance;
 pub mod outbox;
+pub mod poll;
 pub mod room;
 pub mod rooms;
 pub mod serve;
@@ -53,6 +57,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Bytes of upload bodies that may be in memory at once (`WB_MAX_UPLOADS_IN_FLIGHT_BYTES`).
     pub uploads_in_flight: Arc<tokio::sync::Semaphore>,
+    /// The open HTTP fallback sessions.
+    pub sessions: poll::Sessions,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -80,6 +86,7 @@ pub async fn run(
         uploads_in_flight: Arc::new(tokio::sync::Semaphore::new(
             config.max_uploads_in_flight_bytes,
         )),
+        sessions: poll::Sessions::default(),
     };
     let app = http::router(state);
     let cap = serve::connection_cap(config.max_tcp_connections);

@@ -95,6 +95,15 @@ impl CloseReason {
         code: 4003,
         reason: "view-only link: changes are not accepted",
     };
+    pub const MALFORMED: CloseReason = CloseReason {
+        code: 1007,
+        reason: "malformed message",
+    };
+    /// An HTTP fallback session nobody polled for its idle time.
+    pub const EXPIRED: CloseReason = CloseReason {
+        code: 1001,
+        reason: "session expired",
+    };
 }
 
 /// What a connection gives the room when it joins.

@@ -1,7 +1,8 @@
 //! `/ws/{board}`: one WebSocket per board speaking the y-websocket protocol.
 //!
-//! A connection decodes frames itself (so bad input is refused before it reaches the room) and
-//! forwards the messages to the room; the room answers through a bounded queue that this task
+//! A connection decodes and checks frames itself ([`crate::connection`], shared with the HTTP
+//! fallback, so bad input is refused before it reaches the room) and forwards the messages to
+//! the room; the room answers through a bounded queue that this task
 //! writes to the socket. Close codes: 1003 text frame, 1007 malformed message or refused
 //! update, 1009 frame too large (sent cleanly: see [`crate::socket`]), 1008 rate limit or board
 //! size limit, 1011 storage unavailable, 1013 slow reader or server storage full, 1001 server
@@ -18,8 +19,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Extension;
-use board::protocol::{decode_frame_within, FrameError, FrameLimits};
-use board::room_state::MAX_PRESENCES_PER_CONNECTION;
 use board::BoardId;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
@@ -28,14 +27,13 @@ use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use tracing::{debug, Instrument};
-use yrs::sync::{Message, SyncMessage};
 
-use crate::access::{self, check_origin, KeyParam, Role};
-use crate::clients::{AddrRefused, AddrSlot, ClientAddr};
+use crate::access::{self, KeyParam};
+use crate::clients::ClientAddr;
+use crate::connection::{self, Admitted, Inbound};
 use crate::error::AppError;
 use crate::outbox::outbox;
 use crate::room::{CloseReason, Command, Member};
-use crate::rooms::{Slot, SlotRefused};
 use crate::serve::ConnPermit;
 use crate::socket::{self, Socket, Upgrade};
 use crate::AppState;
@@ -45,7 +43,6 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 /// Bytes read from a socket at a time.
 const READ_BUFFER: usize = 4 * 1024;
 
-#[allow(clippy::too_many_arguments)]
 pub async fn upgrade(
     Path(board): Path<String>,
     Query(key): Query<KeyParam>,
@@ -56,47 +53,10 @@ pub async fn upgrade(
     ws: Upgrade,
 ) -> Result<Response, AppError> {
     let id = BoardId::parse(&board)?;
-    let config = state.rooms.config();
-    check_origin(&headers, config)?;
-    let resets = state.rooms.link_resets();
-    let role = access::role(state.rooms.store().as_ref(), &id, key.key.as_deref())
-        .await?
-        .ok_or_else(access::no_such_link)?;
-    // The places are taken now, before the upgrade is answered, and held by the connection:
-    // the address's, then the board's and the server's.
-    let addr_slot = state.rooms.clients().connect(client).map_err(|refused| {
-        state
-            .rooms
-            .metrics()
-            .refused_at_limit
-            .fetch_add(1, Ordering::Relaxed);
-        debug!(?refused, "connection refused for its address");
-        match refused {
-            AddrRefused::Connections => AppError::Unavailable(
-                "Too many connections from your address; close some tabs and try again.".into(),
-            ),
-            AddrRefused::Reloads => AppError::TooManyRequests(
-                "Connections from your address sent changes that could not be applied; try again later."
-                    .into(),
-            ),
-        }
-    })?;
-    let slot = state.rooms.reserve(&id).map_err(|refused| {
-        state
-            .rooms
-            .metrics()
-            .refused_at_limit
-            .fetch_add(1, Ordering::Relaxed);
-        debug!(?refused, "connection refused at a limit");
-        AppError::Unavailable(
-            match refused {
-                SlotRefused::Server => "The server is at its connection limit; try again shortly.",
-                SlotRefused::Board => "This board is at its connection limit; try again shortly.",
-            }
-            .into(),
-        )
-    })?;
-    let max = config.max_frame_bytes;
+    // The places are taken now, before the upgrade is answered, and held by the connection.
+    let mut held = connection::admit(&state.rooms, &id, key.key, &headers, client).await?;
+    held.permit = permit.map(|Extension(p)| p);
+    let max = state.rooms.config().max_frame_bytes;
     let rooms = state.rooms.clone();
     let shutdown = state.shutdown.clone();
     let config = WebSocketConfig::default()
@@ -107,32 +67,15 @@ pub async fn upgrade(
         // read in several chunks).
         .read_buffer_size(READ_BUFFER);
     Ok(ws.on_upgrade(config, move |socket| {
-        let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+        let conn = next_conn();
         let span = tracing::info_span!("conn", conn, board = %crate::rooms::board_tag(&id));
-        let held = Held {
-            _slot: slot,
-            addr: addr_slot,
-            _permit: permit.map(|Extension(p)| p),
-            role,
-            resets,
-            key: key.key,
-        };
         serve(socket, id, conn, rooms, shutdown, held).instrument(span)
     }))
 }
 
-/// What a connection holds while it lives: its places under the board's, the server's and its
-/// address's limits, and its TCP connection's place under the server's cap.
-struct Held {
-    _slot: Slot,
-    addr: AddrSlot,
-    _permit: Option<ConnPermit>,
-    /// What the connection's key allows.
-    role: Role,
-    /// Link resets since before the key was checked.
-    resets: tokio::sync::broadcast::Receiver<BoardId>,
-    /// The key it came with, to check again when resets were missed.
-    key: Option<String>,
+/// A connection id, unique in this process across both transports.
+pub fn next_conn() -> u64 {
+    NEXT_CONN.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Why the read loop ended.
@@ -145,42 +88,13 @@ enum End {
     TooLarge { declared: usize },
 }
 
-/// Average message rate with bursts (token bucket).
-struct RateLimit {
-    tokens: f64,
-    per_sec: f64,
-    burst: f64,
-    last: tokio::time::Instant,
-}
-
-impl RateLimit {
-    fn new(per_sec: u32, burst: u32) -> Self {
-        Self {
-            tokens: f64::from(burst),
-            per_sec: f64::from(per_sec),
-            burst: f64::from(burst),
-            last: tokio::time::Instant::now(),
-        }
-    }
-
-    /// Takes `n` tokens; false when the bucket is empty.
-    fn take(&mut self, n: usize) -> bool {
-        let now = tokio::time::Instant::now();
-        let refill = now.duration_since(self.last).as_secs_f64() * self.per_sec;
-        self.tokens = (self.tokens + refill).min(self.burst);
-        self.last = now;
-        self.tokens -= n as f64;
-        self.tokens >= 0.0
-    }
-}
-
 async fn serve(
     mut socket: Socket,
     id: BoardId,
     conn: u64,
     rooms: crate::rooms::Rooms,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
-    held: Held,
+    held: Admitted,
 ) {
     let metrics_open = &rooms.metrics().connections_open;
     metrics_open.fetch_add(1, Ordering::Relaxed);
@@ -206,13 +120,7 @@ async fn serve(
         rooms.config().ping_interval(),
     );
     let mut answered_ping = true;
-    let mut rate = RateLimit::new(rooms.config().rate_per_sec, rooms.config().rate_burst);
-    // No frame may hold more messages than the rate limit's burst, nor an awareness message
-    // more presences than a connection may announce: refused before the rest is decoded.
-    let limits = FrameLimits {
-        messages: rooms.config().rate_burst as usize,
-        presences: MAX_PRESENCES_PER_CONNECTION,
-    };
+    let mut inbound = Inbound::new(&rooms, held.role);
     let metrics = rooms.metrics();
     let close = |reason: CloseReason| End::Close(reason);
     let role = held.role;
@@ -254,35 +162,13 @@ async fn serve(
             incoming = socket.next() => match incoming {
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     answered_ping = true;
-                    metrics.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                    // yrs' decoders may panic on hostile input (its overflow checks are on):
-                    // that is a malformed frame, and costs only this connection.
-                    let decoded = std::panic::catch_unwind(|| decode_frame_within(&bytes, limits))
-                        .unwrap_or_else(|_| Err(FrameError::Malformed("decoder panicked".into())));
-                    match decoded {
-                        Ok(msgs) if !rate.take(msgs.len()) => {
-                            break close(CloseReason::RATE_LIMIT);
-                        }
-                        Err(FrameError::TooManyMessages(_)) => break close(CloseReason::RATE_LIMIT),
-                        Err(FrameError::TooManyPresences(_)) => {
-                            break close(CloseReason::PRESENCE_LIMIT);
-                        }
-                        Ok(msgs) if role == Role::View && msgs.iter().any(changes_document) => {
-                            break close(CloseReason::VIEW_ONLY);
-                        }
-                        Ok(msgs) if rooms.storage_full() && msgs.iter().any(changes_document) => {
-                            metrics.refused_storage_full.fetch_add(1, Ordering::Relaxed);
-                            break close(CloseReason::STORAGE_FULL);
-                        }
+                    match inbound.check(&bytes, &rooms) {
                         Ok(msgs) => {
                             if !room.send(Command::Messages(conn, msgs)).await {
                                 break close(CloseReason::SHUTDOWN);
                             }
                         }
-                        Err(e) => {
-                            debug!(error = %e, "malformed frame");
-                            break close(CloseReason { code: 1007, reason: "malformed message" });
-                        }
+                        Err(reason) => break close(reason),
                     }
                 }
                 Some(Ok(WsMessage::Text(_))) => {
@@ -328,14 +214,4 @@ async fn serve(
         }
     }
     metrics_open.fetch_sub(1, Ordering::Relaxed);
-}
-
-/// Whether a message would change the document (and so write to storage): an update, or a
-/// sync step 2 that carries anything (an empty one is two bytes: no structs, no deletions).
-fn changes_document(msg: &Message) -> bool {
-    match msg {
-        Message::Sync(SyncMessage::Update(_)) => true,
-        Message::Sync(SyncMessage::SyncStep2(update)) => update.as_slice() != [0, 0],
-        _ => false,
-    }
 }

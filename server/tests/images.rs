@@ -66,18 +66,6 @@ async fn answer(request: reqwest::RequestBuilder) -> Answer {
     }
 }
 
-/// `POST /boards` as a JSON client; returns the new board.
-async fn create_board(server: &TestServer) -> Board {
-    let created = answer(
-        reqwest::Client::new()
-            .post(server.http_url("/boards"))
-            .header("accept", "application/json"),
-    )
-    .await;
-    assert_eq!(created.status, 201);
-    Board::from_created(&created.json())
-}
-
 async fn upload(server: &TestServer, board: &str, bytes: &[u8]) -> Answer {
     upload_from(server, board, bytes, None).await
 }
@@ -107,7 +95,7 @@ async fn download(server: &TestServer, path: &str) -> Answer {
 async fn a_png_comes_back_byte_for_byte_with_headers_that_keep_it_inert() {
     let (_dir, db) = temp_db();
     let server = TestServer::start(&db).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
 
     // The claimed type is ignored: the magic bytes decide.
     let uploaded = answer(
@@ -154,7 +142,7 @@ async fn a_png_comes_back_byte_for_byte_with_headers_that_keep_it_inert() {
 async fn jpeg_gif_and_webp_are_accepted_with_their_own_type() {
     let (_dir, db) = temp_db();
     let server = TestServer::start(&db).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
     let cases: [(&[u8], &str); 3] = [
         (JPEG, "image/jpeg"),
         (GIF, "image/gif"),
@@ -175,7 +163,7 @@ async fn jpeg_gif_and_webp_are_accepted_with_their_own_type() {
 async fn what_is_not_an_image_is_refused_with_415_and_nothing_is_stored() {
     let (_dir, db) = temp_db();
     let server = TestServer::start(&db).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
     let bodies: [&[u8]; 4] = [
         b"",
         b"just some text",
@@ -204,7 +192,7 @@ async fn what_is_not_an_image_is_refused_with_415_and_nothing_is_stored() {
 async fn an_image_past_the_size_limit_gets_413() {
     let (_dir, db) = temp_db();
     let server = TestServer::start_with(&db, |c| c.max_image_bytes = 1024).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
 
     let too_big = png_of(1025, 1);
     let refused = upload(&server, &board.keyed(), &too_big).await;
@@ -226,7 +214,7 @@ async fn an_image_past_the_size_limit_gets_413() {
 async fn a_board_whose_images_reach_the_quota_is_full_and_others_are_not() {
     let (_dir, db) = temp_db();
     let server = TestServer::start_with(&db, |c| c.max_board_image_bytes = 250).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
 
     assert_eq!(
         upload(&server, &board.keyed(), &png_of(100, 1))
@@ -257,7 +245,7 @@ async fn a_board_whose_images_reach_the_quota_is_full_and_others_are_not() {
     assert_eq!(again.status, 200);
     assert_eq!(again.json()["id"], sha256_hex(&png_of(100, 1)));
 
-    let other = create_board(&server).await;
+    let other = Board::create(&server).await;
     assert_eq!(
         upload(&server, &other.keyed(), &png_of(100, 3))
             .await
@@ -278,7 +266,7 @@ async fn unknown_boards_and_images_get_404() {
     let path = format!("/boards/never-created/images/{id}");
     assert_eq!(download(&server, &path).await.status, 404);
 
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
     let path = format!("/boards/{board}/images/{id}");
     assert_eq!(download(&server, &path).await.status, 404);
     server.stop().await;
@@ -293,7 +281,7 @@ async fn malformed_board_and_image_ids_get_400() {
     assert_eq!(refused.status, 400);
     assert_eq!(upload(&server, "bad.id", PNG).await.status, 400);
 
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
     let id = sha256_hex(PNG);
     let bad_ids = [
         id.to_uppercase(),
@@ -318,7 +306,7 @@ async fn uploads_from_a_foreign_origin_are_refused_with_403() {
         c.allowed_origins = vec!["https://board.example.com".into()];
     })
     .await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
 
     let refused = upload_from(&server, &board.keyed(), PNG, Some("https://evil.example")).await;
     assert_eq!(refused.status, 403);
@@ -338,7 +326,7 @@ async fn uploads_from_a_foreign_origin_are_refused_with_403() {
 async fn the_same_bytes_twice_give_the_same_id_and_are_stored_once() {
     let (_dir, db) = temp_db();
     let server = TestServer::start_with(&db, |c| c.max_board_image_bytes = 100).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
     let first = upload(&server, &board.keyed(), PNG).await;
     let second = upload(&server, &board.keyed(), PNG).await;
     assert_eq!(first.status, 201);
@@ -348,7 +336,7 @@ async fn the_same_bytes_twice_give_the_same_id_and_are_stored_once() {
     wait_metric(&server, "whiteboard_images_stored_total", 1).await;
 
     // Another board storing the same bytes has its own copy and its own URL.
-    let other = create_board(&server).await;
+    let other = Board::create(&server).await;
     let elsewhere = upload(&server, &other.keyed(), PNG).await;
     assert_eq!(elsewhere.status, 201);
     assert_eq!(elsewhere.json()["id"], first.json()["id"]);

@@ -14,17 +14,6 @@ async fn json(answer: reqwest::Response) -> serde_json::Value {
     serde_json::from_str(&answer.text().await.unwrap()).expect("json")
 }
 
-async fn create_board(server: &TestServer) -> Board {
-    let answer = reqwest::Client::new()
-        .post(server.http_url("/boards"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 201);
-    Board::from_created(&json(answer).await)
-}
-
 fn room(board: &Board, key: &str) -> String {
     format!("{}?key={key}", board.id)
 }
@@ -50,7 +39,7 @@ async fn get_status(server: &TestServer, path: &str) -> u16 {
 async fn a_view_key_receives_everything_and_can_change_nothing() {
     let (_dir, db) = temp_db();
     let server = TestServer::start(&db).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
     let mut editor = Client::connect(&server.ws_url(&room(&board, &board.edit))).await;
     // Connecting (its empty sync step 2 included) is fine for a viewer.
     let mut viewer = Client::connect(&server.ws_url(&room(&board, &board.view))).await;
@@ -83,7 +72,7 @@ async fn a_view_key_receives_everything_and_can_change_nothing() {
 async fn pages_sockets_and_links_open_only_with_a_key_of_the_board() {
     let (_dir, db) = temp_db();
     let server = TestServer::start(&db).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
     let id = &board.id;
     assert_eq!(get_status(&server, &format!("/b/{id}")).await, 404);
     assert_eq!(get_status(&server, &format!("/b/{id}?key=nope")).await, 404);
@@ -132,7 +121,7 @@ async fn pages_sockets_and_links_open_only_with_a_key_of_the_board() {
 async fn resetting_the_links_closes_old_connections_within_a_second_and_new_keys_work() {
     let (_dir, db) = temp_db();
     let server = TestServer::start(&db).await;
-    let board = create_board(&server).await;
+    let board = Board::create(&server).await;
     let mut editor = Client::connect(&server.ws_url(&room(&board, &board.edit))).await;
     let mut viewer = Client::connect(&server.ws_url(&room(&board, &board.view))).await;
     let reset = |manage: &str| {

@@ -253,6 +253,19 @@ pub struct Board {
 }
 
 impl Board {
+    /// `POST /boards` as a JSON client: a new board with its keys.
+    pub async fn create(server: &TestServer) -> Board {
+        let answer = reqwest::Client::new()
+            .post(server.http_url("/boards"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("POST /boards");
+        assert_eq!(answer.status(), 201);
+        let text = answer.text().await.expect("body");
+        Board::from_created(&serde_json::from_str(&text).expect("json"))
+    }
+
     /// From the `201` answer's JSON.
     pub fn from_created(json: &serde_json::Value) -> Self {
         let text = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
