@@ -46,6 +46,8 @@ pub fn start(
 fn show(ui: BoardUi, update: ViewUpdate) {
     let ViewUpdate {
         status,
+        transport,
+        unsent,
         shapes,
         peers,
         tool,
@@ -105,6 +107,12 @@ fn show(ui: BoardUi, update: ViewUpdate) {
     }
     if let Some(status) = status {
         ui.status.set(status);
+    }
+    if let Some(transport) = transport {
+        ui.transport.set(transport);
+    }
+    if let Some(unsent) = unsent {
+        ui.unsent.set(unsent);
     }
     if let Some(shapes) = shapes {
         ui.shapes.set(shapes);

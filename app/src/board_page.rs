@@ -15,9 +15,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::name_prompt::NamePrompt;
 use crate::pages::NotFound;
 use crate::share::ShareDialog;
-use crate::ui::{send, BoardUi, Command, ConnectionStatus, HistoryAction, StyleChange, Tool};
+use crate::ui::{
+    send, BoardUi, Command, ConnectionStatus, HistoryAction, StyleChange, Tool, Transport,
+};
 
 /// Stroke colours offered in the style panel.
 const STROKES: [(&str, &str); 6] = [
@@ -97,6 +100,7 @@ pub fn BoardPage() -> impl IntoView {
     // until asked for, and the name, theme and help controls sit in an overflow menu.
     let style_open = RwSignal::new(false);
     let more_open = RwSignal::new(false);
+    let name_prompt = RwSignal::new(false);
 
     #[cfg(feature = "hydrate")]
     {
@@ -233,18 +237,43 @@ pub fn BoardPage() -> impl IntoView {
                     class="status"
                     role="status"
                     data-status=move || ui.status.get().key()
+                    data-transport=move || ui.transport.get().key()
                 >
                     <span class="dot" aria-hidden="true"></span>
                     {move || match ui.status.get() {
                         ConnectionStatus::Connected if ui.view_only() => "View only",
                         status => status.label(),
                     }}
+                    {move || {
+                        (ui.status.get() == ConnectionStatus::Connected
+                            && ui.transport.get() == Transport::Http)
+                            .then_some(" (over HTTP)")
+                    }}
+                    // Changes in flight while connected are confirmed within moments: the count
+                    // shows only while the connection is down.
+                    {move || {
+                        let n = ui.unsent.get();
+                        (n > 0 && ui.status.get() != ConnectionStatus::Connected)
+                            .then(|| {
+                                view! {
+                                    <span class="unsent" data-unsent=n>
+                                        {format!(
+                                            " · {n} {} saved only on this device",
+                                            if n == 1 { "change" } else { "changes" },
+                                        )}
+                                    </span>
+                                }
+                            })
+                    }}
                 </span>
             </header>
             <div
                 class="stage"
                 data-style-open=move || style_open.get().to_string()
-                on:pointerdown=move |_| more_open.set(false)
+                on:pointerdown=move |ev| {
+                    more_open.set(false);
+                    crate::name_prompt::dismiss_from(&ev, name_prompt);
+                }
             >
                 <canvas
                     node_ref=canvas
@@ -263,6 +292,7 @@ pub fn BoardPage() -> impl IntoView {
                 </div>
                 <canvas node_ref=minimap class="minimap" aria-label="Minimap" role="img"></canvas>
                 <TextEditor ui/>
+                <NamePrompt ui open=name_prompt/>
                 {move || ui.following.get().map(|name| view! {
                     <div class="following" aria-live="polite">
                         <span>{format!("Following {name}")}</span>

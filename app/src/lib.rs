@@ -5,6 +5,7 @@
 //! - [`board_page`]: the board page: tools, canvas, style panel, zoom and history controls,
 //!   minimap, text editor, shortcuts dialog, the accessible shape list.
 //! - [`share`]: the Share dialog: edit and view links, Reset links.
+//! - [`name_prompt`]: asking a person's name once, on their first board.
 //! - [`ui`]: the reactive state the board page shares with the board engine (the `engine`
 //!   crate: document, sync, tools, canvas), and the plain types of their interface.
 //! - `board_client` (browser only): starts the engine on the page's canvas and connects it to
@@ -15,6 +16,7 @@
 #![recursion_limit = "256"]
 
 pub mod board_page;
+pub mod name_prompt;
 pub mod pages;
 pub mod share;
 pub mod ui;
@@ -30,6 +32,12 @@ use leptos_router::{
     components::{FlatRoutes, Route, Router},
     path,
 };
+
+/// Asks the browser to keep the app shell for offline use (the service worker `/sw.js`).
+#[cfg(feature = "hydrate")]
+pub fn keep_offline_shell() {
+    engine::offline::register_service_worker();
+}
 
 /// The HTML document around the app, rendered by the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

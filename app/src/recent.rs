@@ -37,6 +37,21 @@ pub fn remember(id: &str) {
     }
 }
 
+const NAME_ASKED_KEY: &str = "whiteboard.name-asked";
+
+/// Whether this browser asked the person's name already.
+pub fn name_asked() -> bool {
+    storage()
+        .and_then(|s| s.get_item(NAME_ASKED_KEY).ok().flatten())
+        .is_some()
+}
+
+pub fn remember_name_asked() {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(NAME_ASKED_KEY, "1");
+    }
+}
+
 const THEME_KEY: &str = "whiteboard.theme";
 
 /// Dark theme: the person's choice if they made one, else the system's preference.

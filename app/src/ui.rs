@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 pub use engine::view::{
     Access, Command, ConnectionStatus, HistoryAction, Peer, Role, ShapeItem, StyleChange, StyleMix,
-    TextEdit, Tool, ViewUpdate,
+    TextEdit, Tool, Transport, ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -44,6 +44,10 @@ pub struct BoardUi {
     pub notice: RwSignal<Option<String>>,
     pub tool: RwSignal<Tool>,
     pub status: RwSignal<ConnectionStatus>,
+    /// What carries the board's messages (the HTTP fallback on networks blocking WebSockets).
+    pub transport: RwSignal<Transport>,
+    /// Our changes saved only on this device (the server has not confirmed them).
+    pub unsent: RwSignal<usize>,
     pub shapes: RwSignal<Vec<ShapeItem>>,
     pub peers: RwSignal<Vec<Peer>>,
     /// This person's display name, shown to others next to their cursor.
@@ -67,6 +71,8 @@ impl BoardUi {
             // A new board starts on Select, so a first drag does not leave ink behind.
             tool: RwSignal::new(Tool::Select),
             status: RwSignal::new(ConnectionStatus::Connecting),
+            transport: RwSignal::new(Transport::WebSocket),
+            unsent: RwSignal::new(0),
             shapes: RwSignal::new(Vec::new()),
             peers: RwSignal::new(Vec::new()),
             user_name: RwSignal::new(String::new()),

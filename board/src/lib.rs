@@ -27,6 +27,7 @@ pub mod room_state;
 pub mod session;
 pub mod shape;
 pub mod spatial;
+pub mod unsent;
 pub mod viewport;
 
 pub use layout::{BoardDoc, META, SHAPES};

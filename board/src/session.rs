@@ -9,6 +9,7 @@
 
 use crate::layout::BoardDoc;
 use crate::protocol::{self, Frame, Presence};
+use crate::unsent::Unsent;
 use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage, Timestamp};
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, Transact};
@@ -33,6 +34,8 @@ pub struct SyncSession {
     /// We sent a sync step 1 and no step 2 has answered it yet; a pending update then does not
     /// ask again, so a stream of updates behind one missing update cannot flood the server.
     awaiting_step2: bool,
+    /// Our changes the server has not confirmed.
+    unsent: Unsent,
 }
 
 /// What handling one frame produced.
@@ -48,6 +51,8 @@ pub struct Outcome {
     pub synced: bool,
     /// The server refused access, with its reason.
     pub denied: Option<String>,
+    /// Tags of our changes ([`SyncSession::track_local`]) the server now holds.
+    pub confirmed: Vec<u64>,
     /// Messages that could not be applied (logged by the caller, otherwise ignored).
     pub problems: Vec<String>,
 }
@@ -70,7 +75,20 @@ impl SyncSession {
             open: false,
             synced: false,
             awaiting_step2: false,
+            unsent: Unsent::default(),
         }
+    }
+
+    /// Counts a local update (made here, or restored from this device's copy), part of the
+    /// change `group`, as unsent until the server confirms it; `tag` comes back in
+    /// [`Outcome::confirmed`].
+    pub fn track_local(&mut self, tag: u64, group: u64, update: &[u8]) {
+        self.unsent.add(tag, group, update);
+    }
+
+    /// How many of our changes the server has not confirmed.
+    pub fn unsent(&self) -> usize {
+        self.unsent.len()
     }
 
     /// Whether a connection is open.
@@ -120,6 +138,9 @@ impl SyncSession {
                 for message in messages {
                     self.handle(message, &mut out);
                 }
+                if !self.unsent.is_empty() {
+                    out.confirmed = self.unsent.take_confirmed();
+                }
             }
             Err(e) => out.problems.push(format!("ignored a malformed frame: {e}")),
         }
@@ -128,14 +149,21 @@ impl SyncSession {
 
     fn handle(&mut self, message: Message, out: &mut Outcome) {
         match message {
-            Message::Sync(SyncMessage::SyncStep1(sv)) => match self.board.doc().try_transact() {
-                Ok(txn) => out
-                    .reply
-                    .push(protocol::sync_step2(txn.encode_state_as_update_v1(&sv))),
-                Err(_) => out
-                    .problems
-                    .push("document busy: sync step 1 not answered".into()),
-            },
+            Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                // Tracked only while something is unsent: a later change is confirmed by its
+                // own echo, or by the step 1 of the next connection.
+                if !self.unsent.is_empty() {
+                    self.unsent.server_state(&sv);
+                }
+                match self.board.doc().try_transact() {
+                    Ok(txn) => out
+                        .reply
+                        .push(protocol::sync_step2(txn.encode_state_as_update_v1(&sv))),
+                    Err(_) => out
+                        .problems
+                        .push("document busy: sync step 1 not answered".into()),
+                }
+            }
             Message::Sync(SyncMessage::SyncStep2(update)) => {
                 self.awaiting_step2 = false;
                 self.apply(&update, out);
@@ -155,6 +183,9 @@ impl SyncSession {
     fn apply(&mut self, update: &[u8], out: &mut Outcome) {
         match self.board.apply_remote(update, "remote") {
             Ok(pending) => {
+                if !self.unsent.is_empty() {
+                    self.unsent.server_update(update);
+                }
                 out.doc_changed = true;
                 if pending && !self.awaiting_step2 {
                     if let Some(step1) = protocol::step1_for(self.board.doc()) {

@@ -63,12 +63,16 @@ export class TestServer {
         LEPTOS_OUTPUT_NAME: 'whiteboard',
         LEPTOS_ENV: 'PROD',
         DATABASE_URL: `sqlite://${join(this.dir, 'board.db')}`,
-        RUST_LOG: 'warn',
+        RUST_LOG: process.env.SERVER_LOG ? (process.env.RUST_LOG ?? 'warn') : 'warn',
         NO_COLOR: '1'
       },
       stdio: ['ignore', 'pipe', 'pipe']
     })
-    const keep = chunk => { this.log.push(String(chunk)); if (this.log.length > 200) this.log.shift() }
+    // SERVER_LOG=1 shows the server's log (RUST_LOG from the environment, else warn).
+    const keep = chunk => {
+      if (process.env.SERVER_LOG) process.stderr.write(chunk)
+      this.log.push(String(chunk)); if (this.log.length > 200) this.log.shift()
+    }
     this.child.stdout.on('data', keep)
     this.child.stderr.on('data', keep)
     await waitReady(this.url, this.child)

@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { draw, failOnPageErrors, newBoard, openPage, shapeItems, twoPeopleOnANewBoard } from './helpers'
+import { draw, expectConnected, failOnPageErrors, newBoard, openPage, shapeItems, twoPeopleOnANewBoard } from './helpers'
 
 // Presence people can use: who is here and with which link, what they select, following
 // someone's view, and hiding the others' cursors.
@@ -69,4 +69,43 @@ test("others' cursors can be hidden and shown again", async ({ browser }) => {
   await hide.click()
   await expect(hide).toHaveAttribute('aria-pressed', 'false')
   await expect.poll(async () => (await look()).equals(empty)).toBe(false)
+})
+
+test('a name is asked on the first board only, and remembered', async ({ browser }) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  failOnPageErrors(page)
+  const url = await newBoard(page, server.url)
+  const prompt = page.getByRole('region', { name: 'What should others call you?' })
+  const field = prompt.getByRole('textbox', { name: 'Name shown to others' })
+  // A friendly suggestion is already there.
+  await expect(field).toHaveValue(/^[A-Z][a-z]+ [A-Z][a-z]+$/)
+  await field.fill('Zoe')
+  await field.press('Enter')
+  await expect(prompt).toBeHidden()
+  await expect(page.getByPlaceholder('Your name')).toHaveValue('Zoe')
+
+  await page.reload()
+  await expect(page.getByPlaceholder('Your name')).toHaveValue('Zoe')
+  await expect(prompt).toBeHidden()
+  await newBoard(page, server.url)
+  await expect(prompt).toBeHidden()
+  await expect(page.getByPlaceholder('Your name')).toHaveValue('Zoe')
+  expect(url).not.toEqual(page.url())
+})
+
+test('drawing right away keeps the suggested name and stops asking', async ({ browser }) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  failOnPageErrors(page)
+  await newBoard(page, server.url)
+  const prompt = page.getByRole('region', { name: 'What should others call you?' })
+  await expect(prompt).toBeVisible()
+  const suggested = await prompt.getByRole('textbox').inputValue()
+  await draw(page, 'Rectangle', 100, 100, 300, 250)
+  await expect(prompt).toBeHidden()
+  await page.reload()
+  await expectConnected(page)
+  await expect(prompt).toBeHidden()
+  await expect(page.getByPlaceholder('Your name')).toHaveValue(suggested)
 })

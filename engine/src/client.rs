@@ -183,6 +183,7 @@ fn try_start(
     if let Some(key) = &key {
         url.push_str(&format!("?key={key}"));
     }
+    let poll_url = format!("/poll/{id}");
 
     let board = BoardDoc::new(Doc::with_client_id(random::client_id()));
     let identity = Identity::load();
@@ -246,6 +247,8 @@ fn try_start(
             board,
             board_id: id.to_string(),
             url,
+            poll_url,
+            key: key.clone(),
             identity,
             tool,
         });
@@ -269,7 +272,24 @@ fn try_start(
         e.resize();
         e.update_cursor();
         e.publish_presence();
-        e.connect();
+    });
+    // This device's copy is painted first, then the connection opens (the heartbeat opens it
+    // anyway a second later, should storage be slow).
+    let weak = Rc::downgrade(&client);
+    let board = id.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        let stored = crate::offline::load(&board).await;
+        if let Some(client) = weak.upgrade() {
+            client.run(|e| {
+                match stored {
+                    Ok(stored) => e.restore(stored),
+                    Err(message) => web_sys::console::warn_1(
+                        &format!("whiteboard: no offline copy: {message}").into(),
+                    ),
+                }
+                e.connect();
+            });
+        }
     });
     // What the key allows (the server enforces it; this shapes the page). Unknown while
     // offline: the page then stays as it was drawn, for an editor.

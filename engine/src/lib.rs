@@ -9,7 +9,9 @@
 //! - `engine`: the client's state and behaviour, behind one `RefCell`, in files by concern
 //!   (connection, presence, document, painting, pointer and keyboard input, panel commands).
 //! - `board::session` (in `board`): the sans-IO sync state machine, reusable by any transport.
-//! - [`transport`]: the WebSocket and the reconnection backoff.
+//! - [`transport`]: the WebSocket, the connection either transport gives, and the backoff.
+//! - [`offline`]: this device's copy of each board it opened, in IndexedDB.
+//! - `poll`: the HTTP fallback transport (`/poll/{board}`) for networks that block WebSockets.
 //! - `render`: painting a scene on the 2D canvas.
 //! - `tools`: the pointer gestures, hit-testing and the shape list labels.
 //! - `presence`: our name and colour, and other people's presence made safe to show.
@@ -29,6 +31,10 @@ pub mod client;
 mod engine;
 #[cfg(feature = "browser")]
 mod images;
+#[cfg(feature = "browser")]
+pub mod offline;
+#[cfg(feature = "browser")]
+mod poll;
 #[cfg(feature = "browser")]
 mod presence;
 #[cfg(feature = "browser")]

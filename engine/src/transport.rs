@@ -1,8 +1,8 @@
-//! The WebSocket transport: one socket's lifetime and the reconnection backoff.
+//! The transports: one WebSocket's lifetime, the [`Conn`] either transport gives the engine
+//! (the HTTP fallback is `crate::poll`), and the reconnection backoff.
 //!
-//! It moves bytes and reports events; what the bytes mean is the sync session's business
-//! (`sync.rs`), and when to reconnect is the engine's. Keeping it this thin is what lets an HTTP
-//! fallback transport drive the same session later.
+//! They move bytes and report events; what the bytes mean is the sync session's business
+//! (`board::session`), and when to reconnect or fall back is the engine's.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -88,6 +88,29 @@ impl Drop for Socket {
         self.ws.set_onclose(None);
         self.ws.set_onerror(None);
         let _ = self.ws.close();
+    }
+}
+
+/// A live connection to the board, over either transport.
+pub enum Conn {
+    WebSocket(Socket),
+    Http(crate::poll::HttpLink),
+}
+
+impl Conn {
+    /// Sends one frame; false when it cannot be sent now.
+    pub fn send(&self, frame: &[u8]) -> bool {
+        match self {
+            Conn::WebSocket(socket) => socket.send(frame),
+            Conn::Http(link) => link.send(frame),
+        }
+    }
+
+    pub fn transport(&self) -> crate::view::Transport {
+        match self {
+            Conn::WebSocket(_) => crate::view::Transport::WebSocket,
+            Conn::Http(_) => crate::view::Transport::Http,
+        }
     }
 }
 

@@ -275,6 +275,25 @@ pub enum ConnectionStatus {
     Denied,
 }
 
+/// What carries the board's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    #[default]
+    WebSocket,
+    /// The HTTP fallback, when WebSockets cannot be opened on this network.
+    Http,
+}
+
+impl Transport {
+    /// Stable value for the `data-transport` attribute (styles and tests).
+    pub fn key(self) -> &'static str {
+        match self {
+            Transport::WebSocket => "websocket",
+            Transport::Http => "http",
+        }
+    }
+}
+
 impl ConnectionStatus {
     pub fn label(self) -> &'static str {
         match self {
@@ -346,6 +365,11 @@ pub fn initials(name: &str) -> String {
 #[derive(Debug, Default)]
 pub struct ViewUpdate {
     pub status: Option<ConnectionStatus>,
+    /// The transport in use, when it changes.
+    pub transport: Option<Transport>,
+    /// How many of our changes are saved only on this device (not yet confirmed by the
+    /// server), when it changes.
+    pub unsent: Option<usize>,
     /// The accessible shape list.
     pub shapes: Option<Vec<ShapeItem>>,
     pub peers: Option<Vec<Peer>>,

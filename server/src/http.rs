@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/boards/{board}/links", get(links))
         .route("/boards/{board}/links/reset", post(reset_links))
         .route("/healthz", get(healthz))
+        .route("/sw.js", get(crate::offline::service_worker))
         .route("/metrics", get(metrics))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

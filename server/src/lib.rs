@@ -14,6 +14,7 @@
 //! - [`access`]: the permission checks the endpoints share (the `Origin` rule).
 //! - [`serve`]: the accept loop: the TCP connection cap and the header-read timeout.
 //! - [`clients`]: who a request comes from, and the per-address limits.
+//! - [`offline`]: `/sw.js`, the service worker keeping the app shell for offline use.
 //! - [`maintenance`]: background duties: the storage gauge, expiring unused boards.
 //! - [`http`]: the router, board creation, health, metrics and the Leptos pages.
 //!
@@ -28,6 +29,7 @@ pub mod error;
 pub mod http;
 pub mod images;
 pub mod maintenance;
+pub mod offline;
 pub mod outbox;
 pub mod poll;
 pub mod room;

@@ -1,13 +1,40 @@
-//! The connection: opening the socket, its events, sending, reconnecting with backoff,
-//! going offline and online, the heartbeat, and the status shown to the person.
+//! The connection: opening the socket (or its HTTP fallback), its events, sending,
+//! reconnecting with backoff, going offline and online, the heartbeat, and the status shown to
+//! the person.
+//!
+//! Falling back: a WebSocket that cannot be opened, or closes before its first message, twice
+//! in a row, means a network that blocks WebSockets: the next connections use HTTP
+//! (`crate::poll`). While on HTTP, a probe WebSocket is tried now and then; when one receives
+//! a message, the board moves back to a WebSocket.
 
 use board::protocol::Frame;
 use wasm_bindgen::JsCast;
 
 use super::{now, warn, Engine, Link, PRESENCE_RENEWAL_MS, SILENCE_LIMIT_MS};
+use crate::poll::HttpLink;
 use crate::random;
-use crate::transport::{Socket, SocketEvent};
+use crate::transport::{Conn, Socket, SocketEvent};
 use crate::view::ConnectionStatus;
+
+/// WebSockets that fail before their first message, in a row, before HTTP takes over.
+const FAILURES_BEFORE_FALLBACK: u32 = 2;
+/// How long after falling back (and after each failed probe) a WebSocket is tried again.
+const PROBE_EVERY_MS: f64 = 30_000.0;
+
+/// The fallback's state.
+#[derive(Default)]
+pub(super) struct Fallback {
+    /// WebSockets that failed before their first message since one last worked.
+    failures: u32,
+    /// The current WebSocket received a message.
+    heard: bool,
+    /// New connections use HTTP.
+    over_http: bool,
+    /// A WebSocket tried while on HTTP, and its generation.
+    probe: Option<(Socket, u64)>,
+    /// When the next probe is due.
+    probe_at: f64,
+}
 
 impl Engine {
     /// Opens a new socket (from idle or when the backoff timer fires).
@@ -28,12 +55,22 @@ impl Engine {
         self.generation += 1;
         let generation = self.generation;
         let me = self.me.clone();
-        let socket = Socket::connect(&self.url, move |event| {
+        let on_event = move |event| {
             if let Some(client) = me.upgrade() {
                 client.run(|engine| engine.on_socket(generation, event));
             }
-        });
-        match socket {
+        };
+        let conn = if self.fallback.over_http {
+            Ok(Conn::Http(HttpLink::connect(
+                &self.poll_url,
+                self.key.as_deref(),
+                on_event,
+            )))
+        } else {
+            self.fallback.heard = false;
+            Socket::connect(&self.url, on_event).map(Conn::WebSocket)
+        };
+        match conn {
             Ok(socket) => {
                 self.link = Link::Live { socket, generation };
                 self.last_heard = now();
@@ -42,8 +79,65 @@ impl Engine {
             Err(e) => {
                 warn(&format!("cannot open a WebSocket to {}: {e:?}", self.url));
                 self.dropped_before = true;
+                self.websocket_failed();
                 self.schedule_retry();
             }
+        }
+    }
+
+    /// A WebSocket failed before its first message: after enough in a row, use HTTP.
+    fn websocket_failed(&mut self) {
+        self.fallback.failures += 1;
+        if self.fallback.failures >= FAILURES_BEFORE_FALLBACK && !self.fallback.over_http {
+            warn("WebSockets fail on this network: using the HTTP fallback");
+            self.fallback.over_http = true;
+            self.fallback.probe_at = now() + PROBE_EVERY_MS;
+            self.backoff.reset();
+        }
+    }
+
+    /// While on HTTP: tries a WebSocket in the background when one is due.
+    fn probe_websocket(&mut self, t: f64) {
+        if !self.fallback.over_http || self.fallback.probe.is_some() || t < self.fallback.probe_at {
+            return;
+        }
+        self.fallback.probe_at = t + PROBE_EVERY_MS;
+        self.generation += 1;
+        let generation = self.generation;
+        let me = self.me.clone();
+        let probe = Socket::connect(&self.url, move |event| {
+            if let Some(client) = me.upgrade() {
+                client.run(|engine| engine.on_probe(generation, event));
+            }
+        });
+        if let Ok(socket) = probe {
+            self.fallback.probe = Some((socket, generation));
+        }
+    }
+
+    /// The probe WebSocket's events: its first message moves the board back to WebSockets.
+    fn on_probe(&mut self, generation: u64, event: SocketEvent) {
+        if !matches!(&self.fallback.probe, Some((_, g)) if *g == generation) {
+            return;
+        }
+        match event {
+            SocketEvent::Opened | SocketEvent::Text => {}
+            SocketEvent::Frame(_) => {
+                self.fallback = Fallback::default();
+                if matches!(
+                    &self.link,
+                    Link::Live {
+                        socket: Conn::Http(_),
+                        ..
+                    }
+                ) {
+                    self.link = Link::Idle;
+                    self.session.close();
+                    self.refresh_peers();
+                    self.connect();
+                }
+            }
+            SocketEvent::Closed { .. } => self.fallback.probe = None,
         }
     }
 
@@ -77,6 +171,10 @@ impl Engine {
             }
             SocketEvent::Frame(bytes) => {
                 self.last_heard = now();
+                if !self.fallback.over_http {
+                    self.fallback.heard = true;
+                    self.fallback.failures = 0;
+                }
                 let outcome = self.session.receive(&bytes);
                 for problem in &outcome.problems {
                     warn(problem);
@@ -84,7 +182,9 @@ impl Engine {
                 for frame in &outcome.reply {
                     self.send(frame);
                 }
+                self.local_confirmed(outcome.confirmed);
                 if outcome.doc_changed {
+                    self.local_changed();
                     self.doc_dirty = true;
                     self.request_frame();
                 }
@@ -94,6 +194,9 @@ impl Engine {
                 if outcome.synced {
                     self.backoff.reset();
                     self.show_status(ConnectionStatus::Connected);
+                    if let Link::Live { socket, .. } = &self.link {
+                        self.after.view.transport = Some(socket.transport());
+                    }
                 }
                 if let Some(reason) = outcome.denied {
                     self.deny(&reason);
@@ -114,6 +217,9 @@ impl Engine {
             }
             SocketEvent::Closed { code: 4003, reason } => self.deny(&reason),
             SocketEvent::Closed { code, reason } => {
+                if !self.fallback.over_http && !self.fallback.heard {
+                    self.websocket_failed();
+                }
                 self.disconnected(&format!("connection closed ({code} {reason})"));
             }
         }
@@ -213,6 +319,8 @@ impl Engine {
             Link::Idle => self.connect(),
             _ => {}
         }
+        self.probe_websocket(t);
+        self.save_local(false);
         self.refresh_peers();
     }
 

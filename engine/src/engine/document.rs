@@ -27,6 +27,7 @@ impl Engine {
     /// The next local change starts a new undo step.
     pub(super) fn new_step(&mut self) {
         self.history.new_step();
+        self.new_local_group();
         self.step_key = None;
     }
 
@@ -71,6 +72,7 @@ impl Engine {
 
     /// Sends a local update when connected and redraws.
     pub(super) fn sent_local(&mut self, update: Vec<u8>) {
+        self.keep_local(&update);
         if let Some(frame) = self.session.local_update(update) {
             self.send(&frame);
         }
@@ -95,6 +97,7 @@ impl Engine {
         if self.read_only {
             return;
         }
+        self.new_local_group();
         let result = match action {
             HistoryAction::Undo => self.history.undo(),
             HistoryAction::Redo => self.history.redo(),

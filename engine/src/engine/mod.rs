@@ -9,7 +9,9 @@
 //! queues callbacks that arrive later, through `Client::run` again.
 //!
 //! - this file: the engine's state, its construction, and what it hands back after each call;
-//! - [`connection`]: the socket, reconnection with backoff, offline and online, the heartbeat;
+//! - [`connection`]: the socket or its HTTP fallback, reconnection with backoff, offline and
+//!   online, the heartbeat;
+//! - [`local`]: this device's copy of the board, and what it holds unsent;
 //! - [`peers`]: our presence and other people's;
 //! - [`document`]: local changes as undo steps, undo and redo, re-reading shapes, the selection;
 //! - [`paint`]: animation frames, the canvas and minimap, images, size, theme and zoom;
@@ -22,6 +24,7 @@ mod commands;
 mod connection;
 mod document;
 mod input;
+mod local;
 mod paint;
 mod peers;
 
@@ -40,7 +43,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, Win
 use super::presence::{Identity, PeerView};
 use super::render::{self, CanvasSize, Minimap};
 use super::tools::Gesture;
-use super::transport::{Backoff, Socket};
+use super::transport::{Backoff, Conn};
 use crate::client::Client;
 
 use crate::view::{ConnectionStatus, Peer, ShapeItem, Tool, ViewUpdate};
@@ -76,7 +79,7 @@ enum Link {
     /// Waiting for the backoff timer.
     Waiting { timer: i32 },
     /// A socket exists (connecting or open); `generation` tells its events from a dropped one's.
-    Live { socket: Socket, generation: u64 },
+    Live { socket: Conn, generation: u64 },
     /// The server refused access: no more attempts.
     Denied,
 }
@@ -134,8 +137,15 @@ pub struct Engine {
     step_key: Option<String>,
 
     url: String,
+    /// The HTTP fallback's `/poll/{board}`, and the page's key for it.
+    poll_url: String,
+    key: Option<String>,
     link: Link,
     generation: u64,
+    /// When WebSockets fail and the HTTP fallback takes over (see `connection`).
+    fallback: connection::Fallback,
+    /// This device's copy of the board (see `local`).
+    local: local::LocalCopy,
     backoff: Backoff,
     /// A connection dropped or failed before: the status says "Reconnecting", not "Connecting".
     dropped_before: bool,
@@ -232,6 +242,8 @@ pub struct Parts {
     pub board: BoardDoc,
     pub board_id: String,
     pub url: String,
+    pub poll_url: String,
+    pub key: Option<String>,
     pub identity: Identity,
     pub tool: Tool,
 }
@@ -248,6 +260,8 @@ impl Engine {
             board,
             board_id,
             url,
+            poll_url,
+            key,
             identity,
             tool,
         } = parts;
@@ -266,8 +280,12 @@ impl Engine {
             session,
             history,
             url,
+            poll_url,
+            key,
             link: Link::Idle,
             generation: 0,
+            fallback: connection::Fallback::default(),
+            local: local::LocalCopy::default(),
             backoff: Backoff::default(),
             dropped_before: false,
             last_heard: now(),

@@ -97,6 +97,7 @@ impl Engine {
 
     /// The page is being left: withdraw our presence so our cursor disappears at once.
     pub fn leave(&mut self) {
+        self.save_local(true);
         if let Some(frame) = self.session.leave() {
             self.send(&frame);
         }

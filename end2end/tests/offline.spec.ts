@@ -1,0 +1,108 @@
+import { test, expect, type Page } from '@playwright/test'
+// @ts-ignore: plain ESM helper shared with the Node interop tests
+import { TestServer } from '../support/server.mjs'
+import { draw, expectConnected, failOnPageErrors, newBoard, openPage, shapeItems } from './helpers'
+
+// Offline that lasts: this device keeps each board it opened (IndexedDB) and the app shell
+// (service worker), so changes made offline survive reloads and merge when the network returns,
+// and a board opened before opens with no network at all.
+
+let server: TestServer
+test.beforeAll(async () => { server = await TestServer.start() })
+test.afterAll(async () => { await server?.dispose() })
+
+const status = (page: Page) => page.getByRole('status')
+
+/** Waits until the service worker controls the page (the app shell is kept from then on). */
+async function shellKept (page: Page): Promise<void> {
+  await page.waitForFunction(async () => {
+    const registration = await navigator.serviceWorker.ready
+    return registration.active !== null && navigator.serviceWorker.controller !== null
+  })
+}
+
+/** Waits until this device's copy of `board` holds the whole document (written a couple of
+ * seconds after the last change). */
+async function savedOnDevice (page: Page, board: string): Promise<void> {
+  await page.waitForFunction(board => new Promise<boolean>(resolve => {
+    const open = indexedDB.open('whiteboard', 1)
+    open.onerror = () => resolve(false)
+    open.onsuccess = () => {
+      const db = open.result
+      const done = (found: boolean) => { db.close(); resolve(found) }
+      try {
+        const request = db.transaction('boards').objectStore('boards').get(board)
+        request.onsuccess = () => done(request.result !== undefined)
+        request.onerror = () => done(false)
+      } catch { done(false) }
+    }
+  }), board, { polling: 200 })
+}
+
+test('changes made offline survive a reload and reach the others when back online', async ({ browser }) => {
+  const context = await browser.newContext()
+  const alice = await context.newPage()
+  failOnPageErrors(alice)
+  const url = await newBoard(alice, server.url)
+  await shellKept(alice)
+  const bob = await openPage(browser, url)
+
+  await context.setOffline(true)
+  await expect(status(alice)).toHaveAttribute('data-status', 'offline')
+  await draw(alice, 'Rectangle', 100, 100, 300, 250)
+  await expect(status(alice)).toContainText('1 change saved only on this device')
+
+  await alice.reload()
+  await expect(shapeItems(alice)).toHaveText([/^Rectangle at 100, 100/])
+  await expect(status(alice)).toContainText('1 change saved only on this device')
+  await draw(alice, 'Ellipse', 350, 100, 450, 200)
+  await expect(status(alice)).toContainText('2 changes saved only on this device')
+  await expect(shapeItems(bob)).toHaveCount(0)
+
+  await context.setOffline(false)
+  await expectConnected(alice)
+  await expect(shapeItems(bob)).toHaveCount(2)
+  await expect(status(alice)).not.toContainText('saved only on this device')
+})
+
+test('a board opened before opens with no network, from this device', async ({ browser }) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  failOnPageErrors(page)
+  const url = await newBoard(page, server.url)
+  await draw(page, 'Rectangle', 100, 100, 300, 250)
+  await shellKept(page)
+  await page.close()
+
+  // No network and no server: the page, the bundle and the board all come from this device.
+  await context.setOffline(true)
+  await server.stop()
+  try {
+    const again = await context.newPage()
+    failOnPageErrors(again)
+    await again.goto(url)
+    await expect(shapeItems(again)).toHaveText([/^Rectangle at 100, 100/])
+    await expect(status(again)).toHaveAttribute('data-status', 'offline')
+    // Still a working board: drawing offline counts as unsent.
+    await draw(again, 'Ellipse', 350, 100, 450, 200)
+    await expect(status(again)).toContainText('1 change saved only on this device')
+  } finally {
+    await server.spawn()
+  }
+})
+
+test('the home page lists the local copy of a board, which can be removed', async ({ browser }) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  failOnPageErrors(page)
+  const url = await newBoard(page, server.url)
+  await draw(page, 'Rectangle', 100, 100, 300, 250)
+  const id = new URL(url).pathname.split('/').pop()!
+  await savedOnDevice(page, id)
+  await page.goto(server.url)
+  const item = page.getByRole('list', { name: 'Recent boards' }).getByRole('listitem').filter({ hasText: id })
+  await expect(item).toContainText('Saved on this device')
+  await item.getByRole('button', { name: `Remove the local copy of ${id}` }).click()
+  await expect(item).not.toContainText('Saved on this device')
+  await expect(item.getByRole('link')).toBeVisible()
+})
