@@ -242,12 +242,16 @@ pub fn BoardPage() -> impl IntoView {
                     <span class="dot" aria-hidden="true"></span>
                     {move || match ui.status.get() {
                         ConnectionStatus::Connected if ui.view_only() => "View only",
+                        // "Connected via HTTP" would not fit the bar.
+                        ConnectionStatus::Connected if ui.transport.get() == Transport::Http => {
+                            "Live"
+                        }
                         status => status.label(),
                     }}
                     {move || {
                         (ui.status.get() == ConnectionStatus::Connected
                             && ui.transport.get() == Transport::Http)
-                            .then_some(" (over HTTP)")
+                            .then_some(" via HTTP")
                     }}
                     // Changes in flight while connected are confirmed within moments: the count
                     // shows only while the connection is down.
@@ -258,7 +262,7 @@ pub fn BoardPage() -> impl IntoView {
                                 view! {
                                     <span class="unsent" data-unsent=n>
                                         {format!(
-                                            " · {n} {} saved only on this device",
+                                            "{n} {} saved only on this device",
                                             if n == 1 { "change" } else { "changes" },
                                         )}
                                     </span>

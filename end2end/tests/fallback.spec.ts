@@ -24,7 +24,7 @@ test('with WebSockets refused, two people still draw together, one over HTTP', a
   await bob.goto(url)
   await expectConnected(bob)
   await expect(bob.getByRole('status')).toHaveAttribute('data-transport', 'http')
-  await expect(bob.getByRole('status')).toContainText('over HTTP')
+  await expect(bob.getByRole('status')).toContainText('Live via HTTP')
   expect(refused).toBeGreaterThanOrEqual(2)
 
   await draw(alice, 'Rectangle', 100, 100, 300, 250)

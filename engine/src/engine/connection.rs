@@ -4,8 +4,10 @@
 //!
 //! Falling back: a WebSocket that cannot be opened, or closes before its first message, twice
 //! in a row, means a network that blocks WebSockets: the next connections use HTTP
-//! (`crate::poll`). While on HTTP, a probe WebSocket is tried now and then; when one receives
-//! a message, the board moves back to a WebSocket.
+//! (`crate::poll`). Failures while the browser is offline do not count, and an HTTP session
+//! that cannot be opened either means the server is down, not WebSockets blocked: the next
+//! attempt is a WebSocket again. While on HTTP, a probe WebSocket is tried 5 s after falling
+//! back and every 30 s after; when one receives a message, the board moves back to it.
 
 use board::protocol::Frame;
 use wasm_bindgen::JsCast;
@@ -18,7 +20,9 @@ use crate::view::ConnectionStatus;
 
 /// WebSockets that fail before their first message, in a row, before HTTP takes over.
 const FAILURES_BEFORE_FALLBACK: u32 = 2;
-/// How long after falling back (and after each failed probe) a WebSocket is tried again.
+/// How long after falling back a WebSocket is first tried again, and then after each failed
+/// probe.
+const FIRST_PROBE_MS: f64 = 5_000.0;
 const PROBE_EVERY_MS: f64 = 30_000.0;
 
 /// The fallback's state.
@@ -30,6 +34,8 @@ pub(super) struct Fallback {
     heard: bool,
     /// New connections use HTTP.
     over_http: bool,
+    /// The current HTTP session opened.
+    http_opened: bool,
     /// A WebSocket tried while on HTTP, and its generation.
     probe: Option<(Socket, u64)>,
     /// When the next probe is due.
@@ -61,6 +67,7 @@ impl Engine {
             }
         };
         let conn = if self.fallback.over_http {
+            self.fallback.http_opened = false;
             Ok(Conn::Http(HttpLink::connect(
                 &self.poll_url,
                 self.key.as_deref(),
@@ -87,11 +94,14 @@ impl Engine {
 
     /// A WebSocket failed before its first message: after enough in a row, use HTTP.
     fn websocket_failed(&mut self) {
+        if !self.online() {
+            return;
+        }
         self.fallback.failures += 1;
         if self.fallback.failures >= FAILURES_BEFORE_FALLBACK && !self.fallback.over_http {
             warn("WebSockets fail on this network: using the HTTP fallback");
             self.fallback.over_http = true;
-            self.fallback.probe_at = now() + PROBE_EVERY_MS;
+            self.fallback.probe_at = now() + FIRST_PROBE_MS;
             self.backoff.reset();
         }
     }
@@ -164,6 +174,7 @@ impl Engine {
         match event {
             SocketEvent::Opened => {
                 self.last_heard = now();
+                self.fallback.http_opened = self.fallback.over_http;
                 for frame in self.session.open() {
                     self.send(&frame);
                 }
@@ -219,6 +230,10 @@ impl Engine {
             SocketEvent::Closed { code, reason } => {
                 if !self.fallback.over_http && !self.fallback.heard {
                     self.websocket_failed();
+                } else if self.fallback.over_http && !self.fallback.http_opened {
+                    // HTTP does not reach the server either: it is down, not blocking
+                    // WebSockets.
+                    self.fallback = Fallback::default();
                 }
                 self.disconnected(&format!("connection closed ({code} {reason})"));
             }
