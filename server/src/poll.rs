@@ -247,6 +247,17 @@ pub async fn poll(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let session = find(&state, &board, &session_id, &headers)?;
+    {
+        let out = session.out();
+        // A cursor past the last frame sent would acknowledge frames not sent yet.
+        if query.after >= out.next && out.closed.is_none() {
+            return Err(AppError::BadRequest(format!(
+                "after={} is past the last frame sent ({})",
+                query.after,
+                out.next.wrapping_sub(1)
+            )));
+        }
+    }
     let deadline = Instant::now() + HOLD;
     let mine = {
         let mut out = session.out();
@@ -326,6 +337,9 @@ pub async fn send(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    if query.batch == 0 {
+        return Err(AppError::BadRequest("batches are numbered from 1".into()));
+    }
     let session = find(&state, &board, &session_id, &headers)?;
     let (answer, answered) = oneshot::channel();
     let batch = Batch {
@@ -471,6 +485,12 @@ async fn serve(
                 if batch.number <= last_batch {
                     let _ = batch.answer.send(Ok(()));
                     continue;
+                }
+                // As for a socket frame packing too many messages: refused before any is
+                // applied.
+                if frames.len() > rooms.config().rate_burst as usize {
+                    let _ = batch.answer.send(Err(CloseReason::RATE_LIMIT));
+                    return CloseReason::RATE_LIMIT;
                 }
                 last_batch = batch.number;
                 for frame in &frames {

@@ -268,6 +268,16 @@ async fn malformed_bodies_and_unknown_sessions_are_refused() {
     let (status, close) = b.post(&[vec![0xff, 0xff, 0xff]]).await;
     assert_eq!((status, close.unwrap()["code"].clone()), (410, 1007.into()));
 
+    // More frames in one batch than a socket frame may pack messages: 1008, nothing applied.
+    let (mut c, _) = Session::open(&server, &board.id, &board.edit).await;
+    let (status, close) = c.post(&vec![vec![3u8]; 1501]).await;
+    assert_eq!((status, close.unwrap()["code"].clone()), (410, 1008.into()));
+    // Batches are numbered from 1; a cursor cannot run ahead of what was sent.
+    let (mut d, _) = Session::open(&server, &board.id, &board.edit).await;
+    assert_eq!(d.post_numbered(0, Vec::new()).await.0, 400);
+    d.after = 1_000;
+    assert_eq!(d.poll().await.0, 400);
+
     let http = reqwest::Client::new();
     let unknown = server.http_url(&format!("/poll/{}/{}", board.id, "0".repeat(32)));
     assert_eq!(http.get(&unknown).send().await.unwrap().status(), 404);

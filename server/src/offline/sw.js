@@ -13,18 +13,19 @@ self.addEventListener('install', event => {
   event.waitUntil(caches.open(CACHE).then(cache => cache.addAll(SHELL)).then(() => self.skipWaiting()))
 })
 
-// The pages open while the worker arrived are kept too: the first visit of a board counts.
+// The pages open while the worker arrived are kept too (the first visit of a board counts),
+// before the worker takes control: a page it controls is a page it can open offline.
 self.addEventListener('activate', event => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name)
-    await self.clients.claim()
     const cache = await caches.open(CACHE)
-    for (const client of await self.clients.matchAll({ type: 'window' })) {
+    for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
       const url = new URL(client.url)
       if (url.origin === location.origin && isPage(url)) {
         try { await cache.add(new Request(url, { credentials: 'same-origin' })) } catch {}
       }
     }
+    await self.clients.claim()
   })())
 })
 
