@@ -106,3 +106,17 @@ test('the home page lists the local copy of a board, which can be removed', asyn
   await expect(item).not.toContainText('Saved on this device')
   await expect(item.getByRole('link')).toBeVisible()
 })
+
+test('a full storage quota gets a clear message, and the board keeps working', async ({ browser }) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  failOnPageErrors(page)
+  // Chromium's own quota override: this site may store (almost) nothing.
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: 1 })
+  const bob = await openPage(browser, await newBoard(page, server.url))
+  await draw(page, 'Rectangle', 100, 100, 300, 250)
+  await expect(page.getByRole('alert')).toContainText("storage for the board is full")
+  // Nothing is lost for the others: the change still went to the server.
+  await expect(shapeItems(bob)).toHaveCount(1)
+})
