@@ -25,7 +25,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::access::check_origin;
+use crate::access::{self, check_origin, KeyParam};
 use crate::clients::ClientAddr;
 use crate::error::AppError;
 use crate::store::ImagePut;
@@ -137,7 +137,7 @@ pub async fn upload(
     State(state): State<AppState>,
     client: ClientAddr,
     headers: HeaderMap,
-    Query(key): Query<crate::access::KeyParam>,
+    Query(key): Query<KeyParam>,
     body: Body,
 ) -> Result<Response, AppError> {
     let board = BoardId::parse(&board)?;
@@ -167,7 +167,7 @@ pub async fn upload(
     if !rooms.store().board_exists(&board).await? {
         return Err(AppError::NotFound("No such board.".into()));
     }
-    crate::access::require_edit(rooms.store().as_ref(), &board, key.key.as_deref()).await?;
+    access::require_edit(rooms.store().as_ref(), &board, key.key.as_deref()).await?;
     let reserve = declared.map_or(max, |n| n as usize).max(1);
     let _reserved = u32::try_from(reserve)
         .ok()
@@ -240,10 +240,15 @@ async fn read_body(body: Body, max: usize) -> Result<Bytes, ReadError> {
 /// `GET /boards/{board}/images/{id}`: the bytes, cacheable forever since the id is their hash.
 pub async fn download(
     Path((board, id)): Path<(String, String)>,
+    Query(key): Query<KeyParam>,
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
     let board = BoardId::parse(&board)?;
     let id = ImageId::parse(&id)?;
+    // Whoever may see the board (either key) may see its images.
+    access::role(state.rooms.store().as_ref(), &board, key.key.as_deref())
+        .await?
+        .ok_or_else(access::no_such_link)?;
     let image = state
         .rooms
         .store()

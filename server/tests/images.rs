@@ -87,8 +87,13 @@ async fn upload_from(
     answer(request).await
 }
 
-async fn download(server: &TestServer, path: &str) -> Answer {
-    answer(reqwest::Client::new().get(server.http_url(path))).await
+/// `GET path`, with the board's edit key when there is a board.
+async fn download(server: &TestServer, board: Option<&Board>, path: &str) -> Answer {
+    let path = match board {
+        Some(board) => format!("{path}?key={}", board.edit),
+        None => path.to_owned(),
+    };
+    answer(reqwest::Client::new().get(server.http_url(&path))).await
 }
 
 #[tokio::test]
@@ -113,7 +118,13 @@ async fn a_png_comes_back_byte_for_byte_with_headers_that_keep_it_inert() {
         serde_json::json!({"id": id, "url": url, "mime": "image/png", "bytes": PNG.len()})
     );
 
-    let got = download(&server, &url).await;
+    // Either key of the board reads its images; no key or another one reads nothing.
+    assert_eq!(download(&server, None, &url).await.status, 404);
+    let wrong = format!("{url}?key={}", Board::create(&server).await.edit);
+    assert_eq!(download(&server, None, &wrong).await.status, 404);
+    let viewer = format!("{url}?key={}", board.view);
+    assert_eq!(download(&server, None, &viewer).await.status, 200);
+    let got = download(&server, Some(&board), &url).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body, PNG);
     assert_eq!(got.header("content-type"), "image/png");
@@ -152,7 +163,12 @@ async fn jpeg_gif_and_webp_are_accepted_with_their_own_type() {
         let uploaded = upload(&server, &board.keyed(), bytes).await;
         assert_eq!(uploaded.status, 201, "{mime}: {}", uploaded.text());
         assert_eq!(uploaded.json()["mime"], mime);
-        let got = download(&server, uploaded.json()["url"].as_str().unwrap()).await;
+        let got = download(
+            &server,
+            Some(&board),
+            uploaded.json()["url"].as_str().unwrap(),
+        )
+        .await;
         assert_eq!(got.body, bytes);
         assert_eq!(got.header("content-type"), mime);
     }
@@ -182,7 +198,7 @@ async fn what_is_not_an_image_is_refused_with_415_and_nothing_is_stored() {
         assert_eq!(refused.status, 415, "{:?}", String::from_utf8_lossy(body));
         assert!(refused.text().contains("PNG, JPEG, GIF and WebP"));
         let path = format!("/boards/{board}/images/{}", sha256_hex(body));
-        assert_eq!(download(&server, &path).await.status, 404);
+        assert_eq!(download(&server, Some(&board), &path).await.status, 404);
     }
     wait_metric(&server, "whiteboard_images_stored_total", 0).await;
     server.stop().await;
@@ -199,7 +215,7 @@ async fn an_image_past_the_size_limit_gets_413() {
     assert_eq!(refused.status, 413);
     assert!(refused.text().contains("1024 bytes"), "{}", refused.text());
     let path = format!("/boards/{board}/images/{}", sha256_hex(&too_big));
-    assert_eq!(download(&server, &path).await.status, 404);
+    assert_eq!(download(&server, Some(&board), &path).await.status, 404);
 
     assert_eq!(
         upload(&server, &board.keyed(), &png_of(1024, 1))
@@ -264,11 +280,11 @@ async fn unknown_boards_and_images_get_404() {
     assert_eq!(refused.text(), "No such board.");
     let id = sha256_hex(PNG);
     let path = format!("/boards/never-created/images/{id}");
-    assert_eq!(download(&server, &path).await.status, 404);
+    assert_eq!(download(&server, None, &path).await.status, 404);
 
     let board = Board::create(&server).await;
     let path = format!("/boards/{board}/images/{id}");
-    assert_eq!(download(&server, &path).await.status, 404);
+    assert_eq!(download(&server, Some(&board), &path).await.status, 404);
     server.stop().await;
 }
 
@@ -291,10 +307,20 @@ async fn malformed_board_and_image_ids_get_400() {
         "image.png".to_owned(),
     ];
     for bad in bad_ids {
-        let got = download(&server, &format!("/boards/{board}/images/{bad}")).await;
+        let got = download(
+            &server,
+            Some(&board),
+            &format!("/boards/{board}/images/{bad}"),
+        )
+        .await;
         assert_eq!(got.status, 400, "{bad}");
     }
-    let got = download(&server, &format!("/boards/{long}/images/{id}")).await;
+    let got = download(
+        &server,
+        Some(&board),
+        &format!("/boards/{long}/images/{id}"),
+    )
+    .await;
     assert_eq!(got.status, 400);
     server.stop().await;
 }
@@ -311,7 +337,7 @@ async fn uploads_from_a_foreign_origin_are_refused_with_403() {
     let refused = upload_from(&server, &board.keyed(), PNG, Some("https://evil.example")).await;
     assert_eq!(refused.status, 403);
     let path = format!("/boards/{board}/images/{}", sha256_hex(PNG));
-    assert_eq!(download(&server, &path).await.status, 404);
+    assert_eq!(download(&server, Some(&board), &path).await.status, 404);
 
     let same = format!("http://{}", server.addr);
     let ok = upload_from(&server, &board.keyed(), PNG, Some(&same)).await;

@@ -156,7 +156,11 @@ impl Engine {
         img.set_onload(Some(loaded.as_ref().unchecked_ref()));
         // One closure per image for the page's lifetime; images are few.
         loaded.forget();
-        img.set_src(&src);
+        // The server shows a board's images to whoever holds one of its keys.
+        match &self.key {
+            Some(key) => img.set_src(&format!("{src}?key={key}")),
+            None => img.set_src(&src),
+        }
         self.images.insert(src, img);
     }
 
