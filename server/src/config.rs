@@ -68,6 +68,11 @@ pub struct Config {
     #[arg(long, env = "WB_PING_SECS", default_value_t = 30)]
     pub ping_secs: u64,
 
+    /// Seconds an HTTP fallback session may go without a request before it expires and leaves
+    /// its board (its polls are held 20 s, so keep this above that).
+    #[arg(long, env = "WB_POLL_IDLE_SECS", default_value_t = 45)]
+    pub poll_idle_secs: u64,
+
     /// Milliseconds after which an awareness state (cursor, name) nobody renewed is removed and
     /// the removal broadcast. Clients renew every 15 s.
     #[arg(long, env = "WB_AWARENESS_TIMEOUT_MS", default_value_t = 30_000)]
@@ -205,6 +210,10 @@ impl Config {
 
     pub fn body_timeout(&self) -> Duration {
         Duration::from_secs(self.body_timeout_secs.max(1))
+    }
+
+    pub fn poll_idle(&self) -> Duration {
+        Duration::from_secs(self.poll_idle_secs.max(1))
     }
 
     pub fn ping_interval(&self) -> Duration {

@@ -6,7 +6,7 @@
 //! the room. What the room sends is numbered from 1 and kept until a poll's `after` cursor
 //! acknowledges it, so a poll whose answer is lost is simply asked again: nothing is skipped or
 //! delivered twice. Posted batches are numbered too; one at or below the last accepted is not
-//! applied again. A session nobody polled for [`IDLE`] expires; one whose unacknowledged frames
+//! applied again. A session with no request for `WB_POLL_IDLE_SECS` expires; one whose unacknowledged frames
 //! pass the outbox byte bound is closed with 1013, like a slow socket. A closed session answers
 //! its close code (410) until [`GRACE`] has passed, then 404, as any unknown session; the client
 //! then opens a new session, whose sync exchange repairs whatever was missed (after a server
@@ -39,8 +39,6 @@ use crate::AppState;
 
 /// How long a poll waits for frames before answering empty.
 pub const HOLD: Duration = Duration::from_secs(20);
-/// A session with no request for this long expires and leaves the board.
-pub const IDLE: Duration = Duration::from_secs(45);
 /// How long a closed session still answers its close code.
 const GRACE: Duration = Duration::from_secs(30);
 /// What a POST body may hold beyond one frame of the largest size: the record headers.
@@ -443,6 +441,7 @@ async fn serve(
     let mut inbound = Inbound::new(rooms, held.role);
     let mut watch_resets = true;
     let mut last_batch = 0u64;
+    let idle = rooms.config().poll_idle();
     let mut idle_check = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
@@ -510,7 +509,7 @@ async fn serve(
                 let _ = batch.answer.send(Ok(()));
             }
             _ = idle_check.tick() => {
-                if session.idle_for() > IDLE {
+                if session.idle_for() > idle {
                     return CloseReason::EXPIRED;
                 }
             }

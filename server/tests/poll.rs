@@ -294,3 +294,25 @@ async fn malformed_bodies_and_unknown_sessions_are_refused() {
     assert_eq!(http.post(&wrong).send().await.unwrap().status(), 404);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_session_nobody_polls_expires_and_leaves_the_board() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start_with(&db, |c| c.poll_idle_secs = 1).await;
+    let board = Board::create(&server).await;
+    let (mut idle, _) = Session::open(&server, &board.id, &board.edit).await;
+    let answer = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(2_500)).await;
+            // Each poll is a request, so it comes only after the idle time passed.
+            let (status, _, close) = idle.poll_with_timeout().await;
+            if status == 410 {
+                return close;
+            }
+        }
+    })
+    .await
+    .expect("the session never expired");
+    assert_eq!(answer.unwrap()["code"], 1001);
+    server.stop().await;
+}
