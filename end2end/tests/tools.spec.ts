@@ -227,7 +227,9 @@ test('an image picked from disk is stored on the server and shown to the other p
   await (await chooser).setFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png })
   await expect(shapeItems(bob)).toHaveText([/^Image at -?\d+, -?\d+, 2 × 1/])
   const image = (await storedShapes(url))[0]
-  const res = await fetch(server.url + String(image.src))
+  // Served to holders of a key of the board only.
+  expect((await fetch(server.url + String(image.src))).status).toBe(404)
+  const res = await fetch(server.url + String(image.src) + new URL(url).search)
   expect(res.status).toBe(200)
   expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true)
 })

@@ -34,7 +34,12 @@ pub async fn upload(url: &str, file: &web_sys::File) -> Result<(String, f64, f64
         .and_then(|j| js_sys::Reflect::get(&j, &"url".into()).ok())
         .and_then(|u| u.as_string())
         .ok_or("The server's answer to the upload was not understood.")?;
-    let (w, h) = natural_size(&src).await?;
+    // The image is read back with the upload's key (the server shows images to key holders).
+    let readable = match url.split_once('?') {
+        Some((_, query)) => format!("{src}?{query}"),
+        None => src.clone(),
+    };
+    let (w, h) = natural_size(&readable).await?;
     Ok((src, w, h))
 }
 
