@@ -398,8 +398,19 @@ impl Shape {
     ///
     /// Filled shapes are hit anywhere inside; unfilled rectangles, ellipses and diamonds only
     /// near their outline, as in other whiteboards, so a shape drawn around others does not
-    /// swallow clicks. Text, sticky notes and images are hit anywhere in their box.
+    /// swallow clicks (the select tool grabs a hollow shape by its inside only where nothing
+    /// is hit: [`Shape::hit_inside`]). Text, sticky notes and images are hit anywhere in their
+    /// box.
     pub fn hit(&self, p: Point, tolerance: f64) -> bool {
+        self.hit_as(p, tolerance, self.style.fill.is_some())
+    }
+
+    /// Like [`Shape::hit`], with rectangles, ellipses and diamonds taken as filled.
+    pub fn hit_inside(&self, p: Point, tolerance: f64) -> bool {
+        self.hit_as(p, tolerance, true)
+    }
+
+    fn hit_as(&self, p: Point, tolerance: f64, filled: bool) -> bool {
         let slack = tolerance + self.style.stroke_width / 2.0;
         // Work in the shape's own frame.
         let p = if self.rotation == 0.0 {
@@ -410,7 +421,6 @@ impl Shape {
         if !self.bounds().inflate(slack).contains(p) {
             return false;
         }
-        let filled = self.style.fill.is_some();
         let (rx, ry) = (self.w / 2.0, self.h / 2.0);
         let c = self.center();
         match self.kind {
@@ -637,6 +647,14 @@ mod tests {
         assert!(r.hit(Point::new(50.0, 51.0), 3.0));
         assert!(!r.hit(Point::new(50.0, 25.0), 3.0));
         assert!(!r.hit(Point::new(200.0, 25.0), 3.0));
+    }
+
+    #[test]
+    fn a_hollow_shape_is_inside_for_hit_inside_only() {
+        let r = rect(None);
+        assert!(!r.hit(Point::new(50.0, 25.0), 3.0));
+        assert!(r.hit_inside(Point::new(50.0, 25.0), 0.0));
+        assert!(!r.hit_inside(Point::new(200.0, 25.0), 0.0));
     }
 
     #[test]

@@ -13,12 +13,13 @@ test.afterAll(async () => { await server?.dispose() })
 
 const status = (page: Page) => page.getByRole('status')
 
-/** Waits until the service worker controls the page (the app shell is kept from then on). */
+/** Waits until the service worker controls the page and keeps this page's copy. */
 async function shellKept (page: Page): Promise<void> {
   await page.waitForFunction(async () => {
     const registration = await navigator.serviceWorker.ready
-    return registration.active !== null && navigator.serviceWorker.controller !== null
-  })
+    return registration.active !== null && navigator.serviceWorker.controller !== null &&
+      (await caches.match(location.href)) !== undefined
+  }, undefined, { polling: 100 })
 }
 
 /** Waits until this device's copy of `board` holds the whole document (written a couple of

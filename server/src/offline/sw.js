@@ -7,7 +7,7 @@
 // when the network fails. Uploaded images (immutable, named by their hash): cache first. The
 // socket, the HTTP fallback and every other endpoint pass through untouched.
 const CACHE = 'whiteboard-shell-v1'
-const SHELL = ['/', '/pkg/whiteboard.js', '/pkg/whiteboard.wasm', '/pkg/whiteboard.css']
+const SHELL = ['/', '/pkg/whiteboard.js', '/pkg/whiteboard.wasm', '/pkg/whiteboard.css', '/favicon.svg']
 
 self.addEventListener('install', event => {
   event.waitUntil(caches.open(CACHE).then(cache => cache.addAll(SHELL)).then(() => self.skipWaiting()))
@@ -22,7 +22,9 @@ self.addEventListener('activate', event => {
     for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
       const url = new URL(client.url)
       if (url.origin === location.origin && isPage(url)) {
-        try { await cache.add(new Request(url, { credentials: 'same-origin' })) } catch {}
+        for (let attempt = 0; attempt < 3; attempt++) {
+          try { await cache.add(new Request(url, { credentials: 'same-origin' })); break } catch {}
+        }
       }
     }
     await self.clients.claim()

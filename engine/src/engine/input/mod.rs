@@ -133,6 +133,25 @@ impl Engine {
             .find(|s| s.hit(at, slack))
     }
 
+    /// The shape a press of the select tool at `at` grabs: the top-most one hit (its outline,
+    /// or anywhere in a filled one), else, as in tldraw, the smallest hollow rectangle, ellipse
+    /// or diamond around the point, so the inside of what you see grabs it.
+    pub(super) fn grab(&self, at: Point) -> Option<&Shape> {
+        let slack = HIT_TOLERANCE_PX / self.viewport.zoom;
+        let near: Vec<&Shape> = self
+            .index
+            .at(at, slack + board::shape::MAX_STROKE_WIDTH)
+            .into_iter()
+            .map(|i| &self.shapes[i])
+            .collect();
+        near.iter().find(|s| s.hit(at, slack)).copied().or_else(|| {
+            near.iter()
+                .filter(|s| s.kind.is_closed() && s.hit_inside(at, 0.0))
+                .min_by(|a, b| (a.w * a.h).total_cmp(&(b.w * b.h)))
+                .copied()
+        })
+    }
+
     /// The shape an arrow end at `at` attaches to: the top-most bindable shape under it.
     fn bind_target(&self, at: Point, except: Option<&str>) -> Option<String> {
         let slack = HIT_TOLERANCE_PX / self.viewport.zoom;
@@ -402,7 +421,7 @@ impl Engine {
         }
         let cursor = match self.handle_at(screen) {
             Some(h) => Some(h.cursor()),
-            None => self.pick(at).map(|_| "move"),
+            None => self.grab(at).map(|_| "move"),
         };
         if cursor != self.hover_cursor {
             self.hover_cursor = cursor;
@@ -560,14 +579,7 @@ impl Engine {
             .at(at, slack + board::shape::MAX_STROKE_WIDTH)
             .into_iter()
             .map(|i| &self.shapes[i])
-            .find(|s| {
-                s.hit(at, slack)
-                    || (s.kind.has_text() && {
-                        let mut filled = (*s).clone();
-                        filled.style.fill = Some(String::new());
-                        filled.hit(at, 0.0)
-                    })
-            })
+            .find(|s| s.hit(at, slack) || (s.kind.has_text() && s.hit_inside(at, 0.0)))
     }
 
     /// Starts a new text at a board point, or edits the text of the shape already there.

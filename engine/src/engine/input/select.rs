@@ -42,7 +42,7 @@ impl Engine {
                 }
             };
         }
-        let hit = self.pick(at).map(|s| s.id.clone());
+        let hit = self.grab(at).map(|s| s.id.clone());
         // A press inside the selection's frame moves the selection, even where no shape is
         // drawn (the inside of a hollow rectangle just drawn, the gap between two shapes).
         if hit.is_none() && !input.shift && self.inside_selection(at) {
