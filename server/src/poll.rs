@@ -345,17 +345,18 @@ pub async fn send(
         frames: split_records(&body, state.rooms.config().max_frame_bytes),
         answer,
     };
-    if session.inbox.send(batch).await.is_err() {
+    // A session that ended before answering says how it ended.
+    let ended = || {
         let reason = session.out().closed;
-        return reason.map(closed).ok_or_else(unknown_session);
+        reason.map(closed).ok_or_else(unknown_session)
+    };
+    if session.inbox.send(batch).await.is_err() {
+        return ended();
     }
     match answered.await {
         Ok(Ok(())) => Ok(StatusCode::NO_CONTENT.into_response()),
         Ok(Err(reason)) => Ok(closed(reason)),
-        Err(_) => {
-            let reason = session.out().closed;
-            reason.map(closed).ok_or_else(unknown_session)
-        }
+        Err(_) => ended(),
     }
 }
 

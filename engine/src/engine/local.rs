@@ -84,10 +84,19 @@ impl Engine {
         self.session.track_local(tag, local.group, update);
         self.local_changed();
         self.show_unsent();
+        self.write_local(move |board| async move { offline::keep_local(&board, &local).await });
+    }
+
+    /// Runs one write to this device's copy of the board in the background; a failure is
+    /// shown once.
+    fn write_local<F>(&self, write: impl FnOnce(String) -> F + 'static)
+    where
+        F: std::future::Future<Output = Result<(), String>> + 'static,
+    {
         let board = self.board_id.clone();
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            if let Err(message) = offline::keep_local(&board, &local).await {
+            if let Err(message) = write(board).await {
                 if let Some(client) = me.upgrade() {
                     client.run(|e| e.local_failed(message));
                 }
@@ -108,15 +117,7 @@ impl Engine {
         self.local.confirmed.extend_from_slice(&tags);
         self.local_changed();
         self.show_unsent();
-        let board = self.board_id.clone();
-        let me = self.me.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(message) = offline::mark_confirmed(&board, &tags).await {
-                if let Some(client) = me.upgrade() {
-                    client.run(|e| e.local_failed(message));
-                }
-            }
-        });
+        self.write_local(move |board| async move { offline::mark_confirmed(&board, &tags).await });
     }
 
     /// Writes the whole document when it is due (from the heartbeat), or now with `force`.
