@@ -45,6 +45,9 @@ pub const SHAPES: &str = "shapes";
 /// Root map holding board settings such as the title.
 pub const META: &str = "meta";
 
+/// Longest board title kept.
+pub const MAX_TITLE_CHARS: usize = 120;
+
 /// Why a document operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
@@ -150,6 +153,16 @@ impl BoardDoc {
         match self.meta.get(&txn, "title")? {
             Out::Any(Any::String(s)) => Some(s.to_string()),
             _ => None,
+        }
+    }
+
+    /// Sets the board title (trimmed, at most [`MAX_TITLE_CHARS`]); an empty one removes it.
+    pub fn set_title(&self, txn: &mut TransactionMut, title: &str) {
+        let title: String = title.trim().chars().take(MAX_TITLE_CHARS).collect();
+        if title.is_empty() {
+            self.meta.remove(txn, "title");
+        } else {
+            self.meta.insert(txn, "title", title);
         }
     }
 
@@ -545,6 +558,21 @@ mod tests {
         let txn = board.doc().transact();
         assert_eq!(board.shape(&txn, "a").map(|s| (s.x, s.y)), Some((5.0, 5.0)));
         assert_eq!(board.shape(&txn, "b"), None);
+    }
+
+    #[test]
+    fn titles_are_trimmed_capped_and_removed_when_empty() {
+        let board = BoardDoc::new(Doc::new());
+        board
+            .change("l", |txn, d| d.set_title(txn, "  Sprint plan "))
+            .unwrap();
+        assert_eq!(board.title().as_deref(), Some("Sprint plan"));
+        board
+            .change("l", |txn, d| d.set_title(txn, &"x".repeat(500)))
+            .unwrap();
+        assert_eq!(board.title().map(|t| t.len()), Some(MAX_TITLE_CHARS));
+        board.change("l", |txn, d| d.set_title(txn, "   ")).unwrap();
+        assert_eq!(board.title(), None);
     }
 
     #[test]

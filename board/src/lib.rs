@@ -6,8 +6,10 @@
 //!   draw on a board), plus reading and writing them in a transaction.
 //! - [`edit`]: editing geometry: arrow bindings, handles, resize, rotate, align, distribute,
 //!   snapping and z-order moves.
+//! - [`file`]: boards as files: the JSON format, Excalidraw import, boards inside PNG and SVG.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
 //! - [`spatial`]: a grid index of shapes' boxes for viewport culling and hit-testing.
+//! - [`svg`]: a board drawn as SVG exactly as the canvas paints it (exports, thumbnails).
 //! - [`viewport`]: the pan/zoom transform between screen pixels and board coordinates.
 //! - [`guard`]: what a remote update must satisfy before it reaches yrs (no gaps in any
 //!   client's clocks, no deletes of clocks nobody holds), for the server and the browser alike.
@@ -18,6 +20,7 @@
 //!   any transport (the browser's WebSocket today, an HTTP fallback later).
 
 pub mod edit;
+pub mod file;
 pub mod guard;
 pub mod history;
 pub mod layout;
@@ -27,6 +30,7 @@ pub mod room_state;
 pub mod session;
 pub mod shape;
 pub mod spatial;
+pub mod svg;
 pub mod unsent;
 pub mod viewport;
 

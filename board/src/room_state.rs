@@ -225,6 +225,19 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         }
     }
 
+    /// The names a connection's presences give (for the "who edited" of version history).
+    pub fn names_of(&self, conn: C) -> Vec<String> {
+        let Some(peer) = self.peers.get(&conn) else {
+            return Vec::new();
+        };
+        peer.announced
+            .iter()
+            .filter_map(|client| self.awareness.state::<protocol::Presence>(*client))
+            .map(|p| p.user.name.trim().chars().take(64).collect::<String>())
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
     /// Connections currently in the room.
     pub fn connections(&self) -> usize {
         self.peers.len()
