@@ -107,6 +107,31 @@ pub struct Config {
     #[arg(long, env = "WB_MAX_BOARD_IMAGE_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_board_image_bytes: u64,
 
+    /// Largest board (bytes of stored history) the export endpoints render; larger: HTTP 413
+    /// with a message (`server export` on the command line has no limit).
+    #[arg(long, env = "WB_MAX_EXPORT_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_export_bytes: usize,
+
+    /// Largest PNG export, in pixels (width × height); larger: HTTP 413 with a message.
+    #[arg(long, env = "WB_MAX_EXPORT_PIXELS", default_value_t = 40_000_000)]
+    pub max_export_pixels: u64,
+
+    /// Seconds a board must stay quiet after changes before its version is kept.
+    #[arg(long, env = "WB_VERSION_QUIET_SECS", default_value_t = 60)]
+    pub version_quiet_secs: u64,
+
+    /// While a board keeps changing, a version is kept at most (and at least) this often.
+    #[arg(long, env = "WB_VERSION_EVERY_SECS", default_value_t = 300)]
+    pub version_every_secs: u64,
+
+    /// Days during which every version is kept; after them, one a day.
+    #[arg(long, env = "WB_VERSION_KEEP_ALL_DAYS", default_value_t = 7)]
+    pub version_keep_all_days: u64,
+
+    /// Days after which versions are deleted (the latest one of a board is always kept).
+    #[arg(long, env = "WB_VERSION_KEEP_DAYS", default_value_t = 90)]
+    pub version_keep_days: u64,
+
     /// Extra origins (e.g. `https://board.example.com`) allowed to open WebSockets and upload
     /// images, comma separated. Same-origin browser requests and clients that send no `Origin`
     /// (native and Node clients) are always allowed; any other origin gets HTTP 403, which stops

@@ -21,7 +21,7 @@ use crate::access::{self, check_origin, constant_time_eq, KeyParam, LinkKeys, Ro
 use crate::clients::ClientAddr;
 use crate::error::AppError;
 use crate::rooms::PERSIST_BUCKETS;
-use crate::{images, poll, ws, AppState};
+use crate::{export, history, images, listing, poll, ws, AppState};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -30,6 +30,18 @@ pub fn router(state: AppState) -> Router {
         .route("/boards", post(create_board))
         .route("/boards/{board}/links", get(links))
         .route("/boards/{board}/links/reset", post(reset_links))
+        .route("/boards/{board}/export.svg", get(export::export_svg))
+        .route("/boards/{board}/export.png", get(export::export_png))
+        .route("/boards/{board}/export.json", get(export::export_json))
+        .route(
+            "/boards/{board}/versions",
+            get(history::list).post(history::keep),
+        )
+        .route("/boards/{board}/versions/{file}", get(history::get))
+        .route("/boards/{board}/duplicate", post(history::duplicate))
+        .route("/boards/{board}", axum::routing::delete(listing::delete))
+        .route("/boards/{board}/summary", get(listing::summary))
+        .route("/boards/{board}/thumbnail.svg", get(listing::thumbnail))
         .route("/healthz", get(healthz))
         .route("/sw.js", get(crate::offline::service_worker))
         .route("/metrics", get(metrics))

@@ -10,12 +10,16 @@
 //! - [`ws`]: the `/ws/{board}` y-websocket endpoint.
 //! - [`poll`]: `/poll/{board}`, the same messages over HTTP when WebSockets are blocked.
 //! - [`socket`]: the WebSocket handshake and the clean close of an oversized frame.
+//! - [`export`]: `/boards/{board}/export.svg|png|json`: a board as a file.
+//! - [`history`]: version history: when rooms keep versions, and the History panel's endpoints.
 //! - [`images`]: `/boards/{board}/images`, the uploaded bytes behind the Image tool.
+//! - [`listing`]: a board's summary and thumbnail for the home page; deleting a board.
 //! - [`access`]: the permission checks the endpoints share (the `Origin` rule).
 //! - [`serve`]: the accept loop: the TCP connection cap and the header-read timeout.
 //! - [`clients`]: who a request comes from, and the per-address limits.
 //! - [`offline`]: `/sw.js`, the service worker keeping the app shell for offline use.
 //! - [`maintenance`]: background duties: the storage gauge, expiring unused boards.
+//! - [`tools`]: the `server export` and `server backup` subcommands.
 //! - [`http`]: the router, board creation, health, metrics and the Leptos pages.
 //!
 //! [`run`] serves until the shutdown future completes, then closes every connection, flushes
@@ -26,8 +30,11 @@ pub mod clients;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod export;
+pub mod history;
 pub mod http;
 pub mod images;
+pub mod listing;
 pub mod maintenance;
 pub mod offline;
 pub mod outbox;
@@ -37,6 +44,7 @@ pub mod rooms;
 pub mod serve;
 pub mod socket;
 pub mod store;
+pub mod tools;
 pub mod ws;
 
 use std::future::Future;
@@ -61,6 +69,8 @@ pub struct AppState {
     pub uploads_in_flight: Arc<tokio::sync::Semaphore>,
     /// The open HTTP fallback sessions.
     pub sessions: poll::Sessions,
+    /// Boards drawn for the home page's list.
+    pub thumbnails: listing::Thumbnails,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -89,6 +99,7 @@ pub async fn run(
             config.max_uploads_in_flight_bytes,
         )),
         sessions: poll::Sessions::default(),
+        thumbnails: listing::Thumbnails::default(),
     };
     let app = http::router(state);
     let cap = serve::connection_cap(config.max_tcp_connections);

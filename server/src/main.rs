@@ -1,8 +1,19 @@
-//! `server`: parses settings, sets up logging and runs the server until Ctrl-C or SIGTERM.
+//! `server`: parses settings, sets up logging and runs the server until Ctrl-C or SIGTERM; or,
+//! with a subcommand, exports a board or backs up the database (`server --help`).
 
 use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
+
+/// Collaborative whiteboard server: pages, y-websocket rooms and SQLite persistence.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    config: server::Config,
+    #[command(subcommand)]
+    command: Option<server::tools::Command>,
+}
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -12,7 +23,15 @@ fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
-    let config = server::Config::parse();
+    let cli = Cli::parse();
+    let config = cli.config;
+    if let Some(command) = cli.command {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        return runtime.block_on(server::tools::run(command, &config));
+    }
     // Every connection takes a descriptor: use all the system allows this process.
     match server::serve::raise_open_files_limit() {
         Ok(limit) => tracing::debug!(limit, "open-files limit"),

@@ -8,6 +8,8 @@
 //! - **Expiring unused boards** (every [`EXPIRY_SWEEP`]): boards created more than
 //!   `WB_UNUSED_BOARD_HOURS` ago that hold nothing are deleted, so board creation cannot fill
 //!   the database with empty rows. Boards open in a room are left alone.
+//! - **Pruning versions** (every [`EXPIRY_SWEEP`]): versions older than
+//!   `WB_VERSION_KEEP_ALL_DAYS` thin out to one a day, and go after `WB_VERSION_KEEP_DAYS`.
 //! - **Forgetting idle client addresses** (every [`FORGET_CLIENTS`]): the per-address limits
 //!   keep state only for recent clients.
 
@@ -47,6 +49,11 @@ pub fn spawn(rooms: Rooms) -> Tasks {
             async move { expire_unused_boards(&r).await }
         }));
     }
+    let r = rooms.clone();
+    set.spawn(every(EXPIRY_SWEEP, move || {
+        let r = r.clone();
+        async move { prune_versions(&r).await }
+    }));
     set.spawn(every(FORGET_CLIENTS, move || {
         let r = rooms.clone();
         async move { r.clients().forget_idle() }
@@ -118,5 +125,23 @@ pub async fn expire_unused_boards(rooms: &Rooms) {
             info!(boards = n, "deleted boards that were never edited");
         }
         Err(e) => warn!(error = %e, "cannot expire unused boards"),
+    }
+}
+
+/// Deletes versions past the retention rule (`crate::store::versions_to_prune`).
+pub async fn prune_versions(rooms: &Rooms) {
+    const DAY_MS: i64 = 24 * 3_600_000;
+    let config = rooms.config();
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let keep_all = (config.version_keep_all_days as i64).saturating_mul(DAY_MS);
+    let keep = (config.version_keep_days as i64)
+        .saturating_mul(DAY_MS)
+        .max(keep_all);
+    match rooms.store().prune_versions(now_ms, keep_all, keep).await {
+        Ok(0) => {}
+        Ok(n) => info!(versions = n, "pruned old versions"),
+        Err(e) => warn!(error = %e, "cannot prune versions"),
     }
 }

@@ -12,11 +12,12 @@
 //! is rebuilt from storage (which holds exactly what was sent), and the rest of the batch goes
 //! on with every other connection and its presence in place.
 
-use std::collections::HashMap;
 use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use board::room_state::{server_doc, Effect, Refusal, RoomState};
 use board::BoardId;
@@ -27,6 +28,7 @@ use tracing::{debug, error, info, warn, Instrument};
 use yrs::sync::{Awareness, Message, SyncMessage};
 
 use crate::clients::ClientAddr;
+use crate::history::VersionClock;
 use crate::outbox::{self, OutboxSender};
 use crate::rooms::Rooms;
 use crate::store::BoardStore;
@@ -99,6 +101,11 @@ impl CloseReason {
         code: 1007,
         reason: "malformed message",
     };
+    /// The board's manager deleted the board.
+    pub const DELETED: CloseReason = CloseReason {
+        code: 4004,
+        reason: "this board was deleted",
+    };
     /// An HTTP fallback session nobody polled for its idle time.
     pub const EXPIRED: CloseReason = CloseReason {
         code: 1001,
@@ -121,6 +128,8 @@ pub enum Command {
     Messages(ConnId, Vec<Message>),
     Leave(ConnId),
     Shutdown,
+    /// The board is being deleted: close everyone and stop without writing anything more.
+    Delete,
 }
 
 /// A cheap, cloneable way to reach a room.
@@ -162,6 +171,10 @@ pub struct Room {
     last_seq: i64,
     /// Updates in the store's log since the last snapshot.
     log_len: usize,
+    /// When the next version of the board is due, and who edited since the last one.
+    versions: VersionClock,
+    /// Connections that changed the board since the last version (their names are read once).
+    editors: HashSet<ConnId>,
 }
 
 impl Room {
@@ -179,6 +192,10 @@ impl Room {
             members: Arc::new(AtomicUsize::new(0)),
         };
         let max_bytes = rooms.config().max_board_bytes;
+        let versions = VersionClock::new(
+            Duration::from_secs(rooms.config().version_quiet_secs.max(1)),
+            Duration::from_secs(rooms.config().version_every_secs.max(1)),
+        );
         let room = Room {
             id: id.clone(),
             state: RoomState::new(Awareness::new(server_doc()), max_bytes),
@@ -188,6 +205,8 @@ impl Room {
             handle: handle.clone(),
             last_seq: 0,
             log_len: 0,
+            versions,
+            editors: HashSet::new(),
         };
         let span = tracing::info_span!("room", board = %crate::rooms::board_tag(&id));
         let task = tokio::spawn(room.run(rx).instrument(span));
@@ -217,6 +236,12 @@ impl Room {
                     if n == 0 {
                         break;
                     }
+                    if batch.iter().any(|c| matches!(c, Command::Delete)) {
+                        self.close_all(CloseReason::DELETED);
+                        self.rooms.metrics().rooms_open.fetch_sub(1, Ordering::Relaxed);
+                        info!("room closed: board deleted");
+                        return;
+                    }
                     let shutdown = batch.iter().any(|c| matches!(c, Command::Shutdown));
                     if let Some(reason) = self.turn(std::mem::take(&mut batch)).await {
                         self.fail(rx, reason).await;
@@ -232,6 +257,9 @@ impl Room {
                     self.state.expire_awareness(now_ms(), awareness_timeout, &mut out);
                     self.carry_out(out);
                 }
+                _ = sleep_until(self.versions.due()) => {
+                    self.keep_version().await;
+                }
                 _ = sleep_until(idle_deadline) => {
                     if self.rooms.try_unload(&self.id, &self.handle) {
                         break;
@@ -244,6 +272,9 @@ impl Room {
             } else {
                 idle_since = None;
             }
+        }
+        if self.versions.pending() {
+            self.keep_version().await;
         }
         self.compact().await;
         self.rooms
@@ -337,6 +368,7 @@ impl Room {
             self.rooms.metrics().observe_persist(started.elapsed());
             self.last_seq += count as i64;
             self.log_len += count;
+            self.versions.changed(Instant::now(), []);
         }
         self.carry_out(out);
         None
@@ -371,6 +403,9 @@ impl Room {
                             Message::Sync(SyncMessage::Update(_) | SyncMessage::SyncStep2(_))
                         ) {
                             metrics.updates_in.fetch_add(1, Ordering::Relaxed);
+                            if self.editors.insert(conn) {
+                                self.versions.edited_by(self.state.names_of(conn));
+                            }
                         }
                         let before = out.len();
                         let state = &mut self.state;
@@ -387,7 +422,7 @@ impl Room {
                     self.peers.remove(&conn);
                     self.state.leave(conn, out);
                 }
-                Command::Shutdown => {}
+                Command::Shutdown | Command::Delete => {}
             }
         }
         None
@@ -471,6 +506,25 @@ impl Room {
             if let Command::Join(_, member) = cmd {
                 let _ = member.kick.send(reason);
             }
+        }
+    }
+
+    /// Keeps the board as it is now as a version (see `crate::history`).
+    async fn keep_version(&mut self) {
+        let editors = self.versions.take();
+        self.editors.clear();
+        let Ok(state) = std::panic::catch_unwind(AssertUnwindSafe(|| self.state.snapshot())) else {
+            error!("the board cannot be encoded; no version kept");
+            return;
+        };
+        let reason = crate::store::VersionReason::Edit;
+        match self
+            .store
+            .add_version(&self.id, &state, self.last_seq, reason, &editors)
+            .await
+        {
+            Ok(id) => debug!(id, bytes = state.len(), "version kept"),
+            Err(e) => warn!(error = %e, "cannot keep a version"),
         }
     }
 

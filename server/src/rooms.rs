@@ -290,6 +290,15 @@ impl Rooms {
         }
     }
 
+    /// Closes a board's room for good, writing nothing more (its board is being deleted).
+    pub async fn close_deleted(&self, id: &BoardId) {
+        let entry = self.lock().remove(id);
+        if let Some(entry) = entry {
+            let _ = entry.handle.tx.send(Command::Delete).await;
+            let _ = entry.task.await;
+        }
+    }
+
     /// Closes every connection, flushes every room and waits until all of them have stopped.
     pub async fn shutdown(&self) {
         let entries: Vec<Entry> = self.lock().drain().map(|(_, e)| e).collect();

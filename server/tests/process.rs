@@ -138,6 +138,65 @@ async fn sigkill_loses_nothing_a_second_client_has_seen() {
 }
 
 #[tokio::test]
+async fn export_and_backup_run_beside_a_serving_server() {
+    let (dir, db) = temp_db();
+    let port = free_port();
+    let server = Process::start(&db, port).await;
+    // An open board (no links): its id is its name.
+    let board = "cli-export-board-0123456789";
+    let mut writer = Client::connect(&server.ws_url(board)).await;
+    writer.add_rect("a", 0.0).await;
+    writer.wait_update().await;
+    let cli = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let svg = dir.path().join("board.svg");
+    let out = cli(&[
+        "export",
+        board,
+        "--format",
+        "svg",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&svg).unwrap();
+    assert_eq!(board::file::parse(&bytes).unwrap().shapes.len(), 1);
+    let out = cli(&["export", board, "--format", "png"]);
+    assert!(out.status.success());
+    assert_eq!(&out.stdout[..4], b"\x89PNG");
+
+    let copy = dir.path().join("copy.db");
+    let out = cli(&["backup", copy.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The copy is a database holding the board; backing up over it is refused.
+    let copy_url = format!("sqlite://{}", copy.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATABASE_URL", &copy_url)
+        .args(["export", board, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(board::file::parse(&out.stdout).unwrap().shapes.len(), 1);
+    assert!(!cli(&["backup", copy.to_str().unwrap()]).status.success());
+    let unknown = cli(&["export", "no-such-board-0123456789", "--format", "json"]);
+    assert!(!unknown.status.success());
+    server.signal("-TERM");
+    server.wait().await;
+}
+
+#[tokio::test]
 async fn sigterm_closes_connections_with_1001_and_exits_cleanly() {
     let (_dir, db) = temp_db();
     let port = free_port();

@@ -2,8 +2,10 @@
 //! PostgreSQL one for clusters, and tests can swap in failures.
 
 mod sqlite;
+mod versions;
 
 pub use sqlite::SqliteStore;
+pub use versions::versions_to_prune;
 
 use async_trait::async_trait;
 use board::BoardId;
@@ -73,6 +75,47 @@ pub struct LinkHashes {
     pub manage: [u8; 32],
 }
 
+/// Why a version was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VersionReason {
+    /// The board went quiet after changes (or kept changing for a while).
+    Edit,
+    /// The state just before someone restored an older version.
+    Restore,
+    /// The state just before someone imported a file.
+    Import,
+}
+
+impl VersionReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionReason::Edit => "edit",
+            VersionReason::Restore => "restore",
+            VersionReason::Import => "import",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Edit, Self::Restore, Self::Import]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// A version as listed in the History panel (without its data).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VersionInfo {
+    pub id: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub reason: VersionReason,
+    /// Names of the people seen editing since the version before.
+    pub editors: Vec<String>,
+    /// Bytes the version takes in storage.
+    pub bytes: i64,
+}
+
 /// Durable storage for boards. Every method commits before it returns.
 #[async_trait]
 pub trait BoardStore: Send + Sync + 'static {
@@ -136,6 +179,40 @@ pub trait BoardStore: Send + Sync + 'static {
         created_before_ms: i64,
         keep: &[BoardId],
     ) -> Result<u64, StoreError>;
+
+    /// Keeps the whole document `state` (a v1 update) as a new version of the board, holding
+    /// the updates up to `seq`. Returns its id.
+    async fn add_version(
+        &self,
+        id: &BoardId,
+        state: &[u8],
+        seq: i64,
+        reason: VersionReason,
+        editors: &[String],
+    ) -> Result<i64, StoreError>;
+
+    /// A board's versions, newest first.
+    async fn versions(&self, id: &BoardId) -> Result<Vec<VersionInfo>, StoreError>;
+
+    /// One version's document state; `None` when the board has no such version.
+    async fn version(&self, id: &BoardId, version: i64) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Deletes versions by age: older than `keep_ms` go, between `keep_all_ms` and `keep_ms`
+    /// one a day (the day's last) stays; a board's newest version always stays. Returns how
+    /// many were deleted.
+    async fn prune_versions(
+        &self,
+        now_ms: i64,
+        keep_all_ms: i64,
+        keep_ms: i64,
+    ) -> Result<u64, StoreError>;
+
+    /// Deletes a board and all it holds (history, images, versions). Its id stays taken: links
+    /// nobody knows are set, so no key opens it again. Returns false for an unknown board.
+    async fn delete_board(&self, id: &BoardId, tombstone: &LinkHashes) -> Result<bool, StoreError>;
+
+    /// A board's last change (unix milliseconds), if the board exists.
+    async fn updated_at(&self, id: &BoardId) -> Result<Option<i64>, StoreError>;
 
     /// Whether the database answers (health checks).
     async fn ping(&self) -> Result<(), StoreError>;

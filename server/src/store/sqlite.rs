@@ -17,7 +17,10 @@ use sqlx::{ConnectOptions, Executor};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BoardStore, ImagePut, LinkHashes, StorageUsage, StoreError, StoredBoard, StoredImage};
+use super::{
+    BoardStore, ImagePut, LinkHashes, StorageUsage, StoreError, StoredBoard, StoredImage,
+    VersionInfo, VersionReason,
+};
 use crate::images::{Image, ImageId};
 
 /// Snapshots kept per board after a compaction (the newest ones): room for version history.
@@ -96,6 +99,22 @@ impl SqliteStore {
             writer,
             folder,
         })
+    }
+
+    /// Writes a consistent copy of the whole database to `to` (a new file) while the server
+    /// keeps serving: SQLite's `VACUUM INTO` reads one snapshot of the database.
+    pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        if to.exists() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} exists already; choose a new file", to.display()),
+            )));
+        }
+        sqlx::query("VACUUM INTO ?1")
+            .bind(to.to_string_lossy().as_ref())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn ensure_board(
@@ -373,6 +392,72 @@ impl BoardStore for SqliteStore {
         .await?
         .rows_affected();
         Ok(deleted)
+    }
+
+    async fn add_version(
+        &self,
+        id: &BoardId,
+        state: &[u8],
+        seq: i64,
+        reason: VersionReason,
+        editors: &[String],
+    ) -> Result<i64, StoreError> {
+        super::versions::add(&self.pool, id, state, seq, reason, editors, now_ms()).await
+    }
+
+    async fn versions(&self, id: &BoardId) -> Result<Vec<VersionInfo>, StoreError> {
+        super::versions::list(&self.pool, id).await
+    }
+
+    async fn version(&self, id: &BoardId, version: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        super::versions::get(&self.pool, id, version).await
+    }
+
+    async fn prune_versions(
+        &self,
+        now_ms: i64,
+        keep_all_ms: i64,
+        keep_ms: i64,
+    ) -> Result<u64, StoreError> {
+        super::versions::prune(&self.pool, now_ms, keep_all_ms, keep_ms).await
+    }
+
+    async fn delete_board(&self, id: &BoardId, tombstone: &LinkHashes) -> Result<bool, StoreError> {
+        let mut txn = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM boards WHERE id = ?1")
+            .bind(id.as_str())
+            .execute(&mut *txn)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(false);
+        }
+        let now = now_ms();
+        Self::ensure_board(&mut txn, id, now).await?;
+        sqlx::query(
+            "INSERT INTO board_links (board_id, edit_hash, view_hash, manage_hash, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(id.as_str())
+        .bind(&tombstone.edit[..])
+        .bind(&tombstone.view[..])
+        .bind(&tombstone.manage[..])
+        .bind(now)
+        .execute(&mut *txn)
+        .await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    async fn updated_at(&self, id: &BoardId) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT updated_at FROM boards WHERE id = ?1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get(0)?),
+            None => None,
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

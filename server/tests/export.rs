@@ -1,0 +1,164 @@
+//! Exports and version history over HTTP: `/boards/{id}/export.svg|png|json` answer files with
+//! the board inside for view and edit links (404 otherwise, 413 past the limits, 400 for bad
+//! options); versions are kept when a board goes quiet, listed, read back and copied into a
+//! new board.
+
+mod common;
+
+use common::{temp_db, Board, Client, TestServer};
+
+async fn get(server: &TestServer, path: &str) -> (u16, String, Vec<u8>) {
+    let answer = reqwest::get(server.http_url(path)).await.expect("GET");
+    let status = answer.status().as_u16();
+    let mime = answer
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, mime, answer.bytes().await.expect("body").to_vec())
+}
+
+/// A board with two rectangles, stored (their echoes arrived).
+async fn board_with_shapes(server: &TestServer) -> Board {
+    let board = Board::create(server).await;
+    let mut client = Client::connect(&server.ws_url(&board.keyed())).await;
+    client.add_rect("a", 10.0).await;
+    client.wait_update().await;
+    client.add_rect("b", 100.0).await;
+    client.wait_update().await;
+    board
+}
+
+#[tokio::test]
+async fn exports_answer_each_format_with_the_board_inside() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let board = board_with_shapes(&server).await;
+    let path = |ext: &str, key: &str| format!("/boards/{}/export.{ext}?key={key}", board.id);
+
+    let (status, mime, body) = get(&server, &path("json", &board.view)).await;
+    assert_eq!((status, mime.as_str()), (200, "application/json"));
+    let scene = board::file::parse(&body).expect("the JSON imports");
+    assert_eq!(scene.shapes.len(), 2);
+
+    let (status, mime, body) = get(&server, &path("svg", &board.edit)).await;
+    assert_eq!((status, mime.as_str()), (200, "image/svg+xml"));
+    let svg = String::from_utf8(body.clone()).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert_eq!(
+        board::file::parse(&body)
+            .expect("the SVG imports")
+            .shapes
+            .len(),
+        2
+    );
+
+    let (status, mime, body) = get(&server, &format!("{}&scale=2", path("png", &board.view))).await;
+    assert_eq!((status, mime.as_str()), (200, "image/png"));
+    assert_eq!(&body[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(
+        board::file::parse(&body)
+            .expect("the PNG imports")
+            .shapes
+            .len(),
+        2
+    );
+
+    // Only the selection.
+    let (_, _, body) = get(&server, &format!("{}&ids=b", path("json", &board.view))).await;
+    let scene = board::file::parse(&body).unwrap();
+    assert_eq!(scene.shapes.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn exports_follow_the_links_and_refuse_bad_options_and_huge_boards() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start_with(&db, |c| c.max_export_pixels = 1_000).await;
+    let board = board_with_shapes(&server).await;
+    let at = |rest: &str| format!("/boards/{}/{rest}", board.id);
+    assert_eq!(get(&server, &at("export.svg")).await.0, 404, "no key");
+    assert_eq!(
+        get(&server, &at("export.svg?key=wrongwrongwrongwrongwr"))
+            .await
+            .0,
+        404
+    );
+    let scale = format!("export.png?key={}&scale=7", board.view);
+    assert_eq!(get(&server, &at(&scale)).await.0, 400);
+    let (status, _, body) = get(&server, &at(&format!("export.png?key={}", board.view))).await;
+    assert_eq!(status, 413, "past the pixel limit");
+    assert!(String::from_utf8_lossy(&body).contains("pixels"));
+    let unknown = "/boards/AAAAAAAAAAAAAAAAAAAAAA/export.json";
+    assert_eq!(get(&server, unknown).await.0, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn versions_are_kept_when_a_board_goes_quiet_and_can_be_read_and_copied() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start_with(&db, |c| c.version_quiet_secs = 1).await;
+    let board = board_with_shapes(&server).await;
+    let list = format!("/boards/{}/versions?key={}", board.id, board.view);
+    let mut versions = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (status, _, body) = get(&server, &list).await;
+        assert_eq!(status, 200);
+        versions = serde_json::from_slice(&body).unwrap();
+        if versions.as_array().is_some_and(|v| !v.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let first = &versions[0];
+    assert_eq!(first["reason"], "edit");
+    let id = first["id"].as_i64().expect("a version id");
+
+    let (status, _, body) = get(
+        &server,
+        &format!("/boards/{}/versions/{id}.json?key={}", board.id, board.view),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(board::file::parse(&body).unwrap().shapes.len(), 2);
+    let svg = format!("/boards/{}/versions/{id}.svg?key={}", board.id, board.view);
+    assert_eq!(get(&server, &svg).await.1, "image/svg+xml");
+    let missing = format!("/boards/{}/versions/999.json?key={}", board.id, board.view);
+    assert_eq!(get(&server, &missing).await.0, 404);
+
+    let http = reqwest::Client::new();
+    // Keeping a version by hand takes the edit link.
+    let keep = |key: &str| {
+        http.post(server.http_url(&format!(
+            "/boards/{}/versions?reason=restore&key={key}",
+            board.id
+        )))
+    };
+    assert_eq!(keep(&board.view).send().await.unwrap().status(), 403);
+    assert_eq!(keep(&board.edit).send().await.unwrap().status(), 201);
+
+    // A copy of the version is a new board with its own links and the same shapes.
+    let copied = http
+        .post(server.http_url(&format!(
+            "/boards/{}/duplicate?version={id}&key={}",
+            board.id, board.view
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copied.status(), 201);
+    let created: serde_json::Value =
+        serde_json::from_slice(&copied.bytes().await.unwrap()).unwrap();
+    let url = created["url"].as_str().unwrap().to_owned();
+    let path = url.split('#').next().unwrap();
+    let (copy, key) = path
+        .trim_start_matches("/b/")
+        .split_once("?key=")
+        .expect("an edit link");
+    assert_ne!(copy, board.id);
+    let (status, _, body) = get(&server, &format!("/boards/{copy}/export.json?key={key}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(board::file::parse(&body).unwrap().shapes.len(), 2);
+    server.stop().await;
+}
