@@ -65,7 +65,11 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         user_name,
         access,
         following,
+        title,
     } = update;
+    if let Some(title) = title {
+        ui.title.set(title);
+    }
     if let Some(name) = user_name {
         ui.user_name.set(name);
     }

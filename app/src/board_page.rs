@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::files_ui::{ExportDialog, FilesUi, HistoryPanel};
 use crate::name_prompt::NamePrompt;
 use crate::pages::NotFound;
 use crate::share::ShareDialog;
@@ -96,6 +97,8 @@ pub fn BoardPage() -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let minimap = NodeRef::<leptos::html::Canvas>::new();
     let file_input = NodeRef::<leptos::html::Input>::new();
+    let import_input = NodeRef::<leptos::html::Input>::new();
+    let files = FilesUi::new();
     // Small screens only (the toggles are hidden on wide ones): the style panel stays closed
     // until asked for, and the name, theme and help controls sit in an overflow menu.
     let style_open = RwSignal::new(false);
@@ -104,6 +107,7 @@ pub fn BoardPage() -> impl IntoView {
 
     #[cfg(feature = "hydrate")]
     {
+        let board = id.clone();
         let id = id.clone();
         Effect::new(move |started: Option<bool>| {
             if started == Some(true) {
@@ -119,6 +123,19 @@ pub fn BoardPage() -> impl IntoView {
             }
         });
         Effect::new(move |_| ui.dark.set(crate::recent::prefers_dark()));
+        // The tab shows the board's title, and the recent list keeps it.
+        Effect::new(move |_| {
+            let title = ui.title.get();
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                let shown = if title.is_empty() {
+                    "Untitled board"
+                } else {
+                    title.as_str()
+                };
+                doc.set_title(&format!("{shown} · Whiteboard"));
+            }
+            crate::recent::set_title(&board, &title);
+        });
         Effect::new(move |seen: Option<u32>| {
             let count = ui.pick_image.get();
             if seen.is_some_and(|seen| seen != count) {
@@ -142,6 +159,18 @@ pub fn BoardPage() -> impl IntoView {
         }
     };
 
+    let on_import = move |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = import_input.get() {
+            let list = input
+                .files()
+                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+                .unwrap_or_default();
+            crate::files_ui::import_files(ui, list);
+            input.set_value("");
+        }
+    };
+
     let title = format!("Board {} · Whiteboard", &id[..id.len().min(8)]);
     view! {
         <Title text=title/>
@@ -149,6 +178,30 @@ pub fn BoardPage() -> impl IntoView {
             data-role=move || if ui.view_only() { "view" } else { "edit" }>
             <header class="topbar">
                 <a class="brand" href="/" rel="external">"Whiteboard"</a>
+                <input
+                    type="text"
+                    class="board-title"
+                    aria-label="Board title"
+                    placeholder="Untitled board"
+                    maxlength="120"
+                    prop:value=move || ui.title.get()
+                    prop:readOnly=move || ui.view_only()
+                    on:change=move |ev| send(Command::SetTitle(event_target_value(&ev)))
+                    on:keydown=move |ev| {
+                        if ev.key() == "Enter" {
+                            #[cfg(feature = "hydrate")]
+                            {
+                                use leptos::wasm_bindgen::JsCast;
+                                if let Some(input) = ev
+                                    .target()
+                                    .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                                {
+                                    let _ = input.blur();
+                                }
+                            }
+                        }
+                    }
+                />
                 <div role="toolbar" aria-label="Tools" class="tools">
                     {Tool::ALL.into_iter().map(|tool| view! { <ToolButton tool ui/> }).collect_view()}
                     <button
@@ -219,6 +272,47 @@ pub fn BoardPage() -> impl IntoView {
                         }
                     >
                         <Icon path="M20 14.5A8 8 0 019.5 4a8 8 0 1010.5 10.5z"/>
+                    </button>
+                    <button
+                        type="button"
+                        class="tool"
+                        aria-label="Export"
+                        title="Export: PNG, SVG or JSON"
+                        aria-haspopup="dialog"
+                        on:click=move |_| {
+                            more_open.set(false);
+                            files.export_open.set(true);
+                        }
+                    >
+                        <Icon path="M12 4v11M7 10l5 5 5-5M5 20h14"/>
+                    </button>
+                    <button
+                        type="button"
+                        class="tool"
+                        aria-label="Import"
+                        title="Import: a board's JSON, PNG or SVG, or an Excalidraw file"
+                        hidden=move || ui.view_only()
+                        on:click=move |_| {
+                            more_open.set(false);
+                            if let Some(input) = import_input.get() {
+                                input.click();
+                            }
+                        }
+                    >
+                        <Icon path="M12 15V4M7 9l5-5 5 5M5 20h14"/>
+                    </button>
+                    <button
+                        type="button"
+                        class="tool"
+                        aria-label="History"
+                        title="History: earlier versions of this board"
+                        aria-expanded=move || files.history_open.get().to_string()
+                        on:click=move |_| {
+                            more_open.set(false);
+                            files.history_open.update(|open| *open = !*open);
+                        }
+                    >
+                        <Icon path="M3 12a9 9 0 109-9 9 9 0 00-7 3.5M3 4v4h4M12 7v5l3 2"/>
                     </button>
                     <button
                         type="button"
@@ -296,6 +390,7 @@ pub fn BoardPage() -> impl IntoView {
                 </div>
                 <canvas node_ref=minimap class="minimap" aria-label="Minimap" role="img"></canvas>
                 <TextEditor ui/>
+                <HistoryPanel ui files/>
                 <NamePrompt ui open=name_prompt/>
                 {move || ui.following.get().map(|name| view! {
                     <div class="following" aria-live="polite">
@@ -319,7 +414,18 @@ pub fn BoardPage() -> impl IntoView {
                 aria-hidden="true"
                 on:change=on_file
             />
+            <input
+                node_ref=import_input
+                type="file"
+                accept=".json,.excalidraw,.png,.svg,application/json,image/png,image/svg+xml"
+                class="visually-hidden"
+                tabindex="-1"
+                aria-hidden="true"
+                data-import="true"
+                on:change=on_import
+            />
             <ShortcutsDialog ui/>
+            <ExportDialog ui files/>
             <ShareDialog ui board=id.clone()/>
             <ul role="list" aria-label="Shapes" class="visually-hidden">
                 <For

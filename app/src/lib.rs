@@ -4,6 +4,7 @@
 //! - [`pages`]: the home page (new board, recent boards) and the not-found page.
 //! - [`board_page`]: the board page: tools, canvas, style panel, zoom and history controls,
 //!   minimap, text editor, shortcuts dialog, the accessible shape list.
+//! - [`files_ui`]: the Export dialog, the Import button and the History panel.
 //! - [`share`]: the Share dialog: edit and view links, Reset links.
 //! - [`name_prompt`]: asking a person's name once, on their first board.
 //! - [`ui`]: the reactive state the board page shares with the board engine (the `engine`
@@ -16,6 +17,7 @@
 #![recursion_limit = "256"]
 
 pub mod board_page;
+pub mod files_ui;
 pub mod name_prompt;
 pub mod pages;
 pub mod share;

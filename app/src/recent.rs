@@ -22,6 +22,11 @@ pub fn load() -> Vec<RecentBoard> {
 pub fn remember(id: &str) {
     let Some(storage) = storage() else { return };
     let mut list = load();
+    let title = list
+        .iter()
+        .find(|b| b.id == id)
+        .map(|b| b.title.clone())
+        .unwrap_or_default();
     list.retain(|b| b.id != id);
     list.insert(
         0,
@@ -29,12 +34,38 @@ pub fn remember(id: &str) {
             id: id.to_owned(),
             key: engine::access::page_key(),
             visited_at: js_sys::Date::now(),
+            title,
         },
     );
     list.truncate(MAX);
-    if let Ok(json) = serde_json::to_string(&list) {
+    save(&storage, &list);
+}
+
+fn save(storage: &web_sys::Storage, list: &[RecentBoard]) {
+    if let Ok(json) = serde_json::to_string(list) {
         let _ = storage.set_item(KEY, &json);
     }
+}
+
+/// Keeps a board's title for the list (the board page reports it once loaded).
+pub fn set_title(id: &str, title: &str) {
+    let Some(storage) = storage() else { return };
+    let mut list = load();
+    match list.iter_mut().find(|b| b.id == id) {
+        Some(board) if board.title != title && !title.is_empty() => {
+            board.title = title.to_owned();
+            save(&storage, &list);
+        }
+        _ => {}
+    }
+}
+
+/// Takes a board off this browser's list.
+pub fn forget(id: &str) {
+    let Some(storage) = storage() else { return };
+    let mut list = load();
+    list.retain(|b| b.id != id);
+    save(&storage, &list);
 }
 
 const NAME_ASKED_KEY: &str = "whiteboard.name-asked";

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 pub use engine::view::{
-    Access, Command, ConnectionStatus, HistoryAction, Peer, Role, ShapeItem, StyleChange, StyleMix,
-    TextEdit, Tool, Transport, ViewUpdate,
+    Access, Command, ConnectionStatus, ExportFormat, ExportOptions, HistoryAction, Peer, Role,
+    ShapeItem, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem, ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -63,6 +63,8 @@ pub struct BoardUi {
     /// There is a change of ours to undo / an undone one to redo.
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
+    /// The board's title (empty: none set, shown as "Untitled board").
+    pub title: RwSignal<String>,
 }
 
 impl BoardUi {
@@ -93,6 +95,7 @@ impl BoardUi {
             share: RwSignal::new(false),
             following: RwSignal::new(None),
             show_cursors: RwSignal::new(true),
+            title: RwSignal::new(String::new()),
         }
     }
 }

@@ -43,12 +43,15 @@ export class TestServer {
     this.wsBase = `ws://127.0.0.1:${port}/ws`
     this.child = null
     this.log = []
+    this.env = {}
   }
 
-  static async start () {
+  /** `env`: extra settings for this server, e.g. `{ WB_VERSION_QUIET_SECS: '1' }`. */
+  static async start (env = {}) {
     if (!existsSync(binary)) throw new Error(`${binary} is missing: run cargo leptos build --release`)
     const dir = mkdtempSync(join(tmpdir(), 'whiteboard-e2e-'))
     const server = new TestServer(await freePort(), dir)
+    server.env = env
     await server.spawn()
     return server
   }
@@ -58,6 +61,7 @@ export class TestServer {
       cwd: root,
       env: {
         ...process.env,
+        ...this.env,
         LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
         LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
         LEPTOS_OUTPUT_NAME: 'whiteboard',

@@ -41,6 +41,13 @@ pub fn command(command: Command) {
     }
 }
 
+/// Runs `f` on the board client's engine, if one is running (for the file and history tasks,
+/// between their awaits).
+pub(crate) fn with_engine<R>(f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+    let client = CLIENT.with(|c| c.borrow().upgrade())?;
+    client.run(f)
+}
+
 /// Uploads image files (picked, pasted or dropped at `screen`) and places them on the board.
 pub fn upload_images(files: Vec<web_sys::File>, screen: Option<Point>) {
     let Some(client) = CLIENT.with(|c| c.borrow().upgrade()) else {
@@ -489,7 +496,7 @@ fn attach_canvas_listeners(client: &Rc<Client>, canvas: &HtmlCanvasElement) {
         ev.prevent_default();
         let files = ev.data_transfer().and_then(|d| d.files()).map(file_list);
         let at = canvas_point(ev, &el.get_bounding_client_rect());
-        upload_images(files.unwrap_or_default(), Some(at));
+        crate::files::receive(files.unwrap_or_default(), Some(at));
     });
 
     // The canvas also resizes when the header wraps, not only with the window.
@@ -641,11 +648,13 @@ fn attach_window_listeners(client: &Rc<Client>, window: &web_sys::Window) {
         ev.prevent_default();
         let files = data.files().map(file_list).unwrap_or_default();
         if !files.is_empty() {
-            upload_images(files, None);
+            crate::files::receive(files, None);
             return;
         }
         if let Ok(text) = data.get_data("text/plain") {
-            c.run(|e| e.paste_text(&text));
+            if !crate::files::paste_scene(&text) {
+                c.run(|e| e.paste_text(&text));
+            }
         }
     });
 

@@ -15,6 +15,7 @@
 //! - `render`: painting a scene on the 2D canvas.
 //! - `tools`: the pointer gestures, hit-testing and the shape list labels.
 //! - `presence`: our name and colour, and other people's presence made safe to show.
+//! - [`files`]: export (PNG, SVG, JSON, copy), import, and the History panel's requests.
 //! - `images`: uploading an image file and reading its size.
 //! - [`access`]: the page's link key, its role, the manage key, resetting the links.
 //! - `random`: client ids, shape ids and jitter from `crypto.getRandomValues`.
@@ -29,6 +30,8 @@ pub mod access;
 pub mod client;
 #[cfg(feature = "browser")]
 mod engine;
+#[cfg(feature = "browser")]
+pub mod files;
 #[cfg(feature = "browser")]
 mod images;
 #[cfg(feature = "browser")]

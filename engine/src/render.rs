@@ -279,28 +279,14 @@ pub fn measure_text(ctx: &CanvasRenderingContext2d, text: &str, size: f64) -> (f
     )
 }
 
-/// `text` broken into lines no wider than `width` (words longer than a line are cut).
-fn wrap(ctx: &CanvasRenderingContext2d, text: &str, width: f64) -> Vec<String> {
-    let measure = |s: &str| ctx.measure_text(s).map(|m| m.width()).unwrap_or(0.0);
-    let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split(' ') {
-            let candidate = if line.is_empty() {
-                word.to_owned()
-            } else {
-                format!("{line} {word}")
-            };
-            if measure(&candidate) <= width || line.is_empty() {
-                line = candidate;
-            } else {
-                lines.push(std::mem::take(&mut line));
-                line = word.to_owned();
-            }
-        }
-        lines.push(line);
+/// Text widths with the font already set on the context (the label's, by `paint_label`), for
+/// `board::svg::wrap`: the canvas and exports break lines the same way.
+struct FontSet<'a>(&'a CanvasRenderingContext2d);
+
+impl board::svg::Measure for FontSet<'_> {
+    fn width(&self, text: &str, _font_size: f64) -> f64 {
+        self.0.measure_text(text).map(|m| m.width()).unwrap_or(0.0)
     }
-    lines
 }
 
 /// Paints one shape in board coordinates (the context already maps board to device pixels).
@@ -441,7 +427,8 @@ fn paint_label(ctx: &CanvasRenderingContext2d, shape: &Shape, zoom: f64) {
         return;
     }
     ctx.set_font(&font(shape.style.font_size));
-    let lines = wrap(ctx, &shape.text, area.w);
+    let size = shape.style.font_size;
+    let lines = board::svg::wrap(&shape.text, area.w, size, &FontSet(ctx));
     paint_text(ctx, shape, &area, &lines, true);
 }
 

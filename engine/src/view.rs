@@ -105,10 +105,76 @@ pub enum StyleChange {
     FontSize(f64),
 }
 
+/// A file format of the Export dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Png,
+    Svg,
+    Json,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 3] = [ExportFormat::Png, ExportFormat::Svg, ExportFormat::Json];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Png => "PNG",
+            ExportFormat::Svg => "SVG",
+            ExportFormat::Json => "JSON",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Png => "png",
+            ExportFormat::Svg => "svg",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+/// What the Export dialog asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    /// PNG pixels per board unit: 1, 2 or 3.
+    pub scale: f64,
+    pub background: bool,
+    pub dark: bool,
+    /// Only the selected shapes (everything when nothing is selected).
+    pub selection_only: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        Self {
+            format: ExportFormat::Png,
+            scale: 2.0,
+            background: true,
+            dark: false,
+            selection_only: false,
+        }
+    }
+}
+
+/// One version in the History panel.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct VersionItem {
+    pub id: i64,
+    /// Unix milliseconds.
+    pub at: f64,
+    /// `edit`, `restore` (kept before a restore) or `import` (kept before an import).
+    pub reason: String,
+    pub editors: Vec<String>,
+    pub bytes: u64,
+}
+
 /// What the controls outside the canvas ask the board to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     History(HistoryAction),
+    /// Renames the board (synced to everyone; empty: "Untitled board").
+    SetTitle(String),
     Style(StyleChange),
     Duplicate,
     Delete,
@@ -400,6 +466,8 @@ pub struct ViewUpdate {
     pub following: Option<Option<String>>,
     /// This person's display name, as loaded from the browser's storage.
     pub user_name: Option<String>,
+    /// The board's title, when it changes (empty: none set).
+    pub title: Option<String>,
 }
 
 #[cfg(test)]

@@ -58,6 +58,12 @@ impl Engine {
         self.refresh();
         match command {
             Command::History(action) => self.history(action),
+            Command::SetTitle(title) => {
+                if !self.read_only {
+                    self.change(|txn, b| b.set_title(txn, &title));
+                    self.refresh_title();
+                }
+            }
             Command::Style(change) => self.change_style(change),
             Command::Duplicate => {
                 let shapes = self.selected_shapes();
@@ -335,7 +341,7 @@ impl Engine {
         at
     }
 
-    fn view_center(&self) -> Point {
+    pub(super) fn view_center(&self) -> Point {
         self.viewport
             .to_board(Point::new(self.size.width / 2.0, self.size.height / 2.0))
     }

@@ -227,6 +227,10 @@ impl Engine {
                 );
             }
             SocketEvent::Closed { code: 4003, reason } => self.deny(&reason),
+            SocketEvent::Closed { code: 4004, .. } => {
+                self.deny("this board was deleted");
+                self.after.view.notice = Some("This board was deleted by its manager.".into());
+            }
             SocketEvent::Closed { code, reason } => {
                 if !self.fallback.over_http && !self.fallback.heard {
                     self.websocket_failed();

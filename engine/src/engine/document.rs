@@ -112,6 +112,10 @@ impl Engine {
 
     /// Re-reads every shape from the document (after any change, once per frame).
     pub(super) fn reload_shapes(&mut self) {
+        if self.preview.is_some() {
+            // A version is shown: the board's changes wait until the preview ends.
+            return;
+        }
         let log = match self.changes.lock() {
             Ok(mut log) => std::mem::take(&mut *log),
             Err(_) => ChangeLog {

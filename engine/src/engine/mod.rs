@@ -17,6 +17,7 @@
 //! - [`paint`]: animation frames, the canvas and minimap, images, size, theme and zoom;
 //! - [`input`]: pointer gestures per tool ([`input::select`], [`input::touch`]) and keys
 //!   ([`input::keyboard`]);
+//! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
 //!   clipboard, text editing and images.
 
@@ -27,6 +28,7 @@ mod input;
 mod local;
 mod paint;
 mod peers;
+mod scene;
 
 use std::collections::HashMap;
 use std::rc::Weak;
@@ -49,7 +51,9 @@ use crate::client::Client;
 use crate::view::{ConnectionStatus, Peer, ShapeItem, Tool, ViewUpdate};
 use board::session::SyncSession;
 
+pub use commands::safe_image_src;
 pub use input::{Keys, PointerInput};
+pub use scene::ExportScene;
 
 /// Peers drop a socket that stays silent this long; so do we.
 const SILENCE_LIMIT_MS: f64 = 30_000.0;
@@ -122,6 +126,10 @@ pub struct Engine {
     session: SyncSession,
     /// The link is view-only: no local change is made (the server would refuse it anyway).
     read_only: bool,
+    /// A version shown instead of the board (read-only) by the History panel.
+    preview: Option<Vec<Shape>>,
+    /// `read_only` as it was before the preview.
+    read_only_before_preview: bool,
     /// The client id of the person whose view ours follows.
     following: Option<u64>,
     /// Our view is being moved to theirs (not a move of our own that ends following).
@@ -221,6 +229,7 @@ pub struct Engine {
     shown_mix: crate::view::StyleMix,
     shown_selected: usize,
     shown_zoom: f64,
+    shown_title: String,
 }
 
 fn now() -> f64 {
@@ -323,6 +332,8 @@ impl Engine {
             minimap_timer: None,
             last_placed: None,
             read_only: false,
+            preview: None,
+            read_only_before_preview: false,
             following: None,
             applying_follow: false,
             show_cursors: true,
@@ -340,6 +351,7 @@ impl Engine {
             shown_mix: crate::view::StyleMix::default(),
             shown_selected: 0,
             shown_zoom: 1.0,
+            shown_title: String::new(),
         }
     }
 }

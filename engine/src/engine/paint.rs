@@ -47,6 +47,7 @@ impl Engine {
     pub(super) fn paint_now(&mut self) {
         self.write_gesture();
         if self.doc_dirty {
+            self.refresh_title();
             self.reload_shapes();
         }
         let preview = self.gesture.drawn_shape(
