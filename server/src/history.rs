@@ -32,7 +32,7 @@ use crate::access::{self, check_origin, KeyParam, LinkKeys};
 use crate::clients::ClientAddr;
 use crate::error::AppError;
 use crate::export::{self, Scene};
-use crate::store::{BoardStore, VersionReason};
+use crate::store::{BoardStore, NewVersion, VersionReason};
 use crate::AppState;
 
 /// When a room keeps a version: once the board has been quiet for `quiet` after changes, or
@@ -176,7 +176,13 @@ pub async fn keep(
     }
     let store = state.rooms.store().as_ref();
     let (doc, seq) = current_state(store, &board).await?;
-    let id = store.add_version(&board, &doc, seq, reason, &[]).await?;
+    let version = NewVersion {
+        seq,
+        reason,
+        editors: &[],
+    };
+    let cap = state.rooms.config().max_board_bytes as u64;
+    let id = store.add_version(&board, &doc, version, cap).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
 }
 

@@ -517,12 +517,13 @@ impl Room {
             error!("the board cannot be encoded; no version kept");
             return;
         };
-        let reason = crate::store::VersionReason::Edit;
-        match self
-            .store
-            .add_version(&self.id, &state, self.last_seq, reason, &editors)
-            .await
-        {
+        let version = crate::store::NewVersion {
+            seq: self.last_seq,
+            reason: crate::store::VersionReason::Edit,
+            editors: &editors,
+        };
+        let cap = self.rooms.config().max_board_bytes as u64;
+        match self.store.add_version(&self.id, &state, version, cap).await {
             Ok(id) => debug!(id, bytes = state.len(), "version kept"),
             Err(e) => warn!(error = %e, "cannot keep a version"),
         }

@@ -162,3 +162,42 @@ async fn versions_are_kept_when_a_board_goes_quiet_and_can_be_read_and_copied() 
     assert_eq!(board::file::parse(&body).unwrap().shapes.len(), 2);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn summaries_thumbnails_and_deletion_follow_the_links() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let board = board_with_shapes(&server).await;
+    let at = |rest: &str| format!("/boards/{}/{rest}", board.id);
+
+    let (status, _, body) = get(&server, &at(&format!("summary?key={}", board.view))).await;
+    assert_eq!(status, 200);
+    let summary: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(summary["shapes"], 2);
+    assert_eq!(summary["title"], "");
+    assert!(summary["updatedAt"].as_i64().unwrap() > 0);
+    let (status, mime, body) =
+        get(&server, &at(&format!("thumbnail.svg?key={}", board.view))).await;
+    assert_eq!((status, mime.as_str()), (200, "image/svg+xml"));
+    assert!(String::from_utf8_lossy(&body).contains("<rect"));
+    assert_eq!(get(&server, &at("summary")).await.0, 404, "no key");
+
+    let http = reqwest::Client::new();
+    let delete = |manage: &str| {
+        http.delete(server.http_url(&format!("/boards/{}", board.id)))
+            .header("x-board-manage", manage)
+    };
+    assert_eq!(delete(&board.edit).send().await.unwrap().status(), 403);
+    let mut watcher = Client::connect(&server.ws_url(&board.keyed())).await;
+    assert_eq!(delete(&board.manage).send().await.unwrap().status(), 204);
+    // Whoever was on the board is told, and no key opens it any more.
+    assert_eq!(watcher.close_code().await.map(u16::from), Some(4004));
+    assert_eq!(
+        get(&server, &at(&format!("summary?key={}", board.edit)))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(get(&server, &format!("/b/{}", board.keyed())).await.0, 404);
+    server.stop().await;
+}

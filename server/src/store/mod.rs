@@ -103,6 +103,16 @@ impl VersionReason {
     }
 }
 
+/// What a new version records besides the document.
+#[derive(Debug, Clone, Copy)]
+pub struct NewVersion<'a> {
+    /// The last stored update the version holds.
+    pub seq: i64,
+    pub reason: VersionReason,
+    /// Names of the people seen editing since the version before.
+    pub editors: &'a [String],
+}
+
 /// A version as listed in the History panel (without its data).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VersionInfo {
@@ -181,14 +191,14 @@ pub trait BoardStore: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
 
     /// Keeps the whole document `state` (a v1 update) as a new version of the board, holding
-    /// the updates up to `seq`. Returns its id.
+    /// the updates up to `seq`; then, while the board's versions take more than `max_bytes`,
+    /// deletes its oldest (never the new one). Returns the new version's id.
     async fn add_version(
         &self,
         id: &BoardId,
         state: &[u8],
-        seq: i64,
-        reason: VersionReason,
-        editors: &[String],
+        version: NewVersion<'_>,
+        max_bytes: u64,
     ) -> Result<i64, StoreError>;
 
     /// A board's versions, newest first.

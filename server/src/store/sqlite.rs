@@ -17,9 +17,11 @@ use sqlx::{ConnectOptions, Executor};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+#[cfg(test)]
+use super::VersionReason;
 use super::{
-    BoardStore, ImagePut, LinkHashes, StorageUsage, StoreError, StoredBoard, StoredImage,
-    VersionInfo, VersionReason,
+    BoardStore, ImagePut, LinkHashes, NewVersion, StorageUsage, StoreError, StoredBoard,
+    StoredImage, VersionInfo,
 };
 use crate::images::{Image, ImageId};
 
@@ -398,11 +400,10 @@ impl BoardStore for SqliteStore {
         &self,
         id: &BoardId,
         state: &[u8],
-        seq: i64,
-        reason: VersionReason,
-        editors: &[String],
+        version: NewVersion<'_>,
+        max_bytes: u64,
     ) -> Result<i64, StoreError> {
-        super::versions::add(&self.pool, id, state, seq, reason, editors, now_ms()).await
+        super::versions::add(&self.pool, id, state, version, max_bytes, now_ms()).await
     }
 
     async fn versions(&self, id: &BoardId) -> Result<Vec<VersionInfo>, StoreError> {
@@ -595,6 +596,51 @@ mod tests {
         assert_eq!(loaded.snapshot, Some(vec![9, 9]));
         assert_eq!(loaded.updates, vec![vec![3]]);
         assert_eq!(loaded.last_seq, 3);
+    }
+
+    #[tokio::test]
+    async fn versions_past_the_cap_go_oldest_first_and_deletion_takes_everything() {
+        let (store, _dir) = store().await;
+        let id = BoardId::parse("board-v").unwrap();
+        store.append(&id, 1, vec![vec![1]]).await.unwrap();
+        let v = |reason| NewVersion {
+            seq: 1,
+            reason,
+            editors: &[],
+        };
+        for _ in 0..3 {
+            store
+                .add_version(&id, &[7; 40], v(VersionReason::Edit), 100)
+                .await
+                .unwrap();
+        }
+        // 3 × 40 bytes > 100: the oldest went.
+        let ids: Vec<i64> = store
+            .versions(&id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.id)
+            .collect();
+        assert_eq!(ids, [3, 2]);
+        // A version larger than the cap alone is still kept.
+        store
+            .add_version(&id, &[7; 500], v(VersionReason::Import), 100)
+            .await
+            .unwrap();
+        let kept = store.versions(&id).await.unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].reason, VersionReason::Import);
+
+        let tombstone = LinkHashes {
+            edit: [1; 32],
+            view: [2; 32],
+            manage: [3; 32],
+        };
+        assert!(store.delete_board(&id, &tombstone).await.unwrap());
+        assert!(store.versions(&id).await.unwrap().is_empty());
+        assert_eq!(store.load(&id).await.unwrap().last_seq, 0);
+        assert_eq!(store.links(&id).await.unwrap(), Some(tombstone));
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 
 use sqlx::{Row, SqlitePool};
 
-use super::{StoreError, VersionInfo, VersionReason};
+use super::{NewVersion, StoreError, VersionInfo, VersionReason};
 use board::BoardId;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -36,12 +36,12 @@ pub(super) async fn add(
     pool: &SqlitePool,
     id: &BoardId,
     state: &[u8],
-    seq: i64,
-    reason: VersionReason,
-    editors: &[String],
+    version: NewVersion<'_>,
+    max_bytes: u64,
     now_ms: i64,
 ) -> Result<i64, StoreError> {
-    let editors = serde_json::to_string(editors).unwrap_or_else(|_| "[]".into());
+    let editors = serde_json::to_string(version.editors).unwrap_or_else(|_| "[]".into());
+    let mut txn = pool.begin().await?;
     let row = sqlx::query(
         "INSERT INTO board_versions (board_id, id, created_at, seq, reason, editors, size, data)
          VALUES (?1, (SELECT COALESCE(MAX(id), 0) + 1 FROM board_versions WHERE board_id = ?1),
@@ -50,14 +50,34 @@ pub(super) async fn add(
     )
     .bind(id.as_str())
     .bind(now_ms)
-    .bind(seq)
-    .bind(reason.as_str())
+    .bind(version.seq)
+    .bind(version.reason.as_str())
     .bind(editors)
     .bind(state.len() as i64)
     .bind(state)
-    .fetch_one(pool)
+    .fetch_one(&mut *txn)
     .await?;
-    Ok(row.try_get(0)?)
+    let new_id: i64 = row.try_get(0)?;
+    // The board's versions count toward its size: the oldest go first.
+    let sizes =
+        sqlx::query("SELECT id, size FROM board_versions WHERE board_id = ?1 ORDER BY id DESC")
+            .bind(id.as_str())
+            .fetch_all(&mut *txn)
+            .await?;
+    let mut total: u64 = 0;
+    for row in sizes {
+        let (vid, size): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        total = total.saturating_add(size.max(0) as u64);
+        if total > max_bytes && vid != new_id {
+            sqlx::query("DELETE FROM board_versions WHERE board_id = ?1 AND id = ?2")
+                .bind(id.as_str())
+                .bind(vid)
+                .execute(&mut *txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(new_id)
 }
 
 pub(super) async fn list(pool: &SqlitePool, id: &BoardId) -> Result<Vec<VersionInfo>, StoreError> {
