@@ -178,30 +178,6 @@ pub fn BoardPage() -> impl IntoView {
             data-role=move || if ui.view_only() { "view" } else { "edit" }>
             <header class="topbar">
                 <a class="brand" href="/" rel="external">"Whiteboard"</a>
-                <input
-                    type="text"
-                    class="board-title"
-                    aria-label="Board title"
-                    placeholder="Untitled board"
-                    maxlength="120"
-                    prop:value=move || ui.title.get()
-                    prop:readOnly=move || ui.view_only()
-                    on:change=move |ev| send(Command::SetTitle(event_target_value(&ev)))
-                    on:keydown=move |ev| {
-                        if ev.key() == "Enter" {
-                            #[cfg(feature = "hydrate")]
-                            {
-                                use leptos::wasm_bindgen::JsCast;
-                                if let Some(input) = ev
-                                    .target()
-                                    .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-                                {
-                                    let _ = input.blur();
-                                }
-                            }
-                        }
-                    }
-                />
                 <div role="toolbar" aria-label="Tools" class="tools">
                     {Tool::ALL.into_iter().map(|tool| view! { <ToolButton tool ui/> }).collect_view()}
                     <button
@@ -247,6 +223,30 @@ pub fn BoardPage() -> impl IntoView {
                     data-open=move || more_open.get().to_string()
                     on:keydown=move |ev| if ev.key() == "Escape" { more_open.set(false) }
                 >
+                    <input
+                        type="text"
+                        class="board-title"
+                        aria-label="Board title"
+                        placeholder="Untitled board"
+                        maxlength="120"
+                        prop:value=move || ui.title.get()
+                        prop:readOnly=move || ui.view_only()
+                        on:change=move |ev| send(Command::SetTitle(event_target_value(&ev)))
+                        on:keydown=move |ev| {
+                            if ev.key() == "Enter" {
+                                #[cfg(feature = "hydrate")]
+                                {
+                                    use leptos::wasm_bindgen::JsCast;
+                                    if let Some(input) = ev
+                                        .target()
+                                        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                                    {
+                                        let _ = input.blur();
+                                    }
+                                }
+                            }
+                        }
+                    />
                     <CursorsToggle ui/>
                     <label class="name">
                         <span class="visually-hidden">"Your name"</span>

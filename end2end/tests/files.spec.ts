@@ -188,3 +188,46 @@ test('an Excalidraw file imports with its kinds, labels and arrows, and says wha
   await expect(items.filter({ hasText: /^Image/ })).toHaveCount(1)
   await expect(items.filter({ hasText: /^Text .*Notes from Tuesday/ })).toHaveCount(1)
 })
+
+test('a board file dropped on the canvas, or Excalidraw shapes pasted, are imported', async ({ page }) => {
+  failOnPageErrors(page)
+  await newBoard(page, server.url)
+  const board = JSON.stringify({
+    type: 'whiteboard',
+    version: 1,
+    shapes: [{ id: 'a', kind: 'ellipse', x: 0, y: 0, w: 80, h: 50, style: { stroke: '#1e1e1e', strokeWidth: 2 }, index: 'a0' }],
+    images: {}
+  })
+  const canvas = page.locator('canvas.board-canvas')
+  await canvas.evaluate((el, text) => {
+    const data = new DataTransfer()
+    data.items.add(new File([text], 'board.json', { type: 'application/json' }))
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, clientX: 300, clientY: 300, bubbles: true, cancelable: true }))
+  }, board)
+  await expect(shapeItems(page)).toHaveText([/^Ellipse/])
+  const clipboard = JSON.stringify({
+    type: 'excalidraw/clipboard',
+    elements: [{ id: 'r', type: 'rectangle', x: 10, y: 10, width: 100, height: 60, angle: 0, strokeColor: '#1e1e1e', backgroundColor: 'transparent', strokeWidth: 2, strokeStyle: 'solid', opacity: 100, groupIds: [], isDeleted: false }],
+    files: {}
+  })
+  await page.evaluate((text) => {
+    const data = new DataTransfer()
+    data.setData('text/plain', text)
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+  }, clipboard)
+  await expect(shapeItems(page)).toHaveText([/^Ellipse/, /^Rectangle/])
+})
+
+test('Copy PNG puts an image of the board on the clipboard', async ({ browser }) => {
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] })
+  const page = await context.newPage()
+  failOnPageErrors(page)
+  await newBoard(page, server.url)
+  await draw(page, 'Rectangle', 100, 100, 220, 180)
+  await page.getByRole('button', { name: 'Export' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Export' })
+  await dialog.getByRole('button', { name: 'Copy PNG' }).click()
+  await expect(dialog.getByRole('status')).toHaveText('Copied as PNG.')
+  const types = await page.evaluate(async () => (await navigator.clipboard.read()).flatMap(item => item.types))
+  expect(types).toContain('image/png')
+})
