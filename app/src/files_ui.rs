@@ -66,10 +66,18 @@ pub fn ExportDialog(ui: BoardUi, files: FilesUi) -> impl IntoView {
                 let file = engine::files::export(chosen).await?;
                 if copy {
                     engine::files::copy(&file).await?;
-                    Ok(format!("Copied as {}.", chosen.format.name()))
+                    Ok(format!(
+                        "Copied as {}.{}",
+                        chosen.format.name(),
+                        file.note.unwrap_or_default()
+                    ))
                 } else {
                     engine::files::download(&file)?;
-                    Ok(format!("Saved {}.", file.name))
+                    Ok(format!(
+                        "Saved {}.{}",
+                        file.name,
+                        file.note.unwrap_or_default()
+                    ))
                 }
             }
             #[cfg(not(feature = "hydrate"))]

@@ -190,6 +190,19 @@ pub struct ExportedFile {
     pub bytes: Vec<u8>,
     pub mime: &'static str,
     pub name: String,
+    /// Said with the outcome (a PNG scaled down to fit the browser's largest canvas).
+    pub note: Option<String>,
+}
+
+/// The largest canvas Chromium and Firefox draw: 16,384 px a side, about 268 million pixels.
+const MAX_CANVAS_SIDE: f64 = 16_384.0;
+const MAX_CANVAS_PIXELS: f64 = 268_000_000.0;
+
+/// The scale to draw a `w`×`h` area at: `wanted`, or less so that the image fits a canvas.
+fn fitting_scale(w: f64, h: f64, wanted: f64) -> f64 {
+    let side = MAX_CANVAS_SIDE / (w.max(h) * wanted);
+    let area = (MAX_CANVAS_PIXELS / (w * h * wanted * wanted)).sqrt();
+    wanted * side.min(area).min(1.0)
 }
 
 /// Draws the board (or the selection) as asked.
@@ -218,19 +231,46 @@ pub async fn export(options: ExportOptions) -> Result<ExportedFile, String> {
             metadata,
         )
     };
+    let mut note = None;
     let (bytes, mime) = match options.format {
         ExportFormat::Json => (json.into_bytes(), "application/json"),
         ExportFormat::Svg => (draw(Some(&json)).into_bytes(), "image/svg+xml"),
         ExportFormat::Png => {
             let area = board::svg::bounds(&scene.shapes, &svg_options);
-            let width = (area.w * options.scale).ceil().max(1.0) as u32;
-            let height = (area.h * options.scale).ceil().max(1.0) as u32;
+            let scale = fitting_scale(area.w, area.h, options.scale);
+            if scale < options.scale {
+                note = Some(format!(
+                    " Drawn at {:.0} % to fit the browser's largest image.",
+                    scale * 100.0
+                ));
+            }
+            let width = (area.w * scale).floor().max(1.0) as u32;
+            let height = (area.h * scale).floor().max(1.0) as u32;
             let png = rasterise(&draw(None), width, height).await?;
             let png = board::file::png_with_scene(&png, &json).map_err(|e| e.to_string())?;
             (png, "image/png")
         }
     };
-    Ok(ExportedFile { bytes, mime, name })
+    Ok(ExportedFile {
+        bytes,
+        mime,
+        name,
+        note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_pngs_are_scaled_to_fit_a_canvas() {
+        assert_eq!(fitting_scale(800.0, 600.0, 2.0), 2.0);
+        let s = fitting_scale(20_000.0, 20_000.0, 1.0);
+        assert!(s < 0.82 && 20_000.0 * s <= MAX_CANVAS_SIDE);
+        let s = fitting_scale(100_000.0, 100.0, 3.0);
+        assert!((100_000.0 * s - MAX_CANVAS_SIDE).abs() < 1e-6);
+    }
 }
 
 fn file_stem(title: Option<&str>) -> String {
@@ -402,7 +442,11 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String
 /// The board's versions, newest first.
 pub async fn versions() -> Result<Vec<VersionItem>, String> {
     let (board, key) = board_and_key()?;
-    get_json(&with_key(&format!("/boards/{board}/versions"), key.as_deref())).await
+    get_json(&with_key(
+        &format!("/boards/{board}/versions"),
+        key.as_deref(),
+    ))
+    .await
 }
 
 /// The URL of a version's drawing (thumbnails).

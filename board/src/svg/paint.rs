@@ -8,7 +8,7 @@ use std::fmt::Write;
 use super::color::{self, Rgba};
 use super::{
     arrow_head, boxed, escape, font_size, line_points, opacity, stroke_width, wrap, Measure,
-    FONT_FAMILY, IMAGE_PLACEHOLDER, LINE_HEIGHT, N, SHADOW_ID, STICKY_PAPER,
+    IMAGE_PLACEHOLDER, LINE_HEIGHT, N, SHADOW_ID, STICKY_PAPER,
 };
 use crate::shape::diamond_corners;
 use crate::{Point, Rect, Shape, ShapeKind};
@@ -282,7 +282,8 @@ impl Svg<'_> {
         };
         let _ = write!(
             self.out,
-            "<g font-family=\"{FONT_FAMILY}\" font-size=\"{}\"{fill}{anchor}>",
+            "<g font-family=\"{}\" font-size=\"{}\"{fill}{anchor}>",
+            self.m.font_family(),
             N(size)
         );
         let baseline = self.m.baseline(size);

@@ -28,7 +28,16 @@ pub trait Measure {
     fn baseline(&self, font_size: f64) -> f64 {
         font_size * MIDDLE_TO_BASELINE
     }
+
+    /// The font-family list the file names: the face these widths are of, so that a viewer
+    /// lays the text out as it was wrapped.
+    fn font_family(&self) -> &str {
+        FONT_FAMILY
+    }
 }
+
+/// The faces [`BuiltinMetrics`] measures (Arial's widths), first in the list its files name.
+pub const ARIAL_FAMILY: &str = "Arial, 'Liberation Sans', Helvetica, sans-serif";
 
 /// Built-in metrics: Arial/Helvetica advance widths for printable ASCII (Liberation Sans, which
 /// the server rasterises with, is metric-compatible with Arial); wide characters (CJK, emoji)
@@ -92,6 +101,10 @@ fn char_em(c: char) -> f64 {
 impl Measure for BuiltinMetrics {
     fn width(&self, text: &str, font_size: f64) -> f64 {
         text.chars().map(char_em).sum::<f64>() * font_size
+    }
+
+    fn font_family(&self) -> &str {
+        ARIAL_FAMILY
     }
 }
 
