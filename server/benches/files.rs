@@ -7,8 +7,9 @@
 //! SHAPES=2000 IMPORT_MB=1 cargo bench -p server --bench files
 //! ```
 //!
-//! The board has the editor benchmark's mix (`bench/editor/seed.mjs`): rectangles, ellipses and
-//! pen strokes of 20–50 points over 20,000 × 20,000 units, from a fixed seed. Peak memory is
+//! The board: 4 rectangles, 3 ellipses and 3 pen strokes (20–50 points) in every 10 shapes over
+//! 20,000 × 20,000 units, from a fixed seed (the browser benchmark, `bench/editor/files.mjs`,
+//! uses the editor benchmark's mix, which also has text, lines, arrows and notes). Peak memory is
 //! the process's `VmHWM` after `/proc/self/clear_refs` reset it to the current RSS, so each
 //! figure is the peak of that step alone. Prints figures; asserts nothing.
 
