@@ -213,11 +213,21 @@ fn main() {
         format!("{:.1} MB", png.len() as f64 / 1e6),
     );
 
+    // The alternative to storing whole states: a Yjs snapshot (state vector and delete set),
+    // read back against the board's full history, which the server keeps (no GC).
+    let snapshot = {
+        use yrs::updates::encoder::Encode;
+        doc.doc().transact().snapshot().encode_v1()
+    };
     println!("\nA version of that board in storage");
     println!(
-        "  whole document (encode_state_as_update_v1): {:.2} MB, {:.0} bytes per shape",
+        "  whole document (encode_state_as_update_v1, what is stored): {:.2} MB, {:.0} bytes per shape",
         state.len() as f64 / 1e6,
         state.len() as f64 / n as f64
+    );
+    println!(
+        "  a Yjs snapshot instead (state vector + delete set): {} bytes",
+        snapshot.len()
     );
 
     let file = excalidraw_file(import_mb * 1_000_000);
