@@ -382,7 +382,7 @@ impl BoardStore for SqliteStore {
         let keep = serde_json::to_string(&keep.iter().map(BoardId::as_str).collect::<Vec<_>>())
             .unwrap_or_else(|_| "[]".into());
         let deleted = sqlx::query(
-            "DELETE FROM boards WHERE created_at < ?1
+            "DELETE FROM boards WHERE created_at < ?1 AND deleted_at IS NULL
                AND id NOT IN (SELECT value FROM json_each(?2))
                AND NOT EXISTS (SELECT 1 FROM board_updates WHERE board_id = boards.id)
                AND NOT EXISTS (SELECT 1 FROM board_snapshots WHERE board_id = boards.id)
@@ -434,7 +434,13 @@ impl BoardStore for SqliteStore {
             return Ok(false);
         }
         let now = now_ms();
-        Self::ensure_board(&mut txn, id, now).await?;
+        sqlx::query(
+            "INSERT INTO boards (id, created_at, updated_at, deleted_at) VALUES (?1, ?2, ?2, ?2)",
+        )
+        .bind(id.as_str())
+        .bind(now)
+        .execute(&mut *txn)
+        .await?;
         sqlx::query(
             "INSERT INTO board_links (board_id, edit_hash, view_hash, manage_hash, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -640,6 +646,10 @@ mod tests {
         assert!(store.delete_board(&id, &tombstone).await.unwrap());
         assert!(store.versions(&id).await.unwrap().is_empty());
         assert_eq!(store.load(&id).await.unwrap().last_seq, 0);
+        assert_eq!(store.links(&id).await.unwrap(), Some(tombstone.clone()));
+        // The sweep of unused boards leaves the deleted one (its id stays closed).
+        let later = now_ms() + 1_000;
+        assert_eq!(store.delete_unused_boards(later, &[]).await.unwrap(), 0);
         assert_eq!(store.links(&id).await.unwrap(), Some(tombstone));
     }
 
