@@ -25,14 +25,13 @@ use board::{BoardDoc, BoardId};
 use serde::Deserialize;
 use tokio::time::Instant;
 use yrs::sync::Awareness;
-use yrs::updates::decoder::Decode;
-use yrs::{ReadTxn, StateVector, Transact, Update};
 
 use crate::access::{self, check_origin, KeyParam, LinkKeys};
 use crate::clients::ClientAddr;
 use crate::error::AppError;
 use crate::export::{self, Scene};
-use crate::store::{BoardStore, NewVersion, VersionReason};
+use crate::images::{Image, ImageId};
+use crate::store::{BoardStore, ImagePut, NewVersion, VersionReason};
 use crate::AppState;
 
 /// When a room keeps a version: once the board has been quiet for `quiet` after changes, or
@@ -269,23 +268,65 @@ pub async fn duplicate(
             .ok_or_else(|| AppError::NotFound("No such version.".into()))?,
         None => current_state(store, &board).await?.0,
     };
-    // The copy is re-encoded into a fresh document so it carries the content only.
-    let fresh = recode(&doc).map_err(|e| AppError::BadRequest(format!("cannot copy: {e}")))?;
+    // The copy is a fresh document holding the shapes and title only (no history), and its
+    // images are copied to it, so that its own keys show them.
+    let scene = scene_of(&doc);
     let copy = BoardId::from_random(rand::random());
     let keys = LinkKeys::generate();
     store.set_links(&copy, &keys.hashes()).await?;
-    store.append(&copy, 1, vec![fresh]).await?;
+    let mut shapes = scene.shapes;
+    copy_images(&state, &board, &copy, &mut shapes).await?;
+    let fresh = BoardDoc::new(server_doc());
+    let (_, update) = fresh
+        .change("copy", |txn, b| {
+            for shape in &shapes {
+                b.put(txn, shape);
+            }
+            if let Some(title) = &scene.title {
+                b.set_title(txn, title);
+            }
+        })
+        .map_err(|e| AppError::BadRequest(format!("cannot copy: {e}")))?;
+    if !update.is_empty() {
+        store.append(&copy, 1, vec![update]).await?;
+    }
     let url = format!("/b/{copy}?key={}#manage={}", keys.edit, keys.manage);
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "url": url }))).into_response())
 }
 
-/// A document state applied to an empty document and encoded again.
-fn recode(state: &[u8]) -> Result<Vec<u8>, yrs::encoding::read::Error> {
-    let update = Update::decode_v1(state)?;
-    let doc = server_doc();
-    let mut txn = doc.transact_mut();
-    let _ = txn.apply_update(update);
-    Ok(txn.encode_state_as_update_v1(&StateVector::default()))
+/// Copies the images `shapes` show from board `from` to board `to`, and points them there.
+async fn copy_images(
+    state: &AppState,
+    from: &BoardId,
+    to: &BoardId,
+    shapes: &mut [board::Shape],
+) -> Result<(), AppError> {
+    let store = state.rooms.store().as_ref();
+    let quota = state.rooms.config().max_board_image_bytes;
+    let prefix = format!("/boards/{from}/images/");
+    for shape in shapes.iter_mut() {
+        let Some(id) = shape
+            .src
+            .as_deref()
+            .and_then(|src| src.strip_prefix(&prefix))
+            .and_then(|id| ImageId::parse(id).ok())
+        else {
+            continue;
+        };
+        let Some(stored) = store.get_image(from, &id).await? else {
+            continue;
+        };
+        let Some(image) = Image::from_bytes(stored.bytes.into()) else {
+            continue;
+        };
+        if store.put_image(to, &image, quota).await? == ImagePut::BoardFull {
+            return Err(AppError::TooLarge(
+                "The copy's images would pass the board image limit.".into(),
+            ));
+        }
+        shape.src = Some(format!("/boards/{to}/images/{id}"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

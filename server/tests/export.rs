@@ -201,3 +201,82 @@ async fn summaries_thumbnails_and_deletion_follow_the_links() {
     assert_eq!(get(&server, &format!("/b/{}", board.keyed())).await.0, 404);
     server.stop().await;
 }
+
+/// A real 1×1 PNG.
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\
+\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+
+#[tokio::test]
+async fn a_copy_carries_its_images_under_its_own_keys() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let board = Board::create(&server).await;
+    let http = reqwest::Client::new();
+    let uploaded = http
+        .post(server.http_url(&board.images()))
+        .body(PNG)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 201);
+    let uploaded: serde_json::Value =
+        serde_json::from_slice(&uploaded.bytes().await.unwrap()).unwrap();
+    let src = uploaded["url"].as_str().unwrap().to_owned();
+    let mut client = Client::connect(&server.ws_url(&board.keyed())).await;
+    let (_, update) = client
+        .board
+        .change("local", |txn, b| {
+            let rect = board::Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 10.0,
+                h: 10.0,
+            };
+            let mut image = board::Shape::boxed(
+                "img".into(),
+                board::ShapeKind::Image,
+                rect,
+                board::Style::default(),
+                b.next_index(txn),
+            );
+            image.src = Some(src.clone());
+            b.put(txn, &image);
+        })
+        .unwrap();
+    client.send(board::protocol::update(update)).await;
+    client.wait_update().await;
+
+    let copied = http
+        .post(server.http_url(&format!(
+            "/boards/{}/duplicate?key={}",
+            board.id, board.view
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copied.status(), 201);
+    let created: serde_json::Value =
+        serde_json::from_slice(&copied.bytes().await.unwrap()).unwrap();
+    let url = created["url"]
+        .as_str()
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (copy, key) = url.trim_start_matches("/b/").split_once("?key=").unwrap();
+    let (_, _, body) = get(&server, &format!("/boards/{copy}/export.json?key={key}")).await;
+    let scene = board::file::parse(&body).unwrap();
+    let copied_src = scene.shapes[0].src.clone().expect("the image's source");
+    assert!(
+        copied_src.starts_with(&format!("/boards/{copy}/images/")),
+        "{copied_src}"
+    );
+    let (status, mime, bytes) = get(&server, &format!("{copied_src}?key={key}")).await;
+    assert_eq!(
+        (status, mime.as_str(), bytes.as_slice()),
+        (200, "image/png", PNG)
+    );
+    server.stop().await;
+}
