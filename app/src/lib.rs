@@ -5,6 +5,7 @@
 //! - [`board_page`]: the board page: tools, canvas, style panel, zoom and history controls,
 //!   minimap, text editor, shortcuts dialog, the accessible shape list.
 //! - [`files_ui`]: the Export dialog, the Import button and the History panel.
+//! - [`style_panel`]: the style panel (styles of the selection or new shapes, its actions).
 //! - [`share`]: the Share dialog: edit and view links, Reset links.
 //! - [`name_prompt`]: asking a person's name once, on their first board.
 //! - [`ui`]: the reactive state the board page shares with the board engine (the `engine`
@@ -21,6 +22,7 @@ pub mod files_ui;
 pub mod name_prompt;
 pub mod pages;
 pub mod share;
+pub mod style_panel;
 pub mod ui;
 
 #[cfg(feature = "hydrate")]

@@ -3,9 +3,8 @@
 //! boards it made, and resetting the links (`POST /boards/{id}/links/reset`). The server
 //! enforces every role (see the server's `access` module); this only shapes the page.
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestInit, Response};
+use web_sys::RequestInit;
 
 use crate::view::{Access, Role};
 
@@ -66,19 +65,7 @@ pub fn manage_key(board: &str) -> Option<String> {
 }
 
 async fn fetch_json(url: &str, init: &RequestInit) -> Result<wasm_bindgen::JsValue, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, init))
-        .await
-        .ok()
-        .and_then(|r| r.dyn_into().ok())
-        .ok_or("no connection to the server")?;
-    if !response.ok() {
-        let detail = match response.text() {
-            Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
-            Err(_) => None,
-        };
-        return Err(detail.unwrap_or_else(|| response.status_text()));
-    }
+    let response = crate::http::fetch(url, init).await?;
     JsFuture::from(response.json().map_err(|_| "not JSON")?)
         .await
         .map_err(|_| "the server's answer was not understood".into())

@@ -23,6 +23,7 @@ use web_sys::{Blob, BlobPropertyBag, HtmlCanvasElement, RequestInit, Response, U
 
 use crate::client::with_engine;
 use crate::engine::ExportScene;
+use crate::http::fetch;
 use crate::view::{ExportFormat, ExportOptions, VersionItem};
 use crate::{random, render};
 
@@ -88,23 +89,6 @@ fn with_key(url: &str, key: Option<&str>) -> String {
         }
         None => url.to_owned(),
     }
-}
-
-async fn fetch(url: &str, init: &RequestInit) -> Result<Response, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, init))
-        .await
-        .ok()
-        .and_then(|r| r.dyn_into().ok())
-        .ok_or("no connection to the server")?;
-    if response.ok() {
-        return Ok(response);
-    }
-    let detail = match response.text() {
-        Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
-        Err(_) => None,
-    };
-    Err(detail.unwrap_or_else(|| response.status_text()))
 }
 
 async fn bytes_of(response: Response) -> Result<Vec<u8>, String> {

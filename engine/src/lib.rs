@@ -16,6 +16,7 @@
 //! - `tools`: the pointer gestures, hit-testing and the shape list labels.
 //! - `presence`: our name and colour, and other people's presence made safe to show.
 //! - [`files`]: export (PNG, SVG, JSON, copy), import, and the History panel's requests.
+//! - `http`: `fetch` with the server's message on a refusal.
 //! - `images`: uploading an image file and reading its size.
 //! - [`access`]: the page's link key, its role, the manage key, resetting the links.
 //! - `random`: client ids, shape ids and jitter from `crypto.getRandomValues`.
@@ -32,6 +33,8 @@ pub mod client;
 mod engine;
 #[cfg(feature = "browser")]
 pub mod files;
+#[cfg(feature = "browser")]
+mod http;
 #[cfg(feature = "browser")]
 mod images;
 #[cfg(feature = "browser")]

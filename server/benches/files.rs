@@ -16,10 +16,9 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use board::room_state::{server_doc, RoomState};
+use board::room_state::server_doc;
 use board::{BoardDoc, Point, Shape, ShapeKind, Style};
-use server::export::{self, Scene};
-use yrs::sync::Awareness;
+use server::export;
 use yrs::{ReadTxn, StateVector, Transact};
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -163,15 +162,8 @@ fn main() {
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
     // Read back as an export reads it (from stored history).
-    let (scene, load_ms, load_mb) = measure(|| {
-        let mut room = RoomState::<u8>::new(Awareness::new(server_doc()), usize::MAX);
-        room.load([state.as_slice()]);
-        let doc = BoardDoc::new(room.awareness().doc().clone());
-        Scene {
-            title: doc.title(),
-            shapes: doc.shapes().unwrap_or_default(),
-        }
-    });
+    let (scene, load_ms, load_mb) =
+        measure(|| export::scene_of(&export::document([state.as_slice()])));
     let images = HashMap::new();
     let opts = board::svg::SvgOptions::default();
     let (svg, svg_ms, svg_mb) = measure(|| export::svg(&scene, &images, &opts));

@@ -146,6 +146,28 @@ pub async fn require_edit(
     }
 }
 
+/// Board `board` (an id from a path) if `key` gives at least `needs` on it and it exists: the
+/// check the file, version and copy endpoints start with (404 for a key that opens nothing or
+/// an unknown board, 403 for a view key where editing is needed).
+pub async fn open_board(
+    store: &dyn BoardStore,
+    board: &str,
+    key: Option<&str>,
+    needs: Role,
+) -> Result<BoardId, AppError> {
+    let board = BoardId::parse(board)?;
+    match needs {
+        Role::Edit => require_edit(store, &board, key).await?,
+        Role::View => {
+            role(store, &board, key).await?.ok_or_else(no_such_link)?;
+        }
+    }
+    if !store.board_exists(&board).await? {
+        return Err(AppError::NotFound("No such board.".into()));
+    }
+    Ok(board)
+}
+
 /// The answer for a key that opens nothing (a wrong, old or missing key).
 pub fn no_such_link() -> AppError {
     AppError::NotFound(

@@ -24,7 +24,7 @@ use board::{BoardDoc, BoardId, Shape, ShapeKind};
 use serde::Deserialize;
 use yrs::sync::Awareness;
 
-use crate::access;
+use crate::access::{self, Role};
 use crate::error::AppError;
 use crate::images::ImageId;
 use crate::store::BoardStore;
@@ -118,19 +118,34 @@ pub async fn load(
             limit: max_bytes,
         });
     }
+    let parts = stored.snapshot.iter().chain(stored.updates.iter());
+    Ok(scene_of(&document(parts.map(Vec::as_slice))))
+}
+
+/// A server document holding stored history (a snapshot and updates, or one version's state),
+/// applied as a room applies it.
+pub fn document<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> RoomState<u8> {
     let mut state = RoomState::<u8>::new(Awareness::new(server_doc()), usize::MAX);
-    state.load(
-        stored
-            .snapshot
-            .iter()
-            .chain(stored.updates.iter())
-            .map(Vec::as_slice),
-    );
+    state.load(parts);
+    state
+}
+
+/// The board a document holds: its title and shapes in paint order.
+pub fn scene_of(state: &RoomState<u8>) -> Scene {
     let doc = BoardDoc::new(state.awareness().doc().clone());
-    Ok(Scene {
+    Scene {
         title: doc.title(),
         shapes: doc.shapes().unwrap_or_default(),
-    })
+    }
+}
+
+/// Runs CPU-bound drawing off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::BadRequest(format!("the drawing failed: {e}")))
 }
 
 /// Keeps only the shapes named in `ids` (comma-separated), when given.
@@ -263,14 +278,8 @@ async fn prepare(
     board: &str,
     query: &ExportQuery,
 ) -> Result<(BoardId, Scene, HashMap<String, String>), AppError> {
-    let board = BoardId::parse(board)?;
     let store = state.rooms.store().as_ref();
-    access::role(store, &board, query.key.as_deref())
-        .await?
-        .ok_or_else(access::no_such_link)?;
-    if !store.board_exists(&board).await? {
-        return Err(AppError::NotFound("No such board.".into()));
-    }
+    let board = access::open_board(store, board, query.key.as_deref(), Role::View).await?;
     let max = state.rooms.config().max_export_bytes;
     let mut scene = load(store, &board, max).await?;
     scene.shapes = select(scene.shapes, query.ids.as_deref());
@@ -317,9 +326,7 @@ pub async fn export_svg(
     let opts = query.options()?;
     let (_, scene, images) = prepare(&state, &board, &query).await?;
     let name = file_name(&scene, "svg");
-    let text = tokio::task::spawn_blocking(move || svg(&scene, &images, &opts))
-        .await
-        .map_err(|e| AppError::BadRequest(format!("export failed: {e}")))?;
+    let text = blocking(move || svg(&scene, &images, &opts)).await?;
     Ok(file("image/svg+xml", name, text))
 }
 
@@ -333,9 +340,7 @@ pub async fn export_png(
     let (_, scene, images) = prepare(&state, &board, &query).await?;
     let name = file_name(&scene, "png");
     let max_pixels = state.rooms.config().max_export_pixels;
-    let bytes = tokio::task::spawn_blocking(move || png(&scene, &images, &opts, max_pixels))
-        .await
-        .map_err(|e| AppError::BadRequest(format!("export failed: {e}")))??;
+    let bytes = blocking(move || png(&scene, &images, &opts, max_pixels)).await??;
     Ok(file("image/png", name, bytes))
 }
 

@@ -19,17 +19,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use board::room_state::{server_doc, RoomState};
+use board::room_state::server_doc;
 use board::svg::{BuiltinMetrics, SvgOptions};
 use board::{BoardDoc, BoardId};
 use serde::Deserialize;
 use tokio::time::Instant;
-use yrs::sync::Awareness;
 
-use crate::access::{self, check_origin, KeyParam, LinkKeys};
+use crate::access::{self, check_origin, KeyParam, LinkKeys, Role};
 use crate::clients::ClientAddr;
 use crate::error::AppError;
-use crate::export::{self, Scene};
+use crate::export::{self, blocking, document, scene_of};
 use crate::images::{Image, ImageId};
 use crate::store::{BoardStore, ImagePut, NewVersion, VersionReason};
 use crate::AppState;
@@ -88,51 +87,24 @@ impl VersionClock {
     }
 }
 
-/// A document state (a v1 update) read as shapes and title.
-pub fn scene_of(state: &[u8]) -> Scene {
-    let mut room = RoomState::<u8>::new(Awareness::new(server_doc()), usize::MAX);
-    room.load([state]);
-    let doc = BoardDoc::new(room.awareness().doc().clone());
-    Scene {
-        title: doc.title(),
-        shapes: doc.shapes().unwrap_or_default(),
-    }
-}
-
 /// The board's current state as one v1 update, with the sequence number it holds.
 async fn current_state(store: &dyn BoardStore, id: &BoardId) -> Result<(Vec<u8>, i64), AppError> {
     let stored = store.load(id).await?;
-    let mut room = RoomState::<u8>::new(Awareness::new(server_doc()), usize::MAX);
-    room.load(
-        stored
-            .snapshot
-            .iter()
-            .chain(stored.updates.iter())
-            .map(Vec::as_slice),
-    );
-    Ok((room.snapshot(), stored.last_seq))
+    let parts = stored.snapshot.iter().chain(stored.updates.iter());
+    Ok((
+        document(parts.map(Vec::as_slice)).snapshot(),
+        stored.last_seq,
+    ))
 }
 
-/// The key check every endpoint here starts with; `edit` when the request changes something.
+/// The key check every endpoint here starts with.
 async fn board_for(
     state: &AppState,
     board: &str,
     key: Option<&str>,
-    edit: bool,
+    needs: Role,
 ) -> Result<BoardId, AppError> {
-    let board = BoardId::parse(board)?;
-    let store = state.rooms.store().as_ref();
-    if edit {
-        access::require_edit(store, &board, key).await?;
-    } else {
-        access::role(store, &board, key)
-            .await?
-            .ok_or_else(access::no_such_link)?;
-    }
-    if !store.board_exists(&board).await? {
-        return Err(AppError::NotFound("No such board.".into()));
-    }
-    Ok(board)
+    access::open_board(state.rooms.store().as_ref(), board, key, needs).await
 }
 
 /// `GET /boards/{board}/versions`
@@ -141,7 +113,7 @@ pub async fn list(
     Query(key): Query<KeyParam>,
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
-    let board = board_for(&state, &board, key.key.as_deref(), false).await?;
+    let board = board_for(&state, &board, key.key.as_deref(), Role::View).await?;
     let versions = state.rooms.store().versions(&board).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(versions)).into_response())
 }
@@ -160,7 +132,7 @@ pub async fn keep(
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
     check_origin(&headers, state.rooms.config())?;
-    let board = board_for(&state, &board, query.key.as_deref(), true).await?;
+    let board = board_for(&state, &board, query.key.as_deref(), Role::Edit).await?;
     let reason = match query.reason.as_deref() {
         Some("restore") => VersionReason::Restore,
         Some("import") => VersionReason::Import,
@@ -202,7 +174,7 @@ pub async fn get(
     Query(key): Query<KeyParam>,
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
-    let board = board_for(&state, &board, key.key.as_deref(), false).await?;
+    let board = board_for(&state, &board, key.key.as_deref(), Role::View).await?;
     let (id, ext) = parse_file(&file)?;
     if ext != "json" && ext != "svg" {
         return Err(AppError::NotFound("No such version.".into()));
@@ -212,7 +184,7 @@ pub async fn get(
         .version(&board, id)
         .await?
         .ok_or_else(|| AppError::NotFound("No such version.".into()))?;
-    let scene = scene_of(&data);
+    let scene = scene_of(&document([data.as_slice()]));
     let images = export::images(store, &board, &scene.shapes).await?;
     // Versions never change: cacheable by whoever may read them.
     let cache = (header::CACHE_CONTROL, "private, max-age=86400");
@@ -221,7 +193,7 @@ pub async fn get(
         return Ok(([(header::CONTENT_TYPE, "application/json")], [cache], body).into_response());
     }
     let opts = SvgOptions::default();
-    let body = tokio::task::spawn_blocking(move || {
+    let body = blocking(move || {
         board::svg::render(
             &scene.shapes,
             &|src| images.get(src).cloned(),
@@ -230,8 +202,7 @@ pub async fn get(
             None,
         )
     })
-    .await
-    .map_err(|e| AppError::BadRequest(format!("cannot draw the version: {e}")))?;
+    .await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], [cache], body).into_response())
 }
 
@@ -256,7 +227,7 @@ pub async fn duplicate(
         ));
     }
     // Whoever may see a board may copy it: the copy is theirs, the original unchanged.
-    let board = board_for(&state, &board, query.key.as_deref(), false).await?;
+    let board = board_for(&state, &board, query.key.as_deref(), Role::View).await?;
     if state.rooms.storage_full() {
         return Err(AppError::storage_full());
     }
@@ -270,7 +241,7 @@ pub async fn duplicate(
     };
     // The copy is a fresh document holding the shapes and title only (no history), and its
     // images are copied to it, so that its own keys show them.
-    let scene = scene_of(&doc);
+    let scene = scene_of(&document([doc.as_slice()]));
     let copy = BoardId::from_random(rand::random());
     let keys = LinkKeys::generate();
     store.set_links(&copy, &keys.hashes()).await?;

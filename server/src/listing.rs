@@ -97,7 +97,7 @@ pub async fn thumbnail(
         None => {
             let max = state.rooms.config().max_export_bytes;
             let scene = export::load(state.rooms.store().as_ref(), &board, max).await?;
-            let drawn = tokio::task::spawn_blocking(move || {
+            let drawn = export::blocking(move || {
                 let opts = SvgOptions {
                     padding: 24.0,
                     ..SvgOptions::default()
@@ -105,8 +105,7 @@ pub async fn thumbnail(
                 // Images are left as placeholders: a thumbnail stays small.
                 board::svg::render(&scene.shapes, &|_| None, &BuiltinMetrics, &opts, None)
             })
-            .await
-            .map_err(|e| AppError::BadRequest(format!("cannot draw the board: {e}")))?;
+            .await?;
             let svg: Arc<str> = drawn.into();
             state.thumbnails.put(board, updated_at, svg.clone());
             svg

@@ -19,6 +19,28 @@ async fn get(server: &TestServer, path: &str) -> (u16, String, Vec<u8>) {
     (status, mime, answer.bytes().await.expect("body").to_vec())
 }
 
+/// `POST /boards/{id}/duplicate?{query}key=<view key>`: the copy's id and edit key.
+async fn duplicate(server: &TestServer, board: &Board, query: &str) -> (String, String) {
+    let copied = reqwest::Client::new()
+        .post(server.http_url(&format!(
+            "/boards/{}/duplicate?{query}key={}",
+            board.id, board.view
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copied.status(), 201);
+    let created: serde_json::Value =
+        serde_json::from_slice(&copied.bytes().await.unwrap()).unwrap();
+    let url = created["url"].as_str().expect("the copy's link");
+    let path = url.split('#').next().unwrap();
+    let (copy, key) = path
+        .trim_start_matches("/b/")
+        .split_once("?key=")
+        .expect("an edit link");
+    (copy.to_owned(), key.to_owned())
+}
+
 /// A board with two rectangles, stored (their echoes arrived).
 async fn board_with_shapes(server: &TestServer) -> Board {
     let board = Board::create(server).await;
@@ -139,23 +161,7 @@ async fn versions_are_kept_when_a_board_goes_quiet_and_can_be_read_and_copied() 
     assert_eq!(keep(&board.edit).send().await.unwrap().status(), 201);
 
     // A copy of the version is a new board with its own links and the same shapes.
-    let copied = http
-        .post(server.http_url(&format!(
-            "/boards/{}/duplicate?version={id}&key={}",
-            board.id, board.view
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(copied.status(), 201);
-    let created: serde_json::Value =
-        serde_json::from_slice(&copied.bytes().await.unwrap()).unwrap();
-    let url = created["url"].as_str().unwrap().to_owned();
-    let path = url.split('#').next().unwrap();
-    let (copy, key) = path
-        .trim_start_matches("/b/")
-        .split_once("?key=")
-        .expect("an edit link");
+    let (copy, key) = duplicate(&server, &board, &format!("version={id}&")).await;
     assert_ne!(copy, board.id);
     let (status, _, body) = get(&server, &format!("/boards/{copy}/export.json?key={key}")).await;
     assert_eq!(status, 200);
@@ -247,25 +253,7 @@ async fn a_copy_carries_its_images_under_its_own_keys() {
     client.send(board::protocol::update(update)).await;
     client.wait_update().await;
 
-    let copied = http
-        .post(server.http_url(&format!(
-            "/boards/{}/duplicate?key={}",
-            board.id, board.view
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(copied.status(), 201);
-    let created: serde_json::Value =
-        serde_json::from_slice(&copied.bytes().await.unwrap()).unwrap();
-    let url = created["url"]
-        .as_str()
-        .unwrap()
-        .split('#')
-        .next()
-        .unwrap()
-        .to_owned();
-    let (copy, key) = url.trim_start_matches("/b/").split_once("?key=").unwrap();
+    let (copy, key) = duplicate(&server, &board, "").await;
     let (_, _, body) = get(&server, &format!("/boards/{copy}/export.json?key={key}")).await;
     let scene = board::file::parse(&body).unwrap();
     let copied_src = scene.shapes[0].src.clone().expect("the image's source");

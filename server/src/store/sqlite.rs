@@ -2,6 +2,10 @@
 //!
 //! Queries are checked at run time (`sqlx::query`), not compile time, so building needs no
 //! database; the integration tests exercise every query.
+//!
+//! Long, about half of it tests: the `BoardStore` methods in trait order, then the single
+//! writer's group commit, then the tests. Version history already lives in `versions.rs`; the
+//! group-commit writer (`write_appends` and its script) is the next part to move out.
 
 use std::collections::HashSet;
 use std::path::Path;
