@@ -120,26 +120,12 @@ pub fn BoardPage() -> impl IntoView {
 
     let on_file = move |_ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        if let Some(input) = file_input.get() {
-            let files = input
-                .files()
-                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-                .unwrap_or_default();
-            engine::upload_images(files, None);
-            input.set_value("");
-        }
+        engine::upload_images(take_picked(file_input), None);
     };
 
     let on_import = move |_ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        if let Some(input) = import_input.get() {
-            let list = input
-                .files()
-                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-                .unwrap_or_default();
-            crate::files_ui::import_files(ui, list);
-            input.set_value("");
-        }
+        crate::files_ui::import_files(ui, take_picked(import_input));
     };
 
     let title = format!("Board {} · Whiteboard", &id[..id.len().min(8)]);
@@ -413,6 +399,21 @@ pub fn BoardPage() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// The files picked in a file input, which is then emptied (picking the same file again
+/// fires again).
+#[cfg(feature = "hydrate")]
+fn take_picked(input: NodeRef<leptos::html::Input>) -> Vec<web_sys::File> {
+    let Some(input) = input.get() else {
+        return Vec::new();
+    };
+    let files = input
+        .files()
+        .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+        .unwrap_or_default();
+    input.set_value("");
+    files
 }
 
 #[component]
