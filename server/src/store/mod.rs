@@ -1,9 +1,11 @@
 //! Board persistence behind a small trait, so the embedded SQLite store can later sit beside a
 //! PostgreSQL one for clusters, and tests can swap in failures.
 
+mod postgres;
 mod sqlite;
 mod versions;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use versions::versions_to_prune;
 
@@ -23,6 +25,8 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("the store's writer has stopped")]
     WriterGone,
+    #[error("the board was deleted")]
+    BoardDeleted,
 }
 
 /// What a board's history holds when a room opens it.
@@ -135,17 +139,36 @@ pub trait BoardStore: Send + Sync + 'static {
     /// Loads a board's snapshot and later updates; an unknown board loads empty.
     async fn load(&self, id: &BoardId) -> Result<StoredBoard, StoreError>;
 
-    /// Appends updates with sequence numbers `first_seq..`, atomically. Stores may commit the
-    /// appends of several boards in one transaction (group commit); this returns once they are
-    /// durable.
+    /// Appends updates after the board's last stored one, atomically, and returns the sequence
+    /// number the first got (the others follow it). `expected_first` is the number the caller
+    /// expects: a store with one writer (SQLite, one node) numbers from it; a store several
+    /// nodes share (PostgreSQL) numbers from the board's own counter in the same transaction,
+    /// gap-free, so the result is larger when another node committed in between. Stores may
+    /// commit the appends of several boards in one transaction (group commit); this returns
+    /// once they are durable.
     async fn append(
         &self,
         id: &BoardId,
-        first_seq: i64,
+        expected_first: i64,
         updates: Vec<Vec<u8>>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<i64, StoreError>;
 
-    /// Replaces the updates up to `through_seq` with `snapshot`, in one transaction.
+    /// The stored updates numbered after `after`, in order, with their numbers; `None` when
+    /// some of them were folded into a snapshot already (the caller then loads the board
+    /// whole). How a node catches up with what other nodes committed.
+    async fn updates_since(
+        &self,
+        id: &BoardId,
+        after: i64,
+    ) -> Result<Option<Vec<(i64, Vec<u8>)>>, StoreError>;
+
+    /// The number of the last stored update of each of `ids` that exists, in one query: a
+    /// node's check that it missed nothing another node committed.
+    async fn last_seqs(&self, ids: &[BoardId]) -> Result<Vec<(BoardId, i64)>, StoreError>;
+
+    /// Replaces the updates up to `through_seq` with `snapshot`, in one transaction. A
+    /// snapshot through fewer updates than the board's latest one changes nothing, so two
+    /// nodes compacting one board at once lose nothing.
     async fn compact(
         &self,
         id: &BoardId,

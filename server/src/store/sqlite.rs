@@ -188,7 +188,7 @@ impl BoardStore for SqliteStore {
         id: &BoardId,
         first_seq: i64,
         updates: Vec<Vec<u8>>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         let (done, result) = oneshot::channel();
         let request = AppendRequest {
             board: id.clone(),
@@ -200,7 +200,54 @@ impl BoardStore for SqliteStore {
             .send(request)
             .await
             .map_err(|_| StoreError::WriterGone)?;
-        result.await.map_err(|_| StoreError::WriterGone)?
+        result.await.map_err(|_| StoreError::WriterGone)??;
+        Ok(first_seq)
+    }
+
+    async fn updates_since(
+        &self,
+        id: &BoardId,
+        after: i64,
+    ) -> Result<Option<Vec<(i64, Vec<u8>)>>, StoreError> {
+        let mut txn = self.pool.begin().await?;
+        let folded: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(seq) FROM board_snapshots WHERE board_id = ?1")
+                .bind(id.as_str())
+                .fetch_one(&mut *txn)
+                .await?;
+        if folded.is_some_and(|seq| seq > after) {
+            return Ok(None);
+        }
+        let rows = sqlx::query(
+            "SELECT seq, data FROM board_updates WHERE board_id = ?1 AND seq > ?2 ORDER BY seq",
+        )
+        .bind(id.as_str())
+        .bind(after)
+        .fetch_all(&mut *txn)
+        .await?;
+        txn.commit().await?;
+        let updates = rows
+            .into_iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(Some(updates))
+    }
+
+    async fn last_seqs(&self, ids: &[BoardId]) -> Result<Vec<(BoardId, i64)>, StoreError> {
+        let mut seqs = Vec::with_capacity(ids.len());
+        for id in ids {
+            let seq: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM board_updates WHERE board_id = ?1
+                 UNION ALL SELECT MAX(seq) FROM board_snapshots WHERE board_id = ?1)",
+            )
+            .bind(id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+            if let Some(seq) = seq {
+                seqs.push((id.clone(), seq));
+            }
+        }
+        Ok(seqs)
     }
 
     async fn compact(
@@ -212,6 +259,16 @@ impl BoardStore for SqliteStore {
         let now = now_ms();
         let mut txn = self.pool.begin().await?;
         Self::ensure_board(&mut txn, id, now).await?;
+        let newer: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM board_snapshots WHERE board_id = ?1 AND seq > ?2 LIMIT 1",
+        )
+        .bind(id.as_str())
+        .bind(through_seq)
+        .fetch_optional(&mut *txn)
+        .await?;
+        if newer.is_some() {
+            return Ok(());
+        }
         sqlx::query(
             "INSERT INTO board_snapshots (board_id, seq, data, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(board_id, seq) DO UPDATE SET data = excluded.data",

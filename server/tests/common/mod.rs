@@ -2,6 +2,10 @@
 //! client built on yrs and tokio-tungstenite.
 #![allow(dead_code)]
 
+pub mod cluster;
+pub mod process;
+pub mod services;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
