@@ -363,6 +363,61 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         }
     }
 
+    /// An update another server node committed, relayed to this one in sequence order: applied
+    /// and sent to every connection here, not persisted again (it is stored already). False
+    /// when it does not integrate whole — it depends on something this document lacks — and
+    /// the caller must rebuild the document from storage.
+    pub fn apply_relayed(&mut self, bytes: Vec<u8>, out: &mut Vec<Effect<C>>) -> bool {
+        self.stored_bytes += bytes.len();
+        match self.apply(bytes) {
+            Ok(Applied {
+                integrated,
+                missing,
+            }) => {
+                if let Some(update) = integrated {
+                    out.push(Effect::Broadcast(protocol::update(update).into()));
+                }
+                !missing
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Presence relayed from another server node: entries for presences a connection of this
+    /// node announced are dropped (nobody elsewhere can move or remove them); the rest is
+    /// applied and sent to every connection here. Those entries belong to no connection here,
+    /// so they leave through [`Self::expire_awareness`] when their node stops renewing them.
+    pub fn apply_relayed_presence(
+        &mut self,
+        mut update: AwarenessUpdate,
+        out: &mut Vec<Effect<C>>,
+    ) {
+        update
+            .clients
+            .retain(|client, _| !self.owners.contains_key(client));
+        if update.clients.is_empty() {
+            return;
+        }
+        let frame = Message::Awareness(update.clone()).encode_v1();
+        if self.awareness.apply_update(update).is_ok() {
+            self.awareness_cache = None;
+            out.push(Effect::Broadcast(frame.into()));
+        }
+    }
+
+    /// The presence states this node's connections announced, as one awareness frame (`None`
+    /// when there are none): the answer to another node that opened the board.
+    pub fn local_presence_frame(&self) -> Option<Vec<u8>> {
+        let clients: Vec<ClientID> = self.owners.keys().copied().collect();
+        if clients.is_empty() {
+            return None;
+        }
+        self.awareness
+            .update_with_clients(clients)
+            .ok()
+            .map(|update| Message::Awareness(update).encode_v1())
+    }
+
     /// Every awareness state as one frame (`None` when there are none), encoded once per
     /// change of presence.
     fn awareness_frame(&mut self) -> Option<SharedFrame> {

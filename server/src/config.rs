@@ -22,13 +22,19 @@ pub struct Config {
     #[arg(long, env = "WB_WORKER_THREADS", default_value_t = 1)]
     pub worker_threads: usize,
 
-    /// SQLite database URL; the file and its folder are created when missing.
+    /// Where boards are stored: `sqlite://FILE` (the default: one node, the file and its
+    /// folder are created when missing) or `postgres://…` (a store several nodes share).
     #[arg(
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://data/whiteboard.db"
     )]
     pub database_url: String,
+
+    /// Redis URL (`redis://host:port`) of a cluster's relay: what this node commits reaches
+    /// the other nodes' connections through it. Needs a PostgreSQL `DATABASE_URL`.
+    #[arg(long, env = "WB_RELAY_URL")]
+    pub relay_url: Option<String>,
 
     /// SQLite `synchronous` setting: `full` (default) makes every commit reach the disk before a
     /// peer sees the update, surviving power loss; `normal` survives a crashed or killed server
@@ -215,7 +221,52 @@ fn parse_network(s: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("{s:?} is neither an IP address nor a network such as 10.0.0.0/8"))
 }
 
+/// Which kind of store `DATABASE_URL` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Database {
+    Sqlite,
+    Postgres,
+}
+
 impl Config {
+    /// The store `DATABASE_URL` names, checked against the relay setting. A URL of another
+    /// kind (or a bare path, which would silently become a file named after the URL) and a
+    /// relay without a shared store are refused with what to set instead.
+    pub fn database(&self) -> Result<Database, String> {
+        let url = self.database_url.trim();
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        let database = match scheme {
+            "sqlite" => Database::Sqlite,
+            "postgres" | "postgresql" => Database::Postgres,
+            _ => {
+                // Only the scheme is shown: the rest may hold a password.
+                let shown: String = if scheme.is_empty() {
+                    url.chars().take(24).collect()
+                } else {
+                    format!("{scheme}:…")
+                };
+                return Err(format!(
+                    "DATABASE_URL must start with sqlite:// (the embedded store, e.g. \
+                     sqlite://data/whiteboard.db) or postgres:// (a cluster's shared store); \
+                     got {shown:?}"
+                ));
+            }
+        };
+        if let Some(relay) = &self.relay_url {
+            if database == Database::Sqlite {
+                return Err(
+                    "WB_RELAY_URL (--relay-url) needs a store every node shares: set \
+                            DATABASE_URL=postgres://…; a SQLite file belongs to one node"
+                        .into(),
+                );
+            }
+            if !(relay.starts_with("redis://") || relay.starts_with("rediss://")) {
+                return Err("WB_RELAY_URL must start with redis:// or rediss://".into());
+            }
+        }
+        Ok(database)
+    }
+
     pub fn room_grace(&self) -> Duration {
         Duration::from_secs(self.room_grace_secs)
     }
@@ -257,6 +308,31 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls_name_their_store_and_others_are_refused() {
+        let parse = |args: &[&str]| {
+            let mut all = vec!["server"];
+            all.extend_from_slice(args);
+            Config::try_parse_from(all).unwrap().database()
+        };
+        let url = |u: &'static str| ["--database-url", u];
+        assert_eq!(parse(&url("sqlite://data/x.db")), Ok(Database::Sqlite));
+        assert_eq!(parse(&url("sqlite::memory:")), Ok(Database::Sqlite));
+        assert_eq!(parse(&url("postgres://u:p@h/db")), Ok(Database::Postgres));
+        assert_eq!(parse(&url("postgresql://h/db")), Ok(Database::Postgres));
+        let refused = parse(&url("mysql://root:secret@h/db")).unwrap_err();
+        assert!(refused.contains("sqlite://") && refused.contains("\"mysql:…\""));
+        assert!(!refused.contains("secret"), "{refused}");
+        assert!(parse(&url("data/whiteboard.db")).is_err());
+        let relay_on_sqlite = parse(&["--relay-url", "redis://127.0.0.1:6379"]).unwrap_err();
+        assert!(relay_on_sqlite.contains("postgres://"), "{relay_on_sqlite}");
+        let mut cluster = url("postgres://h/db").to_vec();
+        cluster.extend(["--relay-url", "redis://127.0.0.1:6379"]);
+        assert_eq!(parse(&cluster), Ok(Database::Postgres));
+        cluster[3] = "http://redis";
+        assert!(parse(&cluster).is_err());
+    }
 
     #[test]
     fn trusted_proxies_are_addresses_or_networks() {

@@ -262,9 +262,19 @@ async fn board_page_link(State(state): State<AppState>, req: Request, next: Next
     next.run(req).await
 }
 
+/// 200 while the store answers. A cluster node whose relay is down still serves (its rooms
+/// catch up from the store), so it stays in the balancer and says `degraded`.
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
     state.rooms.store().ping().await?;
-    Ok("ok\n")
+    let relay_down = state
+        .rooms
+        .relay()
+        .is_some_and(|r| r.metrics().connected.load(Ordering::Relaxed) == 0);
+    Ok(if relay_down {
+        "degraded: relay unreachable; updates from other nodes arrive within seconds\n"
+    } else {
+        "ok\n"
+    })
 }
 
 /// Prometheus text format. With `WB_METRICS_TOKEN` set, only for `Authorization: Bearer
@@ -373,28 +383,19 @@ async fn metrics(
         &get(&m.image_bytes_stored),
     );
 
-    let _ = writeln!(
-        out,
-        "# HELP whiteboard_persist_seconds Latency of one group commit of updates.\n# TYPE whiteboard_persist_seconds histogram"
+    histogram(
+        &mut out,
+        "whiteboard_persist_seconds",
+        "Latency of one group commit of updates.",
+        &PERSIST_BUCKETS,
+        &m.persist_buckets,
+        get(&m.persist_count),
+        get(&m.persist_micros_total),
     );
-    for (bound, count) in PERSIST_BUCKETS.iter().zip(&m.persist_buckets) {
-        let _ = writeln!(
-            out,
-            "whiteboard_persist_seconds_bucket{{le=\"{bound}\"}} {}",
-            get(count)
-        );
+
+    if let Some(relay) = state.rooms.relay() {
+        relay_metrics(&mut out, relay.metrics());
     }
-    let count = get(&m.persist_count);
-    let _ = writeln!(
-        out,
-        "whiteboard_persist_seconds_bucket{{le=\"+Inf\"}} {count}"
-    );
-    let _ = writeln!(
-        out,
-        "whiteboard_persist_seconds_sum {}",
-        get(&m.persist_micros_total) as f64 / 1e6
-    );
-    let _ = writeln!(out, "whiteboard_persist_seconds_count {count}");
 
     let _ = writeln!(
         out,
@@ -405,6 +406,88 @@ async fn metrics(
         let _ = writeln!(out, "whiteboard_closes_total{{code=\"{code}\"}} {n}");
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+/// A cumulative histogram of durations in Prometheus' text format.
+fn histogram(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    bounds: &[f64],
+    counts: &[std::sync::atomic::AtomicU64],
+    count: u64,
+    micros_total: u64,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+    for (bound, n) in bounds.iter().zip(counts) {
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{le=\"{bound}\"}} {}",
+            n.load(Ordering::Relaxed)
+        );
+    }
+    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+    let _ = writeln!(out, "{name}_sum {}", micros_total as f64 / 1e6);
+    let _ = writeln!(out, "{name}_count {count}");
+}
+
+/// A cluster node's relay: connection, traffic, repairs and lag.
+fn relay_metrics(out: &mut String, m: &crate::relay::RelayMetrics) {
+    let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let counters = [
+        (
+            "whiteboard_relay_connected",
+            "gauge",
+            "1 while this node is subscribed to the relay.",
+            &m.connected,
+        ),
+        (
+            "whiteboard_relay_messages_in_total",
+            "counter",
+            "Relay messages received from other nodes.",
+            &m.messages_in,
+        ),
+        (
+            "whiteboard_relay_messages_out_total",
+            "counter",
+            "Relay messages published.",
+            &m.messages_out,
+        ),
+        (
+            "whiteboard_relay_publish_failed_total",
+            "counter",
+            "Relay messages that could not be published (repaired from the store).",
+            &m.publish_failed,
+        ),
+        (
+            "whiteboard_relay_gaps_repaired_total",
+            "counter",
+            "Runs of updates read from the store because the relay missed them.",
+            &m.gaps_repaired,
+        ),
+        (
+            "whiteboard_relay_reloads_total",
+            "counter",
+            "Boards reloaded whole because what they missed was compacted.",
+            &m.reloads,
+        ),
+    ];
+    for (name, kind, help, value) in counters {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+            get(value)
+        );
+    }
+    histogram(
+        out,
+        "whiteboard_relay_lag_seconds",
+        "Time from publish on another node to receipt here.",
+        &crate::relay::LAG_BUCKETS,
+        &m.lag_buckets,
+        get(&m.lag_count),
+        get(&m.lag_micros_total),
+    );
 }
 
 fn check_metrics_access(

@@ -1,7 +1,8 @@
 //! The whiteboard server, as a library so tests can start it on port 0.
 //!
 //! - [`config`]: settings from flags and environment variables.
-//! - [`store`]: the `BoardStore` trait and the embedded SQLite store.
+//! - [`store`]: the `BoardStore` trait, the embedded SQLite store and the PostgreSQL one.
+//! - [`relay`]: a cluster's link between nodes through Redis pub/sub.
 //! - [`room`]: one task per open board; owns the yrs document and awareness, commits updates
 //!   before fanning them out.
 //! - [`rooms`]: the registry of open rooms, connection slots and the server counters.
@@ -39,6 +40,7 @@ pub mod maintenance;
 pub mod offline;
 pub mod outbox;
 pub mod poll;
+pub mod relay;
 pub mod room;
 pub mod rooms;
 pub mod serve;
@@ -56,7 +58,7 @@ use tokio::net::TcpListener;
 
 pub use config::Config;
 use rooms::Rooms;
-use store::{BoardStore, SqliteStore};
+use store::{BoardStore, PgStore, SqliteStore};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -85,11 +87,15 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = SqliteStore::open(&config.database_url, config.sqlite_sync == "full")
-        .await
-        .with_context(|| format!("cannot open the database {}", config.database_url))?;
-    let store: Arc<dyn BoardStore> = Arc::new(store);
-    let rooms = Rooms::new(store, config.clone());
+    let store = open_store(&config).await?;
+    let relay = match &config.relay_url {
+        Some(url) => Some(
+            relay::Relay::start(url, store.clone())
+                .context("invalid WB_RELAY_URL (--relay-url)")?,
+        ),
+        None => None,
+    };
+    let rooms = Rooms::with_relay(store, config.clone(), relay);
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let state = AppState {
         leptos_options: leptos_options(&config, listener.local_addr()?)?,
@@ -122,6 +128,26 @@ pub async fn run(
     rooms.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Opens the store `DATABASE_URL` names (refusing a URL of no known kind, and a relay
+/// without a shared store), applying its migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn BoardStore>> {
+    let database = config.database().map_err(anyhow::Error::msg)?;
+    // Errors never repeat the URL: it may hold a password.
+    let store: Arc<dyn BoardStore> = match database {
+        config::Database::Sqlite => Arc::new(
+            SqliteStore::open(&config.database_url, config.sqlite_sync == "full")
+                .await
+                .with_context(|| format!("cannot open the database {}", config.database_url))?,
+        ),
+        config::Database::Postgres => Arc::new(
+            PgStore::open(&config.database_url)
+                .await
+                .context("cannot open the PostgreSQL database (DATABASE_URL)")?,
+        ),
+    };
+    Ok(store)
 }
 
 /// Leptos settings from its usual `LEPTOS_*` variables, with this server's address and a

@@ -153,6 +153,7 @@ pub async fn delete(
     if !store.delete_board(&id, &tombstone).await? {
         return Err(AppError::NotFound("No such board.".into()));
     }
+    state.rooms.board_deleted(&id);
     state.rooms.links_reset(&id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -11,6 +11,11 @@
 //! did before that message is committed and sent, the sender is closed with 1007, the document
 //! is rebuilt from storage (which holds exactly what was sent), and the rest of the batch goes
 //! on with every other connection and its presence in place.
+//!
+//! In a cluster (`crate::relay`) the room also applies what other nodes committed, in sequence
+//! order, and tells them what it committed: `cluster.rs`.
+
+mod cluster;
 
 use std::collections::VecDeque;
 use std::collections::{HashMap, HashSet};
@@ -30,6 +35,7 @@ use yrs::sync::{Awareness, Message, SyncMessage};
 use crate::clients::ClientAddr;
 use crate::history::VersionClock;
 use crate::outbox::{self, OutboxSender};
+use crate::relay::{self, Inbound, NodeId, Relay};
 use crate::rooms::Rooms;
 use crate::store::BoardStore;
 
@@ -139,6 +145,8 @@ pub struct RoomHandle {
     /// Connections that joined (or are joining) and have not left. Changed under the rooms
     /// registry lock when joining, so a room that sees zero there can unload without a race.
     pub(crate) members: Arc<AtomicUsize>,
+    /// Connections other nodes of a cluster hold on the board, as they last said.
+    pub(crate) remote_members: Arc<AtomicUsize>,
 }
 
 impl RoomHandle {
@@ -167,14 +175,25 @@ pub struct Room {
     store: Arc<dyn BoardStore>,
     rooms: Rooms,
     handle: RoomHandle,
-    /// Sequence number of the last update in the store.
-    last_seq: i64,
+    /// Which stored updates the document holds.
+    seq: cluster::Sequence,
     /// Updates in the store's log since the last snapshot.
     log_len: usize,
     /// When the next version of the board is due, and who edited since the last one.
     versions: VersionClock,
     /// Connections that changed the board since the last version (their names are read once).
     editors: HashSet<ConnId>,
+    /// The link to the other nodes of a cluster, and this room's registration with it.
+    relay: Option<Relay>,
+    relay_tx: Option<mpsc::Sender<Inbound>>,
+    /// When to read missing updates from the store.
+    repair_due: Option<Instant>,
+    /// Connections other nodes hold on the board, and when they said so.
+    remote_members: HashMap<NodeId, (u32, Instant)>,
+    published_members: Option<u32>,
+    members_published_at: Instant,
+    /// Another node deleted the board: the room closes everyone and stops.
+    deleted: bool,
 }
 
 impl Room {
@@ -190,12 +209,14 @@ impl Room {
         let handle = RoomHandle {
             tx,
             members: Arc::new(AtomicUsize::new(0)),
+            remote_members: Arc::new(AtomicUsize::new(0)),
         };
         let max_bytes = rooms.config().max_board_bytes;
         let versions = VersionClock::new(
             Duration::from_secs(rooms.config().version_quiet_secs.max(1)),
             Duration::from_secs(rooms.config().version_every_secs.max(1)),
         );
+        let relay = rooms.relay().cloned();
         let room = Room {
             id: id.clone(),
             state: RoomState::new(Awareness::new(server_doc()), max_bytes),
@@ -203,10 +224,17 @@ impl Room {
             store,
             rooms,
             handle: handle.clone(),
-            last_seq: 0,
+            seq: cluster::Sequence::new(0),
             log_len: 0,
             versions,
             editors: HashSet::new(),
+            relay,
+            relay_tx: None,
+            repair_due: None,
+            remote_members: HashMap::new(),
+            published_members: None,
+            members_published_at: Instant::now(),
+            deleted: false,
         };
         let span = tracing::info_span!("room", board = %crate::rooms::board_tag(&id));
         let task = tokio::spawn(room.run(rx).instrument(span));
@@ -218,10 +246,21 @@ impl Room {
             .metrics()
             .rooms_open
             .fetch_add(1, Ordering::Relaxed);
+        // Subscribed before loading: nothing committed after the load is missed.
+        let mut relay_rx = None;
+        if let Some(relay) = self.relay.clone() {
+            let (tx, rx) = mpsc::channel(relay::ROOM_QUEUE);
+            relay.join(&self.id, tx.clone()).await;
+            self.relay_tx = Some(tx);
+            relay_rx = Some(rx);
+        }
         if let Err(e) = self.load().await {
             warn!(error = %e, "cannot load board");
             self.fail(rx, CloseReason::STORAGE).await;
             return;
+        }
+        if let Some(relay) = &self.relay {
+            relay.publish(&self.id, relay::Message::Hello);
         }
         let grace = self.rooms.config().room_grace();
         let mut sweep = tokio::time::interval(self.rooms.config().awareness_sweep());
@@ -238,6 +277,7 @@ impl Room {
                     }
                     if batch.iter().any(|c| matches!(c, Command::Delete)) {
                         self.close_all(CloseReason::DELETED);
+                        self.leave_relay().await;
                         self.rooms.metrics().rooms_open.fetch_sub(1, Ordering::Relaxed);
                         info!("room closed: board deleted");
                         return;
@@ -249,13 +289,43 @@ impl Room {
                     }
                     if shutdown {
                         self.close_all(CloseReason::SHUTDOWN);
+                        self.leave_presence();
                         break;
+                    }
+                    self.publish_members(false);
+                }
+                Some(inbound) = recv(&mut relay_rx) => {
+                    if let Err(e) = self.on_relay(inbound).await {
+                        warn!(error = %e, "cannot read what other nodes committed");
+                        self.fail(rx, CloseReason::STORAGE).await;
+                        return;
+                    }
+                    if self.deleted {
+                        self.close_all(CloseReason::DELETED);
+                        self.rooms.remove(&self.id, &self.handle);
+                        self.leave_relay().await;
+                        self.rooms.metrics().rooms_open.fetch_sub(1, Ordering::Relaxed);
+                        info!("room closed: board deleted on another node");
+                        return;
+                    }
+                }
+                _ = sleep_until(self.repair_due) => {
+                    if let Err(e) = self.repair().await {
+                        warn!(error = %e, "cannot read what other nodes committed");
+                        self.fail(rx, CloseReason::STORAGE).await;
+                        return;
                     }
                 }
                 _ = sweep.tick() => {
                     let mut out = Vec::new();
                     self.state.expire_awareness(now_ms(), awareness_timeout, &mut out);
                     self.carry_out(out);
+                    if self.relay.is_some() {
+                        self.count_remote_members();
+                        if self.members_published_at.elapsed() >= cluster::MEMBERS_EVERY {
+                            self.publish_members(true);
+                        }
+                    }
                 }
                 _ = sleep_until(self.versions.due()) => {
                     self.keep_version().await;
@@ -277,6 +347,7 @@ impl Room {
             self.keep_version().await;
         }
         self.compact().await;
+        self.leave_relay().await;
         self.rooms
             .metrics()
             .rooms_open
@@ -291,15 +362,25 @@ impl Room {
         if skipped > 0 {
             warn!(skipped, "stored updates that do not apply were skipped");
         }
-        self.last_seq = stored.last_seq;
+        self.seq = cluster::Sequence::new(stored.last_seq);
         self.log_len = stored.updates.len();
-        debug!(last_seq = self.last_seq, log = self.log_len, "board loaded");
+        debug!(
+            last_seq = stored.last_seq,
+            log = self.log_len,
+            "board loaded"
+        );
         Ok(())
     }
 
     /// Handles one batch: applies every command, commits the batch's updates in one
     /// transaction, then sends. Returns why the room must close, if it must.
     async fn turn(&mut self, batch: Vec<Command>) -> Option<CloseReason> {
+        if batch.iter().any(|c| matches!(c, Command::Join(..))) {
+            if let Err(e) = self.catch_up().await {
+                warn!(error = %e, "cannot read what other nodes committed");
+                return Some(CloseReason::STORAGE);
+            }
+        }
         let mut batch = VecDeque::from(batch);
         while !batch.is_empty() {
             let mut out = Vec::new();
@@ -343,7 +424,7 @@ impl Room {
         if skipped > 0 {
             warn!(skipped, "stored updates that do not apply were skipped");
         }
-        self.last_seq = stored.last_seq;
+        self.seq.reset(stored.last_seq);
         self.log_len = stored.updates.len();
         Ok(())
     }
@@ -357,20 +438,31 @@ impl Room {
                 _ => None,
             })
             .collect();
+        let mut committed = None;
         if !durable.is_empty() {
             let started = Instant::now();
-            let first = self.last_seq + 1;
             let count = durable.len();
-            if let Err(e) = self.store.append(&self.id, first, durable).await {
-                warn!(error = %e, updates = count, "cannot store updates");
-                return Some(CloseReason::STORAGE);
-            }
+            let relayed = self.relay.is_some().then(|| durable.clone());
+            let expected = self.seq.applied() + 1;
+            let first = match self.store.append(&self.id, expected, durable).await {
+                Ok(first) => first,
+                Err(e) => {
+                    warn!(error = %e, updates = count, "cannot store updates");
+                    return Some(CloseReason::STORAGE);
+                }
+            };
             self.rooms.metrics().observe_persist(started.elapsed());
-            self.last_seq += count as i64;
+            self.seq.committed(first, count);
             self.log_len += count;
             self.versions.changed(Instant::now(), []);
+            committed = relayed.map(|updates| (first, updates));
         }
+        self.publish_commit(committed, &out);
         self.carry_out(out);
+        if self.seq.behind() && self.repair_due.is_none() {
+            // Another node committed in between; its updates are on their way or in the store.
+            self.repair_due = Some(Instant::now() + std::time::Duration::from_millis(100));
+        }
         None
     }
 
@@ -495,6 +587,7 @@ impl Room {
     /// reloads the board from the store. Clients keep their documents and resync, so nothing
     /// they had is lost.
     async fn fail(mut self, mut rx: mpsc::Receiver<Command>, reason: CloseReason) {
+        self.leave_relay().await;
         self.rooms
             .metrics()
             .rooms_open
@@ -518,7 +611,7 @@ impl Room {
             return;
         };
         let version = crate::store::NewVersion {
-            seq: self.last_seq,
+            seq: self.seq.applied(),
             reason: crate::store::VersionReason::Edit,
             editors: &editors,
         };
@@ -539,14 +632,43 @@ impl Room {
             error!("the board cannot be encoded; compaction skipped, the log is kept");
             return;
         };
-        match self.store.compact(&self.id, &snapshot, self.last_seq).await {
+        let through = self.seq.applied();
+        match self.store.compact(&self.id, &snapshot, through).await {
             Ok(()) => {
-                debug!(through = self.last_seq, folded = self.log_len, "compacted");
+                debug!(through, folded = self.log_len, "compacted");
                 self.log_len = 0;
                 self.state.set_stored_bytes(snapshot.len());
             }
             Err(e) => warn!(error = %e, "compaction failed; the log is kept"),
         }
+    }
+}
+
+impl Room {
+    /// Unsubscribes from the relay and tells the other nodes this node holds no connection.
+    async fn leave_relay(&mut self) {
+        let (Some(relay), Some(tx)) = (self.relay.clone(), self.relay_tx.take()) else {
+            return;
+        };
+        relay.leave(&self.id, &tx).await;
+        relay.publish(&self.id, relay::Message::Members(0));
+    }
+
+    /// On shutdown: the other nodes drop this node's presences now rather than at their timeout.
+    fn leave_presence(&mut self) {
+        let mut out = Vec::new();
+        let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+        for conn in conns {
+            self.state.leave(conn, &mut out);
+        }
+        self.publish_commit(None, &out);
+    }
+}
+
+async fn recv(rx: &mut Option<mpsc::Receiver<Inbound>>) -> Option<Inbound> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::clients::Clients;
 use crate::config::Config;
+use crate::relay::Relay;
 use crate::room::{Command, ConnId, Member, Room, RoomHandle};
 use crate::store::BoardStore;
 
@@ -136,6 +137,8 @@ struct Inner {
     metrics: Metrics,
     /// Boards whose links were just reset: their connections close (see `ws`).
     resets: tokio::sync::broadcast::Sender<BoardId>,
+    /// The link to the other nodes of a cluster, if any.
+    relay: Option<Relay>,
 }
 
 /// Every open room, by board. Cheap to clone.
@@ -144,6 +147,11 @@ pub struct Rooms(Arc<Inner>);
 
 impl Rooms {
     pub fn new(store: Arc<dyn BoardStore>, config: Config) -> Self {
+        Self::with_relay(store, config, None)
+    }
+
+    /// Rooms of one node of a cluster: what they commit is relayed to the other nodes.
+    pub fn with_relay(store: Arc<dyn BoardStore>, config: Config, relay: Option<Relay>) -> Self {
         Rooms(Arc::new(Inner {
             rooms: Mutex::new(HashMap::new()),
             slots: Mutex::new(Slots::default()),
@@ -157,7 +165,12 @@ impl Rooms {
             config,
             metrics: Metrics::default(),
             resets: tokio::sync::broadcast::channel(64).0,
+            relay,
         }))
+    }
+
+    pub fn relay(&self) -> Option<&Relay> {
+        self.0.relay.as_ref()
     }
 
     pub fn config(&self) -> &Config {
@@ -176,9 +189,24 @@ impl Rooms {
         &self.0.clients
     }
 
-    /// The links of board `id` were reset: every connection to it closes.
+    /// The links of board `id` were reset: every connection to it closes, on every node.
     pub fn links_reset(&self, id: &BoardId) {
+        self.links_reset_here(id);
+        if let Some(relay) = self.relay() {
+            relay.publish(id, crate::relay::Message::LinksReset);
+        }
+    }
+
+    /// Another node reset the links of board `id`: this node's connections to it close.
+    pub(crate) fn links_reset_here(&self, id: &BoardId) {
         let _ = self.0.resets.send(id.clone());
+    }
+
+    /// Board `id` was deleted from the store: its rooms on the other nodes close too.
+    pub fn board_deleted(&self, id: &BoardId) {
+        if let Some(relay) = self.relay() {
+            relay.publish(id, crate::relay::Message::Deleted);
+        }
     }
 
     /// Link resets from now on (a connection subscribes before its key is checked, so that a
@@ -203,14 +231,19 @@ impl Rooms {
 
     /// Reserves a connection slot on board `id`, within the server's and the board's limits.
     /// The slot is given back when the returned guard is dropped.
+    /// In a cluster the board's limit counts the connections other nodes last said they hold.
     pub fn reserve(&self, id: &BoardId) -> Result<Slot, SlotRefused> {
         let config = self.config();
+        let elsewhere = self
+            .lock()
+            .get(id)
+            .map_or(0, |e| e.handle.remote_members.load(Ordering::Acquire));
         let mut slots = self.0.slots.lock().unwrap_or_else(|p| p.into_inner());
         if slots.total >= config.max_connections {
             return Err(SlotRefused::Server);
         }
         let board = slots.by_board.entry(id.clone()).or_default();
-        if *board >= config.max_connections_per_board {
+        if *board + elsewhere >= config.max_connections_per_board {
             return Err(SlotRefused::Board);
         }
         *board += 1;

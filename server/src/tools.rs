@@ -1,7 +1,7 @@
 //! The operator's subcommands, run instead of the server against the same database:
 //! `server export <board> --format svg|png|json [--out FILE]` and `server backup <FILE>`.
 //! Both may run while a server is serving the database (SQLite in WAL mode lets them read a
-//! consistent snapshot beside its writes).
+//! consistent snapshot beside its writes); export works on PostgreSQL too.
 
 use std::path::PathBuf;
 
@@ -9,8 +9,9 @@ use anyhow::{bail, Context};
 use board::BoardId;
 use clap::{Subcommand, ValueEnum};
 
+use crate::config::Database;
 use crate::export;
-use crate::store::{BoardStore, SqliteStore};
+use crate::store::SqliteStore;
 use crate::Config;
 
 #[derive(Debug, Subcommand)]
@@ -50,14 +51,14 @@ pub enum Format {
 
 /// Runs one subcommand to completion.
 pub async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
-    if !config.database_url.starts_with("sqlite:") {
-        bail!("DATABASE_URL must be a sqlite:// URL");
-    }
-    let store = SqliteStore::open(&config.database_url, config.sqlite_sync == "full")
-        .await
-        .with_context(|| format!("cannot open the database {}", config.database_url))?;
     match command {
         Command::Backup { file } => {
+            if config.database().map_err(anyhow::Error::msg)? != Database::Sqlite {
+                bail!("backup copies a SQLite database; back up PostgreSQL with pg_dump");
+            }
+            let store = SqliteStore::open(&config.database_url, config.sqlite_sync == "full")
+                .await
+                .with_context(|| format!("cannot open the database {}", config.database_url))?;
             store
                 .backup(&file)
                 .await
@@ -73,11 +74,12 @@ pub async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
             no_background,
         } => {
             let id = BoardId::parse(&board).context("not a board id")?;
+            let store = crate::open_store(config).await?;
             if !store.board_exists(&id).await? {
-                bail!("no board {board} in {}", config.database_url);
+                bail!("no board {board} in this database");
             }
-            let scene = export::load(&store, &id, usize::MAX).await?;
-            let images = export::images(&store, &id, &scene.shapes).await?;
+            let scene = export::load(&*store, &id, usize::MAX).await?;
+            let images = export::images(&*store, &id, &scene.shapes).await?;
             let opts = board::svg::SvgOptions {
                 background: !no_background,
                 dark,

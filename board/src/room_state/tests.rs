@@ -358,3 +358,53 @@ fn leaving_removes_the_awareness_it_announced() {
         .state::<serde_json::Value>(ClientID::new(77))
         .is_none());
 }
+
+#[test]
+fn a_relayed_update_reaches_every_connection_and_is_not_stored_again() {
+    let mut r = synced_room(1);
+    let mut out = vec![];
+    assert!(r.apply_relayed(rect_update("from-b"), &mut out));
+    assert!(matches!(out.as_slice(), [Effect::Broadcast(_)]), "{out:?}");
+    let doc = BoardDoc::new(Doc::new());
+    doc.apply_remote(&r.snapshot(), "r").unwrap();
+    assert_eq!(doc.shapes().unwrap().len(), 1);
+    // One that depends on something the room lacks says so (the room then reloads).
+    let [first, _] = gap_pair();
+    out.clear();
+    assert!(!r.apply_relayed(first, &mut out));
+}
+
+#[test]
+fn relayed_presence_is_shown_here_but_cannot_touch_a_local_connections_presence() {
+    let mut r = synced_room(1);
+    let mut out = vec![];
+    r.handle(
+        1,
+        Message::Awareness(presence_update(5, 0, "Local")),
+        &mut out,
+    );
+    out.clear();
+    // Another node relays a presence of its own and a forged one for client 5.
+    let mut relayed = presence_update(6, 0, "Remote");
+    relayed
+        .clients
+        .extend(presence_update(5, 3, "Forged").clients);
+    r.apply_relayed_presence(relayed, &mut out);
+    assert_eq!(name_of(&r, 6).as_deref(), Some("Remote"));
+    assert_eq!(name_of(&r, 5).as_deref(), Some("Local"));
+    assert_eq!(out.len(), 1);
+    // Only this node's own presences are announced to other nodes.
+    let frame = r.local_presence_frame().unwrap();
+    use yrs::updates::decoder::Decode;
+    let Ok(Message::Awareness(ours)) = Message::decode_v1(&frame) else {
+        panic!("an awareness frame");
+    };
+    assert_eq!(
+        ours.clients.keys().copied().collect::<Vec<_>>(),
+        [ClientID::new(5)]
+    );
+    // The remote presence leaves when its node stops renewing it.
+    out.clear();
+    r.expire_awareness(u64::MAX, 1, &mut out);
+    assert!(name_of(&r, 6).is_none());
+}
