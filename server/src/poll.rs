@@ -451,8 +451,8 @@ async fn serve(
             _ = shutdown.changed() => return CloseReason::SHUTDOWN,
             reset = held.resets.recv(), if watch_resets => match reset {
                 Ok(board) if board != session.board => {}
-                Ok(_) => return CloseReason::LINK_RESET,
-                Err(RecvError::Lagged(_)) => {
+                // The key is checked again, as in `ws` (also when resets were missed).
+                Ok(_) | Err(RecvError::Lagged(_)) => {
                     let now = access::role(rooms.store().as_ref(), &session.board, held.key.as_deref()).await;
                     if !matches!(now, Ok(Some(r)) if r == held.role) {
                         return CloseReason::LINK_RESET;

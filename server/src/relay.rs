@@ -50,6 +50,11 @@ pub const ROOM_QUEUE: usize = 1024;
 /// Updates larger than this (together) are announced by sequence number only; the other nodes
 /// read them from the store, keeping Redis' per-subscriber output buffers small.
 pub const MAX_INLINE_BYTES: usize = 64 * 1024;
+/// How often the subscription is pinged: a connection that stopped answering (a half-open
+/// TCP connection after a partition) is dropped and made again.
+const PING_EVERY: Duration = Duration::from_secs(5);
+/// How long Redis may take to answer a ping or a (un)subscription.
+const ANSWER_WITHIN: Duration = Duration::from_millis(1500);
 /// Upper bounds (seconds) of the relay lag histogram buckets.
 pub const LAG_BUCKETS: [f64; 9] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1.0];
 
@@ -60,6 +65,9 @@ pub enum Inbound {
     Relayed(Envelope),
     /// The store's last sequence number for the board (from the periodic check).
     Head(i64),
+    /// When the board's links last changed and whether it was deleted (from the same check):
+    /// a reset or deletion whose message was lost still closes the connections here.
+    Links(crate::store::LinkStamp),
 }
 
 /// Counters shown at `/metrics` (per node).
@@ -152,15 +160,16 @@ impl Relay {
             .unwrap_or_else(|p| p.into_inner())
             .insert(channel.clone(), (board.clone(), room));
         if let Some(sink) = sink.as_mut() {
-            let subscribed = tokio::time::timeout(Duration::from_secs(2), sink.subscribe(&channel));
+            let subscribed = tokio::time::timeout(ANSWER_WITHIN, sink.subscribe(&channel));
             if !matches!(subscribed.await, Ok(Ok(()))) {
                 debug!("relay subscription failed; the periodic check covers this board");
             }
         }
     }
 
-    /// Forgets a room (if `room` is still the one registered for the board) and unsubscribes.
-    pub async fn leave(&self, board: &BoardId, room: &mpsc::Sender<Inbound>) {
+    /// Forgets a room and unsubscribes, if `room` is still the one registered for the board
+    /// (a newer room of the same board may have taken its place); true when it was.
+    pub async fn leave(&self, board: &BoardId, room: &mpsc::Sender<Inbound>) -> bool {
         let channel = channel_of(board);
         let mut sink = self.0.sink.lock().await;
         {
@@ -169,13 +178,14 @@ impl Relay {
                 .get(&channel)
                 .is_some_and(|(_, tx)| tx.same_channel(room))
             {
-                return;
+                return false;
             }
             rooms.remove(&channel);
         }
         if let Some(sink) = sink.as_mut() {
-            let _ = tokio::time::timeout(Duration::from_secs(2), sink.unsubscribe(&channel)).await;
+            let _ = tokio::time::timeout(ANSWER_WITHIN, sink.unsubscribe(&channel)).await;
         }
+        true
     }
 
     /// Queues a message for the other nodes' rooms of `board`; never waits. A message that
@@ -255,8 +265,20 @@ async fn subscribe_loop(inner: Arc<Inner>) {
                 backoff = Duration::from_millis(100);
                 // Whatever was published while this node was not listening is in the store.
                 inner.check_now.notify_one();
-                while let Some(msg) = stream.next().await {
-                    deliver(&inner, &msg);
+                let mut ping = tokio::time::interval(PING_EVERY);
+                ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        msg = stream.next() => match msg {
+                            Some(msg) => deliver(&inner, &msg),
+                            None => break,
+                        },
+                        _ = ping.tick() => {
+                            if !answers_ping(&inner).await {
+                                break;
+                            }
+                        }
+                    }
                 }
                 *inner.sink.lock().await = None;
                 inner.metrics.connected.store(0, Ordering::Relaxed);
@@ -270,6 +292,17 @@ async fn subscribe_loop(inner: Arc<Inner>) {
         tokio::time::sleep(backoff + jitter).await;
         backoff = (backoff * 2).min(Duration::from_secs(2));
     }
+}
+
+/// Whether the subscription connection still answers.
+async fn answers_ping(inner: &Inner) -> bool {
+    let Some(mut sink) = inner.sink.lock().await.clone() else {
+        return false;
+    };
+    matches!(
+        tokio::time::timeout(ANSWER_WITHIN, sink.ping::<redis::Value>()).await,
+        Ok(Ok(_))
+    )
 }
 
 fn deliver(inner: &Inner, msg: &redis::Msg) {
@@ -338,8 +371,8 @@ async fn publish_loop(inner: Arc<Inner>, mut queue: mpsc::Receiver<(String, Vec<
     }
 }
 
-/// Tells every open room the store's last sequence number of its board, every
-/// [`CHECK_EVERY`] and after each (re)connection.
+/// Tells every open room the store's last sequence number of its board and the stamp of its
+/// links, every [`CHECK_EVERY`] and after each (re)connection.
 async fn check_loop(inner: Arc<Inner>, store: Arc<dyn BoardStore>) {
     let mut every = tokio::time::interval(CHECK_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -360,11 +393,21 @@ async fn check_loop(inner: Arc<Inner>, store: Arc<dyn BoardStore>) {
             continue;
         }
         let ids: Vec<BoardId> = rooms.iter().map(|(id, _)| id.clone()).collect();
-        match store.last_seqs(&ids).await {
-            Ok(seqs) => {
+        let checked = async {
+            let seqs = store.last_seqs(&ids).await?;
+            let stamps = store.link_stamps(&ids).await?;
+            Ok::<_, crate::store::StoreError>((seqs, stamps))
+        };
+        match checked.await {
+            Ok((seqs, stamps)) => {
                 failing = false;
                 let heads: HashMap<BoardId, i64> = seqs.into_iter().collect();
+                let stamps: HashMap<BoardId, crate::store::LinkStamp> =
+                    stamps.into_iter().collect();
                 for (id, room) in rooms {
+                    if let Some(&stamp) = stamps.get(&id) {
+                        let _ = room.try_send(Inbound::Links(stamp));
+                    }
                     if let Some(&seq) = heads.get(&id) {
                         let _ = room.try_send(Inbound::Head(seq));
                     }

@@ -194,6 +194,10 @@ pub struct Room {
     members_published_at: Instant,
     /// Another node deleted the board: the room closes everyone and stops.
     deleted: bool,
+    /// The board's links as last read (cluster only).
+    links: Option<crate::store::LinkStamp>,
+    /// When the store was last told this node has the board open (cluster only).
+    opened_noted: Option<Instant>,
 }
 
 impl Room {
@@ -235,6 +239,8 @@ impl Room {
             published_members: None,
             members_published_at: Instant::now(),
             deleted: false,
+            links: None,
+            opened_noted: None,
         };
         let span = tracing::info_span!("room", board = %crate::rooms::board_tag(&id));
         let task = tokio::spawn(room.run(rx).instrument(span));
@@ -262,6 +268,7 @@ impl Room {
         if let Some(relay) = &self.relay {
             relay.publish(&self.id, relay::Message::Hello);
         }
+        self.note_opened(true).await;
         let grace = self.rooms.config().room_grace();
         let mut sweep = tokio::time::interval(self.rooms.config().awareness_sweep());
         let awareness_timeout = self.rooms.config().awareness_timeout_ms;
@@ -296,7 +303,7 @@ impl Room {
                 }
                 Some(inbound) = recv(&mut relay_rx) => {
                     if let Err(e) = self.on_relay(inbound).await {
-                        warn!(error = %e, "cannot read what other nodes committed");
+                        warn!(error = %e, "cannot rebuild the board from the store");
                         self.fail(rx, CloseReason::STORAGE).await;
                         return;
                     }
@@ -311,7 +318,7 @@ impl Room {
                 }
                 _ = sleep_until(self.repair_due) => {
                     if let Err(e) = self.repair().await {
-                        warn!(error = %e, "cannot read what other nodes committed");
+                        warn!(error = %e, "cannot rebuild the board from the store");
                         self.fail(rx, CloseReason::STORAGE).await;
                         return;
                     }
@@ -322,6 +329,7 @@ impl Room {
                     self.carry_out(out);
                     if self.relay.is_some() {
                         self.count_remote_members();
+                        self.note_opened(false).await;
                         if self.members_published_at.elapsed() >= cluster::MEMBERS_EVERY {
                             self.publish_members(true);
                         }
@@ -356,6 +364,7 @@ impl Room {
     }
 
     async fn load(&mut self) -> Result<(), crate::store::StoreError> {
+        self.note_links().await?;
         let stored = self.store.load(&self.id).await?;
         let parts = stored.snapshot.iter().chain(stored.updates.iter());
         let skipped = self.state.load(parts.map(Vec::as_slice));
@@ -377,7 +386,7 @@ impl Room {
     async fn turn(&mut self, batch: Vec<Command>) -> Option<CloseReason> {
         if batch.iter().any(|c| matches!(c, Command::Join(..))) {
             if let Err(e) = self.catch_up().await {
-                warn!(error = %e, "cannot read what other nodes committed");
+                warn!(error = %e, "cannot rebuild the board from the store");
                 return Some(CloseReason::STORAGE);
             }
         }
@@ -403,7 +412,14 @@ impl Room {
                     self.rooms.clients().note_reload(peer.addr);
                 }
                 self.kick(conn, CloseReason::BROKE_DOCUMENT);
-                if let Err(e) = self.reload().await {
+                // In a cluster the store may hold what other nodes committed meanwhile: the
+                // peers here get what the reload brought.
+                let reloaded = if self.relay.is_some() {
+                    self.rebuild().await
+                } else {
+                    self.reload().await
+                };
+                if let Err(e) = reloaded {
                     warn!(error = %e, "cannot reload board");
                     return Some(CloseReason::STORAGE);
                 }
@@ -650,8 +666,9 @@ impl Room {
         let (Some(relay), Some(tx)) = (self.relay.clone(), self.relay_tx.take()) else {
             return;
         };
-        relay.leave(&self.id, &tx).await;
-        relay.publish(&self.id, relay::Message::Members(0));
+        if relay.leave(&self.id, &tx).await {
+            relay.publish(&self.id, relay::Message::Members(0));
+        }
     }
 
     /// On shutdown: the other nodes drop this node's presences now rather than at their timeout.

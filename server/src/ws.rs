@@ -133,9 +133,10 @@ async fn serve(
             _ = shutdown.changed() => break close(CloseReason::SHUTDOWN),
             reset = resets.recv(), if watch_resets => match reset {
                 Ok(board) if board != id => {}
-                Ok(_) => break close(CloseReason::LINK_RESET),
-                // Resets were missed: the key is checked again.
-                Err(RecvError::Lagged(_)) => {
+                // The key is checked again (also when resets were missed): a key from before
+                // the reset no longer opens the board; one given by it still does (a reset
+                // seen again by another node's periodic check closes nobody twice).
+                Ok(_) | Err(RecvError::Lagged(_)) => {
                     let now = access::role(rooms.store().as_ref(), &id, held.key.as_deref()).await;
                     if !matches!(now, Ok(Some(r)) if r == role) {
                         break close(CloseReason::LINK_RESET);

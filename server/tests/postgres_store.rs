@@ -712,6 +712,24 @@ async fn only_boards_that_hold_nothing_and_are_not_open_expire() {
 }
 
 #[tokio::test]
+async fn a_board_open_on_any_node_is_not_expired() {
+    let Some(url) = common::services::fresh_postgres().await else {
+        return;
+    };
+    let (a, b) = two_nodes(&url).await;
+    let (seen, unseen) = (board("seen-elsewhere"), board("unseen"));
+    a.create_board(&seen).await.unwrap();
+    a.create_board(&unseen).await.unwrap();
+    let cutoff = now_ms() + 1;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // Node B has `seen` open; node A's sweep does not know that from its own rooms.
+    b.board_opened(&seen).await.unwrap();
+    assert_eq!(a.delete_unused_boards(cutoff, &[]).await.unwrap(), 1);
+    assert!(a.board_exists(&seen).await.unwrap());
+    assert!(!a.board_exists(&unseen).await.unwrap());
+}
+
+#[tokio::test]
 async fn two_nodes_starting_at_once_migrate_the_database_once() {
     let Some(url) = common::services::fresh_postgres().await else {
         return;
@@ -719,7 +737,13 @@ async fn two_nodes_starting_at_once_migrate_the_database_once() {
     let (a, b) = tokio::join!(PgStore::open(&url), PgStore::open(&url));
     let (a, b) = (a.unwrap(), b.unwrap());
     let migrations = count(&url, "SELECT COUNT(*) FROM _sqlx_migrations").await;
-    assert_eq!(migrations, 1);
+    let files = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../migrations/postgres"
+    ))
+    .unwrap()
+    .count();
+    assert_eq!(migrations, files as i64, "each migration applied once");
     let id = board("after");
     a.append(&id, 1, vec![vec![1]]).await.unwrap();
     assert_eq!(b.load(&id).await.unwrap().updates, vec![vec![1]]);

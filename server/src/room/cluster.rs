@@ -26,10 +26,16 @@ use crate::store::StoreError;
 
 /// How long an early update waits for the ones before it before they are read from the store.
 const GAP_WAIT: Duration = Duration::from_millis(100);
+/// How long a failed read from the store waits before it is tried again.
+pub(super) const RETRY_WAIT: Duration = Duration::from_secs(1);
+/// Early updates held at most; past this they are dropped and read from the store instead.
+const MAX_WAITING: usize = 10_000;
 /// How often a room repeats how many connections it holds.
 pub(super) const MEMBERS_EVERY: Duration = Duration::from_secs(10);
 /// How long another node's count stays believed without being repeated.
 const MEMBERS_EXPIRE: Duration = Duration::from_secs(30);
+/// How often a room repeats to the store that it has the board open.
+const OPENED_EVERY: Duration = Duration::from_secs(600);
 /// y-websocket's message type of awareness frames.
 const AWARENESS_FRAME: u8 = 1;
 
@@ -79,8 +85,14 @@ impl Sequence {
     /// Updates another node committed from `first` (or read from the store): kept until their turn.
     pub(super) fn relayed(&mut self, first: i64, updates: Vec<Vec<u8>>) {
         for (i, update) in updates.into_iter().enumerate() {
-            let seq = first + i as i64;
+            let Some(seq) = first.checked_add(i as i64) else {
+                return;
+            };
             if seq > self.applied && !self.own_ahead.contains(&seq) {
+                if self.waiting.len() >= MAX_WAITING {
+                    // Far behind: the store has them all, in order.
+                    self.waiting.clear();
+                }
                 self.waiting.insert(seq, update);
             }
             self.head = self.head.max(seq);
@@ -101,18 +113,13 @@ impl Sequence {
         Some(update)
     }
 
-    /// After the store said its last number is `last`: what is known beyond it was a guess.
+    /// After the store said its last number is `last` (read after everything held here
+    /// arrived): numbers beyond it are not real (a stray message, a board deleted and made
+    /// again) and are forgotten. A genuine one committed since comes again from the next check.
     pub(super) fn store_said(&mut self, last: i64) {
-        let known = [
-            self.waiting.keys().next_back(),
-            self.own_ahead.iter().next_back(),
-        ]
-        .into_iter()
-        .flatten()
-        .copied()
-        .max()
-        .unwrap_or(0);
-        self.head = last.max(known).max(self.applied);
+        self.waiting.retain(|seq, _| *seq <= last);
+        let own = self.own_ahead.iter().next_back().copied().unwrap_or(0);
+        self.head = last.max(own).max(self.applied);
     }
 
     /// The document was rebuilt from the store through `applied`.
@@ -139,6 +146,15 @@ impl Room {
             Inbound::Head(head) => {
                 self.seq.saw(head);
                 self.schedule_repair(GAP_WAIT);
+                return Ok(());
+            }
+            Inbound::Links(stamp) => {
+                if stamp.deleted {
+                    self.deleted = true;
+                } else if self.links.is_some_and(|seen| seen != stamp) {
+                    self.rooms.links_reset_here(&self.id);
+                }
+                self.links = Some(stamp);
                 return Ok(());
             }
             Inbound::Relayed(envelope) => envelope,
@@ -218,13 +234,19 @@ impl Room {
 
     /// Reads what the room lacks from the store (or the whole board, when it was compacted
     /// past what the room holds).
+    /// A store that cannot be read now is tried again after [`RETRY_WAIT`]: the room keeps
+    /// serving (writes fail on their own); an error means the document could not be rebuilt.
     pub(super) async fn repair(&mut self) -> Result<(), StoreError> {
         self.repair_due = None;
-        match self
-            .store
-            .updates_since(&self.id, self.seq.applied())
-            .await?
-        {
+        let tail = match self.store.updates_since(&self.id, self.seq.applied()).await {
+            Ok(tail) => tail,
+            Err(e) => {
+                debug!(error = %e, "cannot read what other nodes committed; trying again");
+                self.repair_due = Some(Instant::now() + RETRY_WAIT);
+                return Ok(());
+            }
+        };
+        match tail {
             Some(tail) => {
                 let last = tail.last().map_or(self.seq.applied(), |(seq, _)| *seq);
                 if !tail.is_empty() {
@@ -253,17 +275,19 @@ impl Room {
     }
 
     /// Reloads the document from the store and sends this node's peers what it gained.
-    async fn rebuild(&mut self) -> Result<(), StoreError> {
+    pub(super) async fn rebuild(&mut self) -> Result<(), StoreError> {
         let before = self.state.awareness().doc().transact().state_vector();
         self.reload().await?;
-        let doc = self.state.awareness().doc().clone();
-        let txn = doc.transact();
-        if txn.state_vector() != before {
-            let diff = txn.encode_state_as_update_v1(&before);
-            drop(txn);
-            let frame = board::protocol::update(diff);
-            self.carry_out(vec![Effect::Broadcast(frame.into())]);
-        }
+        // Always sent: an update that only deletes leaves the state vector as it was, and the
+        // diff carries the whole delete set.
+        let diff = self
+            .state
+            .awareness()
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&before);
+        let frame = board::protocol::update(diff);
+        self.carry_out(vec![Effect::Broadcast(frame.into())]);
         Ok(())
     }
 
@@ -319,6 +343,36 @@ impl Room {
         self.handle
             .remote_members
             .store(sum as usize, Ordering::Release);
+    }
+
+    /// In a cluster: what the board's links are as the room loads, to notice a reset or a
+    /// deletion on another node even when its message is lost.
+    pub(super) async fn note_links(&mut self) -> Result<(), StoreError> {
+        if self.relay.is_some() {
+            let stamps = self
+                .store
+                .link_stamps(std::slice::from_ref(&self.id))
+                .await?;
+            self.links = stamps.first().map(|(_, stamp)| *stamp);
+        }
+        Ok(())
+    }
+
+    /// Tells the store this node has the board open (see `BoardStore::board_opened`), at
+    /// load and then every [`OPENED_EVERY`].
+    pub(super) async fn note_opened(&mut self, now: bool) {
+        if self.relay.is_none()
+            || (!now
+                && self
+                    .opened_noted
+                    .is_some_and(|t| t.elapsed() < OPENED_EVERY))
+        {
+            return;
+        }
+        self.opened_noted = Some(Instant::now());
+        if let Err(e) = self.store.board_opened(&self.id).await {
+            debug!(error = %e, "cannot note the board as open");
+        }
     }
 
     /// Before a new connection's sync: whatever other nodes committed is in the document, so
@@ -424,5 +478,12 @@ mod tests {
         seq.saw(10);
         seq.store_said(3);
         assert!(!seq.behind());
+        // A stray early update past what the store holds is forgotten, not waited for forever.
+        seq.relayed(1_000, vec![b"stray".to_vec()]);
+        seq.store_said(3);
+        assert!(!seq.behind());
+        assert_eq!(seq.next(), None);
+        // Numbers near the end of the range do not overflow.
+        seq.relayed(i64::MAX, vec![b"a".to_vec(), b"b".to_vec()]);
     }
 }

@@ -79,6 +79,14 @@ pub struct LinkHashes {
     pub manage: [u8; 32],
 }
 
+/// When a board's links last changed, and whether it was deleted (see
+/// [`BoardStore::link_stamps`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkStamp {
+    pub links_at: i64,
+    pub deleted: bool,
+}
+
 /// Why a version was kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -166,6 +174,11 @@ pub trait BoardStore: Send + Sync + 'static {
     /// node's check that it missed nothing another node committed.
     async fn last_seqs(&self, ids: &[BoardId]) -> Result<Vec<(BoardId, i64)>, StoreError>;
 
+    /// For each of `ids` that exists: when its links were last set (unix milliseconds; 0 for
+    /// an open board) and whether it was deleted, in one query: a node's check that no link
+    /// reset or deletion on another node went unnoticed.
+    async fn link_stamps(&self, ids: &[BoardId]) -> Result<Vec<(BoardId, LinkStamp)>, StoreError>;
+
     /// Replaces the updates up to `through_seq` with `snapshot`, in one transaction. A
     /// snapshot through fewer updates than the board's latest one changes nothing, so two
     /// nodes compacting one board at once lose nothing.
@@ -246,6 +259,13 @@ pub trait BoardStore: Send + Sync + 'static {
 
     /// A board's last change (unix milliseconds), if the board exists.
     async fn updated_at(&self, id: &BoardId) -> Result<Option<i64>, StoreError>;
+
+    /// A node has the board open (called when a room loads it and every few minutes while it
+    /// stays loaded), so that another node's sweep of never-edited boards leaves it. Only a
+    /// store several nodes share needs it.
+    async fn board_opened(&self, _id: &BoardId) -> Result<(), StoreError> {
+        Ok(())
+    }
 
     /// Whether the database answers (health checks).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -35,7 +35,7 @@ use sqlx::{Postgres, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    BoardStore, ImagePut, LinkHashes, NewVersion, StorageUsage, StoreError, StoredBoard,
+    BoardStore, ImagePut, LinkHashes, LinkStamp, NewVersion, StorageUsage, StoreError, StoredBoard,
     StoredImage, VersionInfo,
 };
 use crate::images::{Image, ImageId};
@@ -233,6 +233,24 @@ impl BoardStore for PgStore {
             .collect())
     }
 
+    async fn link_stamps(&self, ids: &[BoardId]) -> Result<Vec<(BoardId, LinkStamp)>, StoreError> {
+        let names: Vec<&str> = ids.iter().map(BoardId::as_str).collect();
+        let rows: Vec<(String, i64, bool)> = sqlx::query_as(
+            "SELECT b.id, COALESCE(l.updated_at, 0), b.deleted_at IS NOT NULL
+             FROM boards b LEFT JOIN board_links l ON l.board_id = b.id WHERE b.id = ANY($1)",
+        )
+        .bind(&names)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, links_at, deleted)| {
+                let id = ids.iter().find(|id| id.as_str() == name)?;
+                Some((id.clone(), LinkStamp { links_at, deleted }))
+            })
+            .collect())
+    }
+
     async fn compact(
         &self,
         id: &BoardId,
@@ -414,7 +432,7 @@ impl BoardStore for PgStore {
         // columns after the wait (the subqueries keep their older snapshot).
         let deleted = sqlx::query(
             "DELETE FROM boards WHERE created_at < $1 AND deleted_at IS NULL AND last_seq = 0
-               AND NOT (id = ANY($2))
+               AND NOT (id = ANY($2)) AND (opened_at IS NULL OR opened_at < $1)
                AND NOT EXISTS (SELECT 1 FROM board_updates WHERE board_id = boards.id)
                AND NOT EXISTS (SELECT 1 FROM board_snapshots WHERE board_id = boards.id)
                AND NOT EXISTS (SELECT 1 FROM images WHERE board_id = boards.id)",
@@ -487,6 +505,15 @@ impl BoardStore for PgStore {
         .await?;
         txn.commit().await?;
         Ok(true)
+    }
+
+    async fn board_opened(&self, id: &BoardId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE boards SET opened_at = $2 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn updated_at(&self, id: &BoardId) -> Result<Option<i64>, StoreError> {

@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 #[cfg(test)]
 use super::VersionReason;
 use super::{
-    BoardStore, ImagePut, LinkHashes, NewVersion, StorageUsage, StoreError, StoredBoard,
+    BoardStore, ImagePut, LinkHashes, LinkStamp, NewVersion, StorageUsage, StoreError, StoredBoard,
     StoredImage, VersionInfo,
 };
 use crate::images::{Image, ImageId};
@@ -248,6 +248,23 @@ impl BoardStore for SqliteStore {
             }
         }
         Ok(seqs)
+    }
+
+    async fn link_stamps(&self, ids: &[BoardId]) -> Result<Vec<(BoardId, LinkStamp)>, StoreError> {
+        let mut stamps = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<(i64, bool)> = sqlx::query_as(
+                "SELECT COALESCE(l.updated_at, 0), b.deleted_at IS NOT NULL
+                 FROM boards b LEFT JOIN board_links l ON l.board_id = b.id WHERE b.id = ?1",
+            )
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some((links_at, deleted)) = row {
+                stamps.push((id.clone(), LinkStamp { links_at, deleted }));
+            }
+        }
+        Ok(stamps)
     }
 
     async fn compact(
