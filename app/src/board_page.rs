@@ -247,7 +247,7 @@ pub fn BoardPage() -> impl IntoView {
                         type="button"
                         class="tool"
                         aria-label="Import"
-                        title="Import: a board's JSON, PNG or SVG, or an Excalidraw file"
+                        title="Import: a board's JSON, PNG or SVG, an Excalidraw file or a Mermaid flowchart"
                         hidden=move || ui.view_only()
                         on:click=move |_| {
                             more_open.set(false);
@@ -374,7 +374,7 @@ pub fn BoardPage() -> impl IntoView {
             <input
                 node_ref=import_input
                 type="file"
-                accept=".json,.excalidraw,.png,.svg,application/json,image/png,image/svg+xml"
+                accept=".json,.excalidraw,.mmd,.mermaid,.png,.svg,application/json,image/png,image/svg+xml"
                 class="visually-hidden"
                 tabindex="-1"
                 aria-hidden="true"

@@ -34,10 +34,11 @@
 //!
 //! Import ([`parse`]) is all or nothing: a file is refused whole with an [`ImportError`] a
 //! person can read, or every shape comes in checked and sanitised ([`check`] holds the limits).
-//! Foreign formats: Excalidraw ([`excalidraw`]).
+//! Foreign formats: Excalidraw ([`excalidraw`]) and Mermaid flowchart text ([`mermaid`]).
 
 pub mod check;
 pub mod excalidraw;
+pub mod mermaid;
 pub mod place;
 pub mod png;
 
@@ -126,6 +127,14 @@ pub enum ImportError {
     /// The file has the right form but a required part is wrong or missing.
     #[error("the file is damaged: {0}")]
     Malformed(String),
+    /// Mermaid text with lines that could not be read, each with its number and why.
+    #[error("this Mermaid flowchart cannot be imported: {}", mermaid_problems(.0))]
+    Mermaid(Vec<mermaid::LineProblem>),
+}
+
+fn mermaid_problems(problems: &[mermaid::LineProblem]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    lines.join("; ")
 }
 
 /// The project's JSON file for `shapes` (compact; the same input gives the same bytes).
@@ -157,7 +166,8 @@ pub fn to_json(title: Option<&str>, shapes: &[Shape], images: &HashMap<String, S
 }
 
 /// Reads a file of any supported kind, found from its content: the project's JSON, an
-/// Excalidraw file or clipboard, or a PNG or SVG export that carries a board.
+/// Excalidraw file or clipboard, a PNG or SVG export that carries a board, or Mermaid
+/// flowchart text.
 pub fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ImportError::TooLarge(format!(
@@ -175,12 +185,12 @@ pub fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
     if let Some(kind) = binary_kind(bytes) {
         return Err(not_a_board(kind));
     }
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = text.iter().position(|b| !b.is_ascii_whitespace());
+    let whole = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = whole.iter().position(|b| !b.is_ascii_whitespace());
     let Some(start) = start else {
         return Err(not_a_board("an empty file"));
     };
-    let text = &text[start..];
+    let text = &whole[start..];
     match text[0] {
         b'{' | b'[' => parse_json(text),
         b'<' => {
@@ -195,8 +205,12 @@ pub fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
                 None => Err(not_a_board("an SVG image without a board inside")),
             }
         }
-        _ if std::str::from_utf8(text).is_ok() => Err(not_a_board("a text file, not a board")),
-        _ => Err(not_a_board("a file of a kind this app cannot read")),
+        // Mermaid's line numbers count from the first line, blank or not.
+        _ => match std::str::from_utf8(whole) {
+            Ok(text) if mermaid::looks_like_mermaid(text) => mermaid::parse(text),
+            Ok(_) => Err(not_a_board("a text file, not a board")),
+            Err(_) => Err(not_a_board("a file of a kind this app cannot read")),
+        },
     }
 }
 

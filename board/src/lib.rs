@@ -6,7 +6,8 @@
 //!   draw on a board), plus reading and writing them in a transaction.
 //! - [`edit`]: editing geometry: arrow bindings, handles, resize, rotate, align, distribute,
 //!   snapping and z-order moves.
-//! - [`file`]: boards as files: the JSON format, Excalidraw import, boards inside PNG and SVG.
+//! - [`file`]: boards as files: the JSON format, Excalidraw and Mermaid import, boards inside
+//!   PNG and SVG.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
 //! - [`spatial`]: a grid index of shapes' boxes for viewport culling and hit-testing.
 //! - [`svg`]: a board drawn as SVG exactly as the canvas paints it (exports, thumbnails).

@@ -218,6 +218,26 @@ test('a board file dropped on the canvas, or Excalidraw shapes pasted, are impor
   await expect(shapeItems(page)).toHaveText([/^Ellipse/, /^Rectangle/])
 })
 
+test('a pasted Mermaid flowchart becomes shapes joined by bound arrows; a broken one is reported by line', async ({ page }) => {
+  failOnPageErrors(page)
+  await newBoard(page, server.url)
+  const paste = (text: string) => page.evaluate((t) => {
+    const data = new DataTransfer()
+    data.setData('text/plain', t)
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+  }, text)
+  await paste('graph TD\n  A[Start] --> B{Ready?}\n  B -->|yes| C((Ship it))\n  B -->|no| A\n  D[unclosed --> C\n')
+  await expect(page.getByRole('alert')).toContainText('line 5')
+  await expect(shapeItems(page)).toHaveCount(0)
+  await paste('graph LR\n  A[Start] --> B{Ready?}\n  B -->|yes| C((Ship it))\n  B -->|no| A\n')
+  const items = shapeItems(page)
+  await expect(items.filter({ hasText: /^Rectangle.*Start/ })).toHaveCount(1)
+  await expect(items.filter({ hasText: /^Diamond.*Ready\?/ })).toHaveCount(1)
+  await expect(items.filter({ hasText: /^Ellipse.*Ship it/ })).toHaveCount(1)
+  await expect(items.filter({ hasText: /^Arrow/ })).toHaveCount(3)
+  await expect(items.filter({ hasText: /^Text.*yes/ })).toHaveCount(1)
+})
+
 test('Copy PNG puts an image of the board on the clipboard', async ({ browser }) => {
   const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] })
   const page = await context.newPage()

@@ -5,10 +5,10 @@
 //!   screen. PNG is that SVG drawn on a canvas at 1×–3×. PNG and SVG carry the board's JSON
 //!   (`board::file`), so importing them brings back editable shapes. Images are embedded as
 //!   data URLs. Downloads go through an `<a download>`; copies through the async clipboard.
-//! - **Import**: `board::file::parse` reads our JSON, PNG/SVG with the scene inside and
-//!   Excalidraw files, and refuses anything else with a message; images are uploaded to this
-//!   board; the shapes land as one undoable change at the view's centre, selected. The server
-//!   keeps a version of the board first.
+//! - **Import**: `board::file::parse` reads our JSON, PNG/SVG with the scene inside,
+//!   Excalidraw files and Mermaid flowchart text (`.mmd`, or pasted), and refuses anything
+//!   else with a message; images are uploaded to this board; the shapes land as one undoable
+//!   change at the view's centre, selected. The server keeps a version of the board first.
 //! - **History**: the versions list, one version's shapes (previewed read-only on the canvas),
 //!   restoring one as a change of ours, duplicating a version as a new board.
 
@@ -512,8 +512,8 @@ fn notify(message: String) {
     with_engine(|e| e.after.view.notice = Some(message));
 }
 
-/// Files dropped (at `screen`) or pasted: boards and drawings with a board inside are
-/// imported, other images placed as images.
+/// Files dropped (at `screen`) or pasted: boards, drawings with a board inside and Mermaid
+/// files are imported, other images placed as images.
 pub fn receive(files: Vec<web_sys::File>, screen: Option<board::Point>) {
     wasm_bindgen_futures::spawn_local(async move {
         let mut images = Vec::new();
@@ -522,6 +522,8 @@ pub fn receive(files: Vec<web_sys::File>, screen: Option<board::Point>) {
             let kind = file.type_();
             let board_file = name.ends_with(".json")
                 || name.ends_with(".excalidraw")
+                || name.ends_with(".mmd")
+                || name.ends_with(".mermaid")
                 || name.ends_with(".svg")
                 || kind == "application/json"
                 || kind == "image/svg+xml";
@@ -540,14 +542,19 @@ pub fn receive(files: Vec<web_sys::File>, screen: Option<board::Point>) {
     });
 }
 
-/// Pasted text that is a board or an Excalidraw clipboard is imported; returns false for any
-/// other text.
+/// Pasted text that is a board or an Excalidraw clipboard is imported, and so is text that
+/// reads as a Mermaid flowchart (`graph TD`, `flowchart LR` …), even one with mistakes: the
+/// notice then lists the lines that could not be read, and nothing is inserted. Returns false
+/// for any other text.
 pub fn paste_scene(text: &str) -> bool {
     let trimmed = text.trim_start();
-    if !trimmed.starts_with('{') || board::file::parse(trimmed.as_bytes()).is_err() {
+    let mermaid = board::file::mermaid::looks_like_mermaid(text);
+    let board = trimmed.starts_with('{') && board::file::parse(trimmed.as_bytes()).is_ok();
+    if !mermaid && !board {
         return false;
     }
-    let bytes = trimmed.as_bytes().to_vec();
+    // Mermaid's problems are reported by line, counted from the text's first line.
+    let bytes = if mermaid { text } else { trimmed }.as_bytes().to_vec();
     wasm_bindgen_futures::spawn_local(async move {
         match import_bytes(&bytes).await {
             Ok(message) | Err(message) => notify(message),
