@@ -382,6 +382,26 @@ async fn check_loop(inner: Arc<Inner>, store: Arc<dyn BoardStore>) {
             _ = every.tick() => {}
             _ = inner.check_now.notified() => {}
         }
+        // A room task that ended without leaving (it panicked) is forgotten here; under the
+        // sink's lock, as `join` and `leave` do, so a newer room's subscription stays.
+        {
+            let mut sink = inner.sink.lock().await;
+            let gone: Vec<String> = {
+                let mut registered = inner.rooms.lock().unwrap_or_else(|p| p.into_inner());
+                let gone: Vec<String> = registered
+                    .iter()
+                    .filter(|(_, (_, tx))| tx.is_closed())
+                    .map(|(channel, _)| channel.clone())
+                    .collect();
+                for channel in &gone {
+                    registered.remove(channel);
+                }
+                gone
+            };
+            if let (false, Some(sink)) = (gone.is_empty(), sink.as_mut()) {
+                let _ = tokio::time::timeout(ANSWER_WITHIN, sink.unsubscribe(&gone)).await;
+            }
+        }
         let rooms: Vec<(BoardId, mpsc::Sender<Inbound>)> = inner
             .rooms
             .lock()
