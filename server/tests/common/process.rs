@@ -31,6 +31,14 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// A test that fails midway still stops its server.
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Process {
     pub async fn start(db: &Path, port: u16) -> Process {
         Self::start_with(db, port, &[], Stdio::null()).await
