@@ -20,8 +20,10 @@ pub(super) async fn add(
 ) -> Result<i64, StoreError> {
     let editors = serde_json::to_string(version.editors).unwrap_or_else(|_| "[]".into());
     let mut txn = pool.begin().await?;
-    // Serialises the `MAX(id) + 1` below across nodes. An unknown board has no row to lock: the
-    // insert then fails on the foreign key, as in SQLite.
+    // Serialises the `MAX(id) + 1` below across nodes. A version is never older than the one
+    // before it (the time was read before the lock, and nodes' clocks differ), so the newest by
+    // time, which pruning keeps, is the newest by number. An unknown board has no row to lock:
+    // the insert then fails on the foreign key, as in SQLite.
     sqlx::query("SELECT 1 FROM boards WHERE id = $1 FOR UPDATE")
         .bind(id.as_str())
         .fetch_optional(&mut *txn)
@@ -29,7 +31,9 @@ pub(super) async fn add(
     let new_id: i64 = sqlx::query_scalar(
         "INSERT INTO board_versions (board_id, id, created_at, seq, reason, editors, size, data)
          VALUES ($1, (SELECT COALESCE(MAX(id), 0) + 1 FROM board_versions WHERE board_id = $1),
-                 $2, $3, $4, $5, $6, $7)
+                 (SELECT GREATEST($2, COALESCE(MAX(created_at), 0)) FROM board_versions
+                   WHERE board_id = $1),
+                 $3, $4, $5, $6, $7)
          RETURNING id",
     )
     .bind(id.as_str())
