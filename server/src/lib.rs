@@ -109,7 +109,14 @@ pub async fn run(
     };
     let app = http::router(state);
     let cap = serve::connection_cap(config.max_tcp_connections);
-    tracing::info!(addr = %listener.local_addr()?, max_tcp_connections = cap, "listening");
+    // What this process can hold: the TCP cap follows the open-files limit (raised to its hard
+    // limit at start); WebSockets are capped by `WB_MAX_CONNECTIONS` within it.
+    let websockets = cap.min(config.max_connections);
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        max_tcp_connections = cap,
+        "listening; can hold {websockets} WebSocket connections"
+    );
     let tasks = maintenance::spawn(rooms.clone());
     serve::serve(
         listener,
