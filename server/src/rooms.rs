@@ -234,10 +234,13 @@ impl Rooms {
     /// In a cluster the board's limit counts the connections other nodes last said they hold.
     pub fn reserve(&self, id: &BoardId) -> Result<Slot, SlotRefused> {
         let config = self.config();
-        let elsewhere = self
-            .lock()
-            .get(id)
-            .map_or(0, |e| e.handle.remote_members.load(Ordering::Acquire));
+        let elsewhere = match self.relay() {
+            Some(_) => self
+                .lock()
+                .get(id)
+                .map_or(0, |e| e.handle.remote_members.load(Ordering::Acquire)),
+            None => 0,
+        };
         let mut slots = self.0.slots.lock().unwrap_or_else(|p| p.into_inner());
         if slots.total >= config.max_connections {
             return Err(SlotRefused::Server);

@@ -2,6 +2,9 @@
 //! `common/services.rs`). Each test gets a database of its own. "Two nodes" are two `PgStore`s
 //! on one database, as two server processes would be: what these tests are for is that their
 //! appends, compactions, loads and uploads interleave without losing or overshooting anything.
+//!
+//! Long on purpose, one test per promise of the store's contract in trait order; the shared
+//! helpers are at the top.
 
 mod common;
 

@@ -22,6 +22,10 @@
 //!
 //! Queries are checked at run time (`sqlx::query`), so building needs no database; the
 //! integration tests (`server/tests/postgres_store.rs`) exercise every query.
+//!
+//! Its methods mirror `sqlite.rs` one by one. They are kept apart rather than made generic over
+//! the database: the SQL differs in dialect, and the locking (row locks, REPEATABLE READ) is
+//! what this store is for. What is not SQL is shared (`versions_to_prune`, `versions_over_cap`).
 
 mod versions;
 mod writer;

@@ -32,6 +32,38 @@ pub fn versions_to_prune(
     doomed
 }
 
+/// Which versions of one board to delete so that they take at most `max_bytes` together:
+/// `sizes` is `(id, size)` newest first; the oldest go first, never `keep` (the new one).
+pub(crate) fn versions_over_cap(sizes: &[(i64, i64)], max_bytes: u64, keep: i64) -> Vec<i64> {
+    let mut total: u64 = 0;
+    let mut doomed = Vec::new();
+    for &(id, size) in sizes {
+        total = total.saturating_add(size.max(0) as u64);
+        if total > max_bytes && id != keep {
+            doomed.push(id);
+        }
+    }
+    doomed
+}
+
+/// A listed version from its stored columns (an unknown reason reads as an edit, unreadable
+/// editors as none).
+pub(crate) fn version_info(
+    id: i64,
+    at: i64,
+    reason: &str,
+    editors: &str,
+    bytes: i64,
+) -> VersionInfo {
+    VersionInfo {
+        id,
+        at,
+        reason: VersionReason::parse(reason).unwrap_or(VersionReason::Edit),
+        editors: serde_json::from_str(editors).unwrap_or_default(),
+        bytes,
+    }
+}
+
 pub(super) async fn add(
     pool: &SqlitePool,
     id: &BoardId,
@@ -59,22 +91,17 @@ pub(super) async fn add(
     .await?;
     let new_id: i64 = row.try_get(0)?;
     // The board's versions count toward its size: the oldest go first.
-    let sizes =
-        sqlx::query("SELECT id, size FROM board_versions WHERE board_id = ?1 ORDER BY id DESC")
+    let sizes: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, size FROM board_versions WHERE board_id = ?1 ORDER BY id DESC")
             .bind(id.as_str())
             .fetch_all(&mut *txn)
             .await?;
-    let mut total: u64 = 0;
-    for row in sizes {
-        let (vid, size): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-        total = total.saturating_add(size.max(0) as u64);
-        if total > max_bytes && vid != new_id {
-            sqlx::query("DELETE FROM board_versions WHERE board_id = ?1 AND id = ?2")
-                .bind(id.as_str())
-                .bind(vid)
-                .execute(&mut *txn)
-                .await?;
-        }
+    for vid in versions_over_cap(&sizes, max_bytes, new_id) {
+        sqlx::query("DELETE FROM board_versions WHERE board_id = ?1 AND id = ?2")
+            .bind(id.as_str())
+            .bind(vid)
+            .execute(&mut *txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(new_id)
@@ -90,15 +117,14 @@ pub(super) async fn list(pool: &SqlitePool, id: &BoardId) -> Result<Vec<VersionI
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let reason: String = row.try_get(2)?;
-        let editors: String = row.try_get(3)?;
-        out.push(VersionInfo {
-            id: row.try_get(0)?,
-            at: row.try_get(1)?,
-            reason: VersionReason::parse(&reason).unwrap_or(VersionReason::Edit),
-            editors: serde_json::from_str(&editors).unwrap_or_default(),
-            bytes: row.try_get(4)?,
-        });
+        let (reason, editors): (String, String) = (row.try_get(2)?, row.try_get(3)?);
+        out.push(version_info(
+            row.try_get(0)?,
+            row.try_get(1)?,
+            &reason,
+            &editors,
+            row.try_get(4)?,
+        ));
     }
     Ok(out)
 }

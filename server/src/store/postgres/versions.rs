@@ -8,7 +8,8 @@ use board::BoardId;
 use sqlx::postgres::PgPool;
 use sqlx::Row;
 
-use crate::store::{versions_to_prune, NewVersion, StoreError, VersionInfo, VersionReason};
+use crate::store::versions::{version_info, versions_over_cap};
+use crate::store::{versions_to_prune, NewVersion, StoreError, VersionInfo};
 
 pub(super) async fn add(
     pool: &PgPool,
@@ -51,14 +52,7 @@ pub(super) async fn add(
             .bind(id.as_str())
             .fetch_all(&mut *txn)
             .await?;
-    let mut total: u64 = 0;
-    let mut doomed = Vec::new();
-    for (vid, size) in sizes {
-        total = total.saturating_add(size.max(0) as u64);
-        if total > max_bytes && vid != new_id {
-            doomed.push(vid);
-        }
-    }
+    let doomed = versions_over_cap(&sizes, max_bytes, new_id);
     if !doomed.is_empty() {
         sqlx::query("DELETE FROM board_versions WHERE board_id = $1 AND id = ANY($2)")
             .bind(id.as_str())
@@ -80,15 +74,14 @@ pub(super) async fn list(pool: &PgPool, id: &BoardId) -> Result<Vec<VersionInfo>
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let reason: String = row.try_get(2)?;
-        let editors: String = row.try_get(3)?;
-        out.push(VersionInfo {
-            id: row.try_get(0)?,
-            at: row.try_get(1)?,
-            reason: VersionReason::parse(&reason).unwrap_or(VersionReason::Edit),
-            editors: serde_json::from_str(&editors).unwrap_or_default(),
-            bytes: row.try_get(4)?,
-        });
+        let (reason, editors): (String, String) = (row.try_get(2)?, row.try_get(3)?);
+        out.push(version_info(
+            row.try_get(0)?,
+            row.try_get(1)?,
+            &reason,
+            &editors,
+            row.try_get(4)?,
+        ));
     }
     Ok(out)
 }
