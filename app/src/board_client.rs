@@ -66,7 +66,15 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         access,
         following,
         title,
+        find_open,
+        found,
     } = update;
+    if find_open {
+        ui.find_open.update(|n| *n += 1);
+    }
+    if let Some(found) = found {
+        ui.found.set(found);
+    }
     if let Some(title) = title {
         ui.title.set(title);
     }

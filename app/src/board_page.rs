@@ -19,6 +19,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::files_ui::{ExportDialog, FilesUi, HistoryPanel};
+use crate::find_bar::FindBar;
 use crate::name_prompt::NamePrompt;
 use crate::pages::NotFound;
 use crate::share::ShareDialog;
@@ -26,7 +27,11 @@ use crate::style_panel::StylePanel;
 use crate::ui::{send, BoardUi, Command, ConnectionStatus, HistoryAction, Tool, Transport};
 
 /// Shortcuts beyond the tools, for the shortcuts dialog.
-const SHORTCUTS: [(&str, &str); 26] = [
+const SHORTCUTS: [(&str, &str); 27] = [
+    (
+        "Find text on the board (Enter: next, Shift+Enter: previous)",
+        "Ctrl+F",
+    ),
     ("Undo", "Ctrl+Z"),
     ("Redo", "Ctrl+Shift+Z or Ctrl+Y"),
     ("Select all", "Ctrl+A"),
@@ -351,6 +356,7 @@ pub fn BoardPage() -> impl IntoView {
                 </div>
                 <canvas node_ref=minimap class="minimap" aria-label="Minimap" role="img"></canvas>
                 <TextEditor ui/>
+                <FindBar ui/>
                 <HistoryPanel ui files/>
                 <NamePrompt ui open=name_prompt/>
                 {move || ui.following.get().map(|name| view! {

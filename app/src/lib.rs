@@ -4,6 +4,7 @@
 //! - [`pages`]: the home page (new board, recent boards) and the not-found page.
 //! - [`board_page`]: the board page: tools, canvas, style panel, zoom and history controls,
 //!   minimap, text editor, shortcuts dialog, the accessible shape list.
+//! - [`find_bar`]: the find bar (`Ctrl+F`).
 //! - [`files_ui`]: the Export dialog, the Import button and the History panel.
 //! - [`style_panel`]: the style panel (styles of the selection or new shapes, its actions).
 //! - [`share`]: the Share dialog: edit and view links, Reset links.
@@ -19,6 +20,7 @@
 
 pub mod board_page;
 pub mod files_ui;
+pub mod find_bar;
 pub mod name_prompt;
 pub mod pages;
 pub mod share;

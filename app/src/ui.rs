@@ -65,6 +65,10 @@ pub struct BoardUi {
     pub can_redo: RwSignal<bool>,
     /// The board's title (empty: none set, shown as "Untitled board").
     pub title: RwSignal<String>,
+    /// The find bar is open (0: closed); each `Ctrl+F` adds one, refocusing its field.
+    pub find_open: RwSignal<u32>,
+    /// The find bar's count: the match shown (from 1) and how many there are.
+    pub found: RwSignal<(Option<usize>, usize)>,
 }
 
 impl BoardUi {
@@ -96,6 +100,8 @@ impl BoardUi {
             following: RwSignal::new(None),
             show_cursors: RwSignal::new(true),
             title: RwSignal::new(String::new()),
+            find_open: RwSignal::new(0),
+            found: RwSignal::new((None, 0)),
         }
     }
 }

@@ -6,6 +6,7 @@
 //!   draw on a board), plus reading and writing them in a transaction.
 //! - [`edit`]: editing geometry: arrow bindings, handles, resize, rotate, align, distribute,
 //!   snapping and z-order moves.
+//! - [`find`]: find on the board: the shapes whose text matches, in reading order.
 //! - [`file`]: boards as files: the JSON format, Excalidraw and Mermaid import, boards inside
 //!   PNG and SVG.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
@@ -22,6 +23,7 @@
 
 pub mod edit;
 pub mod file;
+pub mod find;
 pub mod guard;
 pub mod history;
 pub mod layout;

@@ -208,6 +208,14 @@ pub enum Command {
     Follow(Option<u64>),
     /// Show or hide other people's cursors.
     ShowCursors(bool),
+    /// The find bar's text changed: search and jump to the first match.
+    Find(String),
+    /// Enter (or Shift+Enter, `back`) in the find bar: the next (previous) match.
+    FindStep {
+        back: bool,
+    },
+    /// The find bar closed.
+    FindClose,
 }
 
 /// The text being edited in place, positioned over the canvas (CSS pixels).
@@ -468,6 +476,10 @@ pub struct ViewUpdate {
     pub user_name: Option<String>,
     /// The board's title, when it changes (empty: none set).
     pub title: Option<String>,
+    /// Open the find bar (`Ctrl+F`).
+    pub find_open: bool,
+    /// The find bar's count: the match shown (from 1) and how many there are.
+    pub found: Option<(Option<usize>, usize)>,
 }
 
 #[cfg(test)]

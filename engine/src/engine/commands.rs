@@ -122,6 +122,9 @@ impl Engine {
                 let refs: Vec<&Shape> = shapes.iter().collect();
                 self.move_to(edit::distribute(&refs, horizontal));
             }
+            Command::Find(query) => self.find(query),
+            Command::FindStep { back } => self.find_step(back),
+            Command::FindClose => self.find_close(),
             Command::ZoomIn => self.zoom_by(ZOOM_STEP),
             Command::ZoomOut => self.zoom_by(1.0 / ZOOM_STEP),
             Command::ZoomReset => self.zoom_by(1.0 / self.viewport.zoom),

@@ -314,6 +314,7 @@ impl Engine {
                 selectors.push((id.clone(), p.name.clone()));
             }
         }
+        self.refind();
         let items = tools::shape_items(&self.shapes, &self.selection, &writers, &selectors);
         if items != self.shown_items {
             self.shown_items = items.clone();

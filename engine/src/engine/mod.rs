@@ -17,6 +17,7 @@
 //! - [`paint`]: animation frames, the canvas and minimap, images, size, theme and zoom;
 //! - [`input`]: pointer gestures per tool ([`input::select`], [`input::touch`]) and keys
 //!   ([`input::keyboard`]);
+//! - [`find`]: find on the board (`Ctrl+F`), stepping through the matches;
 //! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
 //!   clipboard, text editing and images.
@@ -24,6 +25,7 @@
 mod commands;
 mod connection;
 mod document;
+mod find;
 mod input;
 mod local;
 mod paint;
@@ -206,6 +208,8 @@ pub struct Engine {
     /// Selected shape ids, in the order they were selected.
     selection: Vec<String>,
     editing: Option<Editing>,
+    /// The find bar's search, while the bar is open.
+    finding: Option<find::Finding>,
     /// The timer for the minimap's throttled redraw.
     minimap_timer: Option<i32>,
     /// When typed text last went into the document, and the timer that sends the rest.
@@ -326,6 +330,7 @@ impl Engine {
             gesture: Gesture::Idle,
             selection: Vec::new(),
             editing: None,
+            finding: None,
             step_key: None,
             typed_at: 0.0,
             typing_timer: None,

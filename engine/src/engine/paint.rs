@@ -7,6 +7,9 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlImageElement;
 
 use super::{now, warn, Engine, LASER_FADE_MS};
+
+/// The outline of the find bar's matches (other than the one selected).
+const FOUND: &str = "#f08c00";
 use crate::render::{self, CanvasSize, Scene};
 use crate::tools::Gesture;
 
@@ -78,7 +81,7 @@ impl Engine {
             .map(|(p, at)| (*p, 1.0 - (t - at) / LASER_FADE_MS))
             .collect();
         let editing = self.editing.as_ref().and_then(|e| e.id.clone());
-        // What others have selected, outlined in their colours.
+        // What others have selected, outlined in their colours, and the find bar's matches.
         let others_selected: Vec<(&str, board::Rect)> = self
             .peers
             .iter()
@@ -88,6 +91,13 @@ impl Engine {
                     .filter_map(|id| self.shape(id))
                     .map(|s| (p.color.as_str(), s.aabb()))
             })
+            .chain(
+                self.found_ids()
+                    .iter()
+                    .filter(|id| !self.selection.contains(id))
+                    .filter_map(|id| self.shape(id))
+                    .map(|s| (FOUND, s.aabb())),
+            )
             .collect();
         let scene = Scene {
             viewport: self.viewport,

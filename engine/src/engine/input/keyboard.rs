@@ -26,6 +26,10 @@ impl Engine {
                 "[" => Command::Order(edit::ZOrder::Backward),
                 "=" | "+" => Command::ZoomIn,
                 "-" => Command::ZoomOut,
+                "f" => {
+                    self.after.view.find_open = true;
+                    return true;
+                }
                 _ => return false,
             };
             self.command(command);
