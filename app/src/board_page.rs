@@ -27,7 +27,7 @@ use crate::style_panel::StylePanel;
 use crate::ui::{send, BoardUi, Command, ConnectionStatus, HistoryAction, Tool, Transport};
 
 /// Shortcuts beyond the tools, for the shortcuts dialog.
-const SHORTCUTS: [(&str, &str); 27] = [
+const SHORTCUTS: [(&str, &str); 28] = [
     (
         "Find text on the board (Enter: next, Shift+Enter: previous)",
         "Ctrl+F",
@@ -47,6 +47,10 @@ const SHORTCUTS: [(&str, &str); 27] = [
         "Tab / Shift+Tab",
     ),
     ("Move the selection", "Arrow keys (Shift: 10×)"),
+    (
+        "Add a connected shape in that direction (hold Ctrl to branch)",
+        "Ctrl+Arrow",
+    ),
     (
         "Edit the text of a text, note or shape (a label inside it)",
         "Enter or double-click",

@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { clickCanvas, failOnPageErrors, newBoard, selectedItems, shapeItems } from './helpers'
+import { clickCanvas, draw, failOnPageErrors, newBoard, selectedItems, shapeItems, twoPeopleOnANewBoard } from './helpers'
 
 // Diagramming on the board: find, flowchart keys, locked shapes and links.
 
@@ -64,4 +64,41 @@ test('Ctrl+F finds text in reading order, steps with Enter and Shift+Enter, and 
   await expect(field).toBeFocused()
   await field.fill('gamma')
   await expect(count).toHaveText('No results')
+})
+
+test('Ctrl+Arrow adds a connected copy; holding Ctrl branches; both people see it; one undo per node', async ({ browser }) => {
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
+  await draw(alice, 'Rectangle', 100, 100, 220, 160)
+  await expect(selectedItems(alice)).toHaveText([/^Rectangle at 100, 100, 120 × 60$/])
+  await alice.locator('canvas.board-canvas').focus()
+  await alice.keyboard.down('Control')
+  await alice.keyboard.press('ArrowRight')
+  await alice.keyboard.press('ArrowRight')
+  // While Ctrl is held the source stays selected, so the second press branched.
+  await expect(selectedItems(alice)).toHaveText([/^Rectangle at 100, 100/])
+  await alice.keyboard.up('Control')
+  await expect(selectedItems(alice)).toHaveText([/^Rectangle at 320, 210, 120 × 60$/])
+  // From the node made last, the chain goes on.
+  await alice.keyboard.press('Control+ArrowDown')
+  const rects = [/^Rectangle at 100, 100, 120 × 60$/, /^Rectangle at 320, 100, 120 × 60$/,
+    /^Rectangle at 320, 210, 120 × 60$/, /^Rectangle at 320, 370, 120 × 60$/]
+  for (const page of [alice, bob]) {
+    await expect(shapeItems(page).filter({ hasText: /^Rectangle/ })).toHaveText(rects)
+    await expect(shapeItems(page).filter({ hasText: /^Arrow/ })).toHaveCount(3)
+  }
+  // The arrows are bound: moving the first node drags the ends of its two arrows along.
+  const before = await shapeItems(bob).filter({ hasText: /^Arrow/ }).allTextContents()
+  await alice.keyboard.press('Escape')
+  await clickCanvas(alice, 160, 130)
+  await alice.keyboard.press('Shift+ArrowUp')
+  await expect(shapeItems(bob).filter({ hasText: /^Rectangle/ }).first()).toHaveText(/^Rectangle at 100, 90,/)
+  await expect.poll(async () => {
+    const after = await shapeItems(bob).filter({ hasText: /^Arrow/ }).allTextContents()
+    return after.filter((label, i) => label !== before[i]).length
+  }).toBe(2)
+  // Undo takes back the nudge, then the last node with its arrow in one step.
+  await alice.keyboard.press('Control+z')
+  await alice.keyboard.press('Control+z')
+  await expect(shapeItems(bob).filter({ hasText: /^Rectangle/ })).toHaveCount(3)
+  await expect(shapeItems(bob).filter({ hasText: /^Arrow/ })).toHaveCount(2)
 })

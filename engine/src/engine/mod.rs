@@ -17,6 +17,7 @@
 //! - [`paint`]: animation frames, the canvas and minimap, images, size, theme and zoom;
 //! - [`input`]: pointer gestures per tool ([`input::select`], [`input::touch`]) and keys
 //!   ([`input::keyboard`]);
+//! - [`flowchart`]: flowchart keys (`Ctrl+Arrow` adds a connected node);
 //! - [`find`]: find on the board (`Ctrl+F`), stepping through the matches;
 //! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
@@ -26,6 +27,7 @@ mod commands;
 mod connection;
 mod document;
 mod find;
+mod flowchart;
 mod input;
 mod local;
 mod paint;
@@ -210,6 +212,8 @@ pub struct Engine {
     editing: Option<Editing>,
     /// The find bar's search, while the bar is open.
     finding: Option<find::Finding>,
+    /// The node the flowchart keys made last, selected when `Ctrl` goes up.
+    flow_made: Option<String>,
     /// The timer for the minimap's throttled redraw.
     minimap_timer: Option<i32>,
     /// When typed text last went into the document, and the timer that sends the rest.
@@ -331,6 +335,7 @@ impl Engine {
             selection: Vec::new(),
             editing: None,
             finding: None,
+            flow_made: None,
             step_key: None,
             typed_at: 0.0,
             typing_timer: None,

@@ -15,6 +15,9 @@ impl Engine {
     pub fn key_down(&mut self, key: &str, code: &str, keys: Keys) -> bool {
         self.refresh();
         if keys.command {
+            if let Some(dir) = board::flow::Direction::from_key(key) {
+                return self.flow_key(dir);
+            }
             let command = match key.to_ascii_lowercase().as_str() {
                 "a" => Command::SelectAll,
                 "d" => Command::Duplicate,
@@ -180,11 +183,15 @@ impl Engine {
 
     /// Pans so the selection is in view (keyboard selection of a shape off screen).
     pub(in crate::engine) fn reveal_selection(&mut self) {
-        let Some((frame, _, _)) = self.selection_frame() else {
-            return;
-        };
+        if let Some((frame, _, _)) = self.selection_frame() {
+            self.reveal(&frame);
+        }
+    }
+
+    /// Pans so the box (board coordinates) is in view, when it is not.
+    pub(in crate::engine) fn reveal(&mut self, frame: &board::Rect) {
         let visible = self.viewport.visible(self.size.width, self.size.height);
-        if !visible.contains_rect(&frame) {
+        if !visible.contains_rect(frame) {
             let c = frame.center();
             let here = self
                 .viewport
@@ -217,6 +224,9 @@ impl Engine {
     pub fn key_up(&mut self, key: &str) {
         if key == " " {
             self.release_space();
+        }
+        if key == "Control" || key == "Meta" {
+            self.flow_done();
         }
     }
 
