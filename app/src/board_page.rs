@@ -24,7 +24,9 @@ use crate::name_prompt::NamePrompt;
 use crate::pages::NotFound;
 use crate::share::ShareDialog;
 use crate::style_panel::StylePanel;
-use crate::ui::{send, BoardUi, Command, ConnectionStatus, HistoryAction, Tool, Transport};
+use crate::ui::{
+    send, BoardUi, Command, ConnectionStatus, HistoryAction, ShapeItem, Tool, Transport,
+};
 
 /// Shortcuts beyond the tools, for the shortcuts dialog.
 const SHORTCUTS: [(&str, &str); 28] = [
@@ -398,21 +400,57 @@ pub fn BoardPage() -> impl IntoView {
             <ShortcutsDialog ui/>
             <ExportDialog ui files/>
             <ShareDialog ui board=id.clone()/>
-            <ul role="list" aria-label="Shapes" class="visually-hidden">
-                <For
-                    each=move || ui.shapes.get()
-                    key=|s| (s.id.clone(), s.label.clone(), s.selected, s.others.clone())
-                    let:shape
-                >
-                    <li data-shape-id=shape.id.clone() aria-selected=shape.selected.to_string()
-                        aria-description=(!shape.others.is_empty()).then(|| shape.others.clone())>
-                        {shape.label.clone()}
-                    </li>
-                </For>
-            </ul>
+            <ShapeList ui/>
         </div>
     }
     .into_any()
+}
+
+/// The accessible list of shapes, in paint order; the shapes in a frame are listed inside
+/// the frame's item.
+#[component]
+fn ShapeList(ui: BoardUi) -> impl IntoView {
+    let key = |s: &ShapeItem| (s.id.clone(), s.label.clone(), s.selected, s.others.clone());
+    view! {
+        <ul role="list" aria-label="Shapes" class="visually-hidden">
+            <For
+                each=move || ui.shapes.with(|all| all.iter().filter(|s| s.frame.is_none()).cloned().collect::<Vec<_>>())
+                key=key
+                let:shape
+            >
+                {
+                    let id = shape.id.clone();
+                    let children = move || {
+                        ui.shapes.with(|all| {
+                            all.iter()
+                                .filter(|s| s.frame.as_deref() == Some(id.as_str()))
+                                .cloned()
+                                .collect::<Vec<_>>()
+                        })
+                    };
+                    view! {
+                        <li data-shape-id=shape.id.clone() aria-selected=shape.selected.to_string()
+                            aria-description=(!shape.others.is_empty()).then(|| shape.others.clone())>
+                            <span>{shape.label.clone()}</span>
+                            {move || {
+                                let kids = children();
+                                (!kids.is_empty()).then(|| view! {
+                                    <ul role="list" aria-label="In this frame">
+                                        {kids.into_iter().map(|kid| view! {
+                                            <li data-shape-id=kid.id.clone() aria-selected=kid.selected.to_string()
+                                                aria-description=(!kid.others.is_empty()).then(|| kid.others.clone())>
+                                                {kid.label.clone()}
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                })
+                            }}
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
+    }
 }
 
 /// The files picked in a file input, which is then emptied (picking the same file again
@@ -489,6 +527,7 @@ fn tool_icon(tool: Tool) -> &'static str {
         Tool::Eraser => "M16 3l5 5-11 11H5l-2-2 13-14zM9 19h12",
         Tool::Laser => "M12 12m-2 0a2 2 0 104 0 2 2 0 10-4 0M4 20l6-6M12 3v3m9 6h-3M5.6 5.6l2 2m10.8-2l-2 2",
         Tool::Image => "M4 5h16v14H4zM4 16l5-5 4 4 3-3 4 4M15 9h.01",
+        Tool::Frame => "M7 3v18M17 3v18M3 7h18M3 17h18",
     }
 }
 

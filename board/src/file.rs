@@ -13,17 +13,19 @@
 //! Shape {
 //!   id:          string                     unique in the file; arrows' binds refer to it
 //!   kind:        "rectangle" | "ellipse" | "diamond" | "pen" | "line" | "arrow" | "text"
-//!                | "sticky" | "image"
+//!                | "sticky" | "image" | "frame"
 //!   x, y, w, h:  number   bounding box before rotation, board units (|value| <= 1e7)
 //!   rotation:    number   radians, clockwise, about the box centre
 //!   style: { stroke: CSS colour, fill: CSS colour | null, strokeWidth, dash: "solid" |
 //!            "dashed" | "dotted", opacity: 0.1..=1, fontSize }
 //!   points:      [ { x, y, pressure }, … ]  pen, line, arrow: relative to (x, y)
-//!   text:        string   text, sticky notes, labels of rectangles, ellipses, diamonds
+//!   text:        string   text, sticky notes, labels of rectangles, ellipses, diamonds;
+//!                         a frame's name
 //!   startBind,
 //!   endBind:     string | null              arrows: id of the shape an end is attached to
 //!   src:         string | null              images: a key of "images" (or a path on the server)
 //!   group:       string | null              shapes sharing it select and move together
+//!   frame:       string | null              id of the frame the shape belongs to
 //!   index:       string                     fractional-index key ([`crate::order`])
 //! }
 //! ```

@@ -3,7 +3,7 @@
 //! ```text
 //! Y.Map "shapes"   shape id -> Y.Map {
 //!     type:        "rect" | "ellipse" | "diamond" | "pen" | "line" | "arrow" | "text"
-//!                  | "sticky" | "image"
+//!                  | "sticky" | "image" | "frame"
 //!     x, y, w, h:  number   bounding box before rotation, board units
 //!     rotation:    number   radians about the box centre; absent = 0
 //!     stroke:      string   CSS colour (outline, stroke, text)
@@ -14,12 +14,13 @@
 //!     fontSize:    number   text, sticky notes, labels; absent = 20
 //!     points:      Uint8Array (pen, line, arrow) little-endian f32 triples (x, y, pressure),
 //!                  relative to (x, y): one value per stroke, not one Yjs item per point
-//!     text:        string   text and sticky notes; rect, ellipse, diamond: the label centred
+//!     text:        string   text and sticky notes; frames: the name; rect, ellipse, diamond: the label centred
 //!                           inside (absent = none), wrapped to the shape's width
 //!     startBind,
 //!     endBind:     string   arrows: id of the shape an end is attached to (it follows it)
 //!     src:         string   images: URL of the stored image
 //!     group:       string   shapes with the same group id select and move together
+//!     frame:       string   id of the frame the shape belongs to (moves with it, clipped to it)
 //!     index:       string   fractional-index key; paint order is ascending
 //! }
 //! Y.Map "meta"     title: string
@@ -331,6 +332,7 @@ fn read_shape<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<Shape> {
         end_bind: text("endBind"),
         src: text("src"),
         group: text("group"),
+        frame: text("frame"),
         index: string(txn, map, "index").unwrap_or_default(),
     })
 }
@@ -378,13 +380,14 @@ fn shape_fields(shape: &Shape) -> Vec<(String, Any)> {
     );
     optional(
         "text",
-        (shape.kind.has_text() && !(shape.kind.is_closed() && shape.text.is_empty()))
+        (shape.kind.keeps_text() && !(shape.kind.is_closed() && shape.text.is_empty()))
             .then(|| shape.text.as_str().into()),
     );
     optional("startBind", shape.start_bind.as_deref().map(Any::from));
     optional("endBind", shape.end_bind.as_deref().map(Any::from));
     optional("src", shape.src.as_deref().map(Any::from));
     optional("group", shape.group.as_deref().map(Any::from));
+    optional("frame", shape.frame.as_deref().map(Any::from));
     fields
 }
 

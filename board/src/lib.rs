@@ -6,6 +6,7 @@
 //!   draw on a board), plus reading and writing them in a transaction.
 //! - [`edit`]: editing geometry: arrow bindings, handles, resize, rotate, align, distribute,
 //!   snapping and z-order moves.
+//! - [`frame`]: frames: which frame a shape belongs to, a frame's name and where it is drawn.
 //! - [`flow`]: flowchart keys: where the next node goes (`Ctrl+Arrow`).
 //! - [`find`]: find on the board: the shapes whose text matches, in reading order.
 //! - [`file`]: boards as files: the JSON format, Excalidraw and Mermaid import, boards inside
@@ -26,6 +27,7 @@ pub mod edit;
 pub mod file;
 pub mod find;
 pub mod flow;
+pub mod frame;
 pub mod guard;
 pub mod history;
 pub mod layout;

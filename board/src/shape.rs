@@ -122,10 +122,12 @@ pub enum ShapeKind {
     Text,
     Sticky,
     Image,
+    /// A named area whose contents move with it and are clipped to it (see [`crate::frame`]).
+    Frame,
 }
 
 impl ShapeKind {
-    pub const ALL: [ShapeKind; 9] = [
+    pub const ALL: [ShapeKind; 10] = [
         ShapeKind::Rectangle,
         ShapeKind::Ellipse,
         ShapeKind::Diamond,
@@ -135,6 +137,7 @@ impl ShapeKind {
         ShapeKind::Text,
         ShapeKind::Sticky,
         ShapeKind::Image,
+        ShapeKind::Frame,
     ];
 
     /// The value stored in the document (`type` field).
@@ -149,6 +152,7 @@ impl ShapeKind {
             ShapeKind::Text => "text",
             ShapeKind::Sticky => "sticky",
             ShapeKind::Image => "image",
+            ShapeKind::Frame => "frame",
         }
     }
 
@@ -168,6 +172,7 @@ impl ShapeKind {
             ShapeKind::Text => "Text",
             ShapeKind::Sticky => "Sticky note",
             ShapeKind::Image => "Image",
+            ShapeKind::Frame => "Frame",
         }
     }
 
@@ -180,6 +185,12 @@ impl ShapeKind {
     /// a rectangle, ellipse or diamond.
     pub fn has_text(self) -> bool {
         matches!(self, ShapeKind::Text | ShapeKind::Sticky) || self.is_closed()
+    }
+
+    /// Shapes whose `text` is kept: the text shown inside ([`ShapeKind::has_text`]) and a
+    /// frame's name.
+    pub fn keeps_text(self) -> bool {
+        self.has_text() || self == ShapeKind::Frame
     }
 
     /// Shapes whose outline can be dashed and filled.
@@ -291,6 +302,8 @@ pub struct Shape {
     pub src: Option<String>,
     /// Shapes sharing a group id are selected and moved together.
     pub group: Option<String>,
+    /// The frame this shape belongs to: it moves with the frame and is clipped to it.
+    pub frame: Option<String>,
     /// Fractional-index key; shapes paint in ascending key order (see [`crate::order`]).
     pub index: String,
 }
@@ -465,6 +478,12 @@ impl Shape {
                 }
             }
             ShapeKind::Text | ShapeKind::Sticky | ShapeKind::Image => true,
+            // Only its outline: a press inside a frame selects what is in it, or starts a
+            // marquee there (its name above it is hit by `frame::name_box`).
+            ShapeKind::Frame => {
+                let inner = self.bounds().inflate(-slack);
+                inner.w <= 0.0 || inner.h <= 0.0 || !inner.contains(p)
+            }
         }
     }
 }
@@ -504,7 +523,11 @@ impl Shape {
                 LABEL_PAD / 2.0,
             )),
             ShapeKind::Diamond => Some(inset(0.5, 0.5, LABEL_PAD / 2.0)),
-            ShapeKind::Pen | ShapeKind::Line | ShapeKind::Arrow | ShapeKind::Image => None,
+            ShapeKind::Pen
+            | ShapeKind::Line
+            | ShapeKind::Arrow
+            | ShapeKind::Image
+            | ShapeKind::Frame => None,
         }
     }
 }

@@ -43,6 +43,8 @@ const SHADOW: Rgba = Rgba {
 const SHADOW_BLUR: f64 = 8.0;
 const SHADOW_OFFSET_Y: f64 = 2.0;
 const SHADOW_ID: &str = "wb-note-shadow";
+/// The clip paths of frames: this plus the frame's number.
+const FRAME_CLIP_ID: &str = "wb-frame-";
 
 /// How a board is drawn.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -160,8 +162,37 @@ pub fn render(
             N(area.h),
         );
     }
+    // Shapes in a frame are clipped to it, as on the canvas.
+    let frames: Vec<&Shape> = drawable().filter(|s| s.kind == ShapeKind::Frame).collect();
+    let clip_of = |s: &Shape| {
+        let id = s.frame.as_deref()?;
+        frames.iter().position(|f| f.id == id)
+    };
+    if !frames.is_empty() {
+        svg.out.push_str("<defs>");
+        for (k, f) in frames.iter().enumerate() {
+            let r = boxed(f);
+            let _ = write!(
+                svg.out,
+                "<clipPath id=\"{FRAME_CLIP_ID}{k}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" \
+                 height=\"{}\"/></clipPath>",
+                N(r.x),
+                N(r.y),
+                N(r.w),
+                N(r.h)
+            );
+        }
+        svg.out.push_str("</defs>");
+    }
     for shape in drawable() {
-        svg.shape(shape);
+        match clip_of(shape) {
+            Some(k) => {
+                let _ = write!(svg.out, "<g clip-path=\"url(#{FRAME_CLIP_ID}{k})\">");
+                svg.shape(shape);
+                svg.out.push_str("</g>");
+            }
+            None => svg.shape(shape),
+        }
     }
     svg.out.push_str("</svg>");
     svg.out
@@ -292,6 +323,7 @@ fn extent(s: &Shape) -> Option<Rect> {
             })
         }
         ShapeKind::Text | ShapeKind::Image => Some(corners(boxed(s))),
+        ShapeKind::Frame => Some(boxed(s).inflate(0.5).union(&crate::frame::name_box(s, 1.0))),
     }
 }
 

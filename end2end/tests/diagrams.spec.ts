@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { clickCanvas, draw, failOnPageErrors, newBoard, selectedItems, shapeItems, twoPeopleOnANewBoard } from './helpers'
+import { clickCanvas, drag, draw, failOnPageErrors, newBoard, selectedItems, shapeItems, twoPeopleOnANewBoard } from './helpers'
 
 // Diagramming on the board: find, flowchart keys, locked shapes and links.
 
@@ -101,4 +101,68 @@ test('Ctrl+Arrow adds a connected copy; holding Ctrl branches; both people see i
   await alice.keyboard.press('Control+z')
   await expect(shapeItems(bob).filter({ hasText: /^Rectangle/ })).toHaveCount(3)
   await expect(shapeItems(bob).filter({ hasText: /^Arrow/ })).toHaveCount(2)
+})
+
+/** How dark the canvas is around a point (0: background only, up to 255), over a 3 × 3 patch. */
+async function inkAt (page: Page, x: number, y: number): Promise<number> {
+  return await page.locator('canvas.board-canvas').evaluate((el, [x, y]) => {
+    const c = el as HTMLCanvasElement
+    const dpr = c.width / c.getBoundingClientRect().width
+    const data = c.getContext('2d')!.getImageData(Math.round((x - 1) * dpr), Math.round((y - 1) * dpr), 3, 3).data
+    let ink = 0
+    for (let i = 0; i < data.length; i += 4) ink = Math.max(ink, 255 - Math.min(data[i], data[i + 1], data[i + 2]))
+    return ink
+  }, [x, y])
+}
+
+/** The frame items of the shape list, each with the labels of the shapes listed inside it. */
+async function frames (page: Page): Promise<Array<{ label: string, children: string[] }>> {
+  return await page.getByRole('list', { name: 'Shapes' }).evaluate(list =>
+    Array.from(list.querySelectorAll(':scope > li'))
+      .filter(li => li.querySelector(':scope > ul') !== null)
+      .map(li => ({
+        label: li.querySelector(':scope > span')?.textContent ?? '',
+        children: Array.from(li.querySelectorAll(':scope > ul > li')).map(c => c.textContent ?? '')
+      })))
+}
+
+test('a frame takes in what it is drawn around and what is dropped into it, moves it, clips it, and is renamed in place', async ({ browser }) => {
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
+  await draw(alice, 'Rectangle', 150, 150, 250, 250)
+  await draw(alice, 'Ellipse', 600, 150, 700, 250)
+  await draw(alice, 'Frame', 100, 100, 400, 300)
+  await expect(selectedItems(alice)).toHaveText([/^Frame at 100, 100, 300 × 200: Frame 1/])
+  for (const page of [alice, bob]) {
+    await expect.poll(() => frames(page)).toEqual([{
+      label: 'Frame at 100, 100, 300 × 200: Frame 1',
+      children: ['Rectangle at 150, 150, 100 × 100']
+    }])
+  }
+  // The ellipse dragged in joins; a rectangle drawn half outside is clipped at the edge.
+  await alice.keyboard.press('Escape')
+  await drag(alice, 650, 200, 300, 220)
+  await draw(alice, 'Rectangle', 300, 260, 480, 290)
+  await expect.poll(async () => (await frames(bob))[0]?.children.length).toBe(3)
+  await expect.poll(() => inkAt(bob, 360, 260)).toBeGreaterThan(100)
+  expect(await inkAt(bob, 440, 260)).toBeLessThan(80)
+
+  // Dragging the frame by its name moves what is in it.
+  await alice.keyboard.press('Escape')
+  await drag(alice, 110, 88, 160, 138)
+  await expect.poll(() => frames(bob)).toEqual([{
+    label: 'Frame at 150, 150, 300 × 200: Frame 1',
+    children: ['Rectangle at 200, 200, 100 × 100', 'Ellipse at 300, 220, 100 × 100', 'Rectangle at 350, 310, 180 × 30']
+  }])
+
+  // Double-clicking the name edits it in place; undo takes the new name back.
+  await clickCanvas(alice, 20, 20)
+  const box = (await alice.locator('canvas.board-canvas').boundingBox())!
+  await alice.mouse.dblclick(box.x + 170, box.y + 138)
+  const editor = alice.getByRole('textbox', { name: 'Text' })
+  await expect(editor).toBeFocused()
+  await editor.fill('Intro')
+  await editor.press('Escape')
+  await expect.poll(async () => (await frames(bob))[0]?.label).toBe('Frame at 150, 150, 300 × 200: Intro')
+  await alice.keyboard.press('Control+z')
+  await expect.poll(async () => (await frames(bob))[0]?.label).toBe('Frame at 150, 150, 300 × 200: Frame 1')
 })

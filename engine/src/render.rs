@@ -134,8 +134,16 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
         );
     };
     board_transform();
+    // Shapes in a frame are clipped to it.
+    let frames: HashMap<&str, Rect> = scene
+        .shapes
+        .iter()
+        .filter(|s| s.kind == ShapeKind::Frame)
+        .map(|f| (f.id.as_str(), f.bounds()))
+        .collect();
     let shapes = scene.visible.iter().map(|&i| &scene.shapes[i]);
     for shape in shapes.chain(scene.preview) {
+        let clip = shape.frame.as_deref().and_then(|f| frames.get(f));
         if Some(shape.id.as_str()) == scene.hidden && shape.kind == ShapeKind::Text {
             continue;
         }
@@ -147,8 +155,17 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
                 .any(|p| p.editing.as_deref() == Some(shape.id.as_str()));
         let faded = being_written || scene.faded.contains(&shape.id);
         let hide_text = Some(shape.id.as_str()) == scene.hidden;
+        if let Some(r) = clip {
+            ctx.save();
+            ctx.begin_path();
+            ctx.rect(r.x, r.y, r.w, r.h);
+            ctx.clip();
+        }
         if let Some(src) = paint_shape(ctx, shape, v.zoom, faded, hide_text, assets) {
             missing.push(src);
+        }
+        if clip.is_some() {
+            ctx.restore();
         }
     }
     ctx.set_global_alpha(1.0);
@@ -358,6 +375,7 @@ pub fn paint_shape(
                 fill_and_stroke(ctx, style.fill.as_deref());
             }
             ShapeKind::Pen => paint_pen(ctx, shape, assets.pens),
+            ShapeKind::Frame => paint_frame(ctx, shape, zoom, hide_text),
             ShapeKind::Line | ShapeKind::Arrow => paint_line(ctx, shape),
             ShapeKind::Text => {
                 if !hide_text {
@@ -430,6 +448,35 @@ fn paint_label(ctx: &CanvasRenderingContext2d, shape: &Shape, zoom: f64) {
     let size = shape.style.font_size;
     let lines = board::svg::wrap(&shape.text, area.w, size, &FontSet(ctx));
     paint_text(ctx, shape, &area, &lines, true);
+}
+
+/// A frame: a thin grey outline, and its name above it at the same size on screen at any zoom.
+fn paint_frame(ctx: &CanvasRenderingContext2d, frame: &Shape, zoom: f64, hide_name: bool) {
+    ctx.set_stroke_style_str(board::frame::FRAME_COLOR);
+    ctx.set_line_width(1.0 / zoom);
+    ctx.stroke_rect(frame.x, frame.y, frame.w, frame.h);
+    if hide_name {
+        return;
+    }
+    let label = Shape {
+        style: board::Style {
+            stroke: board::frame::FRAME_COLOR.to_owned(),
+            font_size: board::frame::NAME_PX / zoom,
+            ..board::Style::default()
+        },
+        ..Shape::default()
+    };
+    let area = board::frame::name_box(frame, zoom);
+    let name = board::frame::name(frame);
+    // Cut to the frame's width, as the box is.
+    let mut line = name.to_owned();
+    ctx.set_font(&font(label.style.font_size));
+    while line.chars().count() > 1
+        && ctx.measure_text(&line).map_or(0.0, |m| m.width()) > frame.w.max(area.w)
+    {
+        line.pop();
+    }
+    paint_text(ctx, &label, &area, &[line], false);
 }
 
 /// Lines of text in `area`: from its top-left for free text, centred otherwise.
@@ -645,9 +692,12 @@ pub fn handle_positions(selected: &[Shape], v: &Viewport) -> Vec<(Handle, Point)
     let framed = frame.inflate(selection_pad(v.zoom));
     let lines_only =
         selected.iter().all(|s| s.kind.is_polyline()) && frame.w.min(frame.h) * v.zoom < 4.0;
+    // Frames do not turn.
+    let turns = !selected.iter().any(|s| s.kind == ShapeKind::Frame);
     Handle::ALL
         .into_iter()
         .filter(|h| !lines_only || *h == Handle::Rotate)
+        .filter(|h| turns || *h != Handle::Rotate)
         .map(|h| {
             let p = h.position(&framed, ROTATE_OFFSET_PX / v.zoom);
             (
@@ -970,6 +1020,10 @@ fn minimap_shape(c: &CanvasRenderingContext2d, s: &Shape, scale: f64, ox: f64, o
         ShapeKind::Image => {
             c.set_fill_style_str("#ced4da");
             c.fill_rect(x, y, w, h);
+        }
+        ShapeKind::Frame => {
+            c.set_stroke_style_str(board::frame::FRAME_COLOR);
+            c.stroke_rect(x, y, w, h);
         }
     }
 }

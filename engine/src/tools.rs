@@ -258,7 +258,10 @@ pub fn shape_label(shape: &Shape) -> String {
         int(shape.w),
         int(shape.h)
     );
-    if shape.kind.has_text() && !shape.text.is_empty() {
+    if shape.kind == ShapeKind::Frame {
+        label.push_str(": ");
+        label.push_str(board::frame::name(shape));
+    } else if shape.kind.has_text() && !shape.text.is_empty() {
         let text: String = shape.text.chars().take(80).collect();
         label.push_str(": ");
         label.push_str(&text.replace('\n', " "));
@@ -283,6 +286,11 @@ pub fn shape_items(
         by_shape
     };
     let (writers, selectors) = (index(writers), index(selectors));
+    let frames: std::collections::HashSet<&str> = shapes
+        .iter()
+        .filter(|s| s.kind == ShapeKind::Frame)
+        .map(|s| s.id.as_str())
+        .collect();
     shapes
         .iter()
         .map(|s| {
@@ -298,6 +306,7 @@ pub fn shape_items(
                     .get(&s.id)
                     .map(|names| format!("selected by {}", names.join(", ")))
                     .unwrap_or_default(),
+                frame: s.frame.clone().filter(|f| frames.contains(f.as_str())),
             }
         })
         .collect()

@@ -21,10 +21,11 @@ pub enum Tool {
     Laser,
     /// Not a mode: the button opens the file picker; pasting or dropping works with any tool.
     Image,
+    Frame,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 13] = [
+    pub const ALL: [Tool; 14] = [
         Tool::Select,
         Tool::Hand,
         Tool::Pen,
@@ -38,6 +39,7 @@ impl Tool {
         Tool::Eraser,
         Tool::Laser,
         Tool::Image,
+        Tool::Frame,
     ];
 
     /// The accessible name of the tool's button.
@@ -56,6 +58,7 @@ impl Tool {
             Tool::Eraser => "Eraser",
             Tool::Laser => "Laser pointer",
             Tool::Image => "Image",
+            Tool::Frame => "Frame",
         }
     }
 
@@ -75,6 +78,7 @@ impl Tool {
             Tool::Eraser => 'e',
             Tool::Laser => 'k',
             Tool::Image => 'i',
+            Tool::Frame => 'f',
         }
     }
 
@@ -401,6 +405,8 @@ pub struct ShapeItem {
     pub selected: bool,
     /// Who else has it selected ("selected by Brave Otter"), or empty.
     pub others: String,
+    /// The frame it belongs to (listed inside that frame's item), if that frame exists.
+    pub frame: Option<String>,
 }
 
 /// Another person on the board, for the people indicator.

@@ -253,6 +253,7 @@ pub(super) fn shape(
     s.start_bind = named(s.start_bind.take()).filter(|_| arrow);
     s.end_bind = named(s.end_bind.take()).filter(|_| arrow);
     s.group = named(s.group.take());
+    s.frame = named(s.frame.take()).filter(|_| s.kind != ShapeKind::Frame);
     s.src = image_src(s.src.take().filter(|_| s.kind == ShapeKind::Image), images);
     Ok(())
 }

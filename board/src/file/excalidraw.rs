@@ -4,8 +4,8 @@
 //! Element by element: rectangle, ellipse, diamond, line, arrow, freedraw (→ pen), text and
 //! image become shapes with the same box (before rotation, as here), angle, colours, stroke
 //! and opacity. A text bound to a rectangle, ellipse or diamond (`containerId`) becomes its
-//! label. Arrows keep their bindings (`startBinding`/`endBinding`). A frame is no shape: its
-//! children become one group. Deleted elements are ignored; the rest (embeddables, iframes,
+//! label. Arrows keep their bindings (`startBinding`/`endBinding`). A frame (or magic frame)
+//! is a frame with its name, and `frameId` says which frame a shape belongs to. Deleted elements are ignored; the rest (embeddables, iframes,
 //! …) are counted in [`Scene::skipped`], as are images whose file is missing or unsupported.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -57,6 +57,8 @@ pub(super) struct Element {
     opacity: Option<f64>,
     group_ids: Option<Vec<String>>,
     frame_id: Option<String>,
+    /// A frame's name.
+    name: Option<String>,
     is_deleted: Option<bool>,
     text: Option<String>,
     original_text: Option<String>,
@@ -180,7 +182,11 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
             "freedraw" => Some(freedraw(e)),
             "text" => Some(text(e)),
             "image" => image(e, &files, &mut scene.images),
-            "frame" | "magicframe" => continue,
+            "frame" | "magicframe" => {
+                let mut frame = box_shape(e, ShapeKind::Frame);
+                frame.text = e.name.clone().unwrap_or_default();
+                Some(frame)
+            }
             _ => None,
         };
         let Some(mut shape) = shape else {
@@ -193,11 +199,12 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
         };
         shape.id = e.id().to_owned();
         shape.rotation = e.angle.unwrap_or(0.0);
-        // The outermost group: a frame, else the last of `groupIds`.
-        shape.group = match e.frame_id.as_deref() {
-            Some(frame) if frames.contains(frame) => Some(format!("frame:{frame}")),
-            _ => e.group_ids.as_ref().and_then(|g| g.last().cloned()),
-        };
+        // The outermost group is the last of `groupIds`; the frame is `frameId`.
+        shape.group = e.group_ids.as_ref().and_then(|g| g.last().cloned());
+        shape.frame = e
+            .frame_id
+            .clone()
+            .filter(|f| frames.contains(f.as_str()) && shape.kind != ShapeKind::Frame);
         let key = order::key_after(index.as_deref());
         shape.index.clone_from(&key);
         index = Some(key);

@@ -34,11 +34,12 @@
 //! arrows too (a line without a head cannot stay attached to its shapes), dotted links are
 //! dotted and thick ones twice as wide; a link from a node to itself is an unbound loop.
 //! Arrows have no text here, so a link's label is a small text shape beside the arrow's
-//! middle, in no group. The board has no frames yet: a subgraph is a group (every shape inside
-//! it, nested subgraphs included, shares the group of the outermost subgraph) plus an
-//! unfilled dashed rectangle behind its members with its title as a text shape in its
-//! top-left corner, ready to become a frame. Paint order: subgraph rectangles (outer first)
-//! and titles, then arrows, link labels, and nodes on top.
+//! middle, in no group. A top-level subgraph is a frame named by its title; what lies inside it
+//! joins it when the shapes land on the board ([`crate::frame::reassign`]). Frames do not
+//! nest, so a nested subgraph is a group (every shape inside it, deeper subgraphs included,
+//! shares the group of the second-level subgraph) plus an unfilled dashed rectangle behind
+//! its members with its title as a text shape in its top-left corner. Paint order: frames and
+//! subgraph rectangles (outer first) and titles, then arrows, link labels, and nodes on top.
 //!
 //! Why no crates: the Rust Mermaid parsers on crates.io are either young single-release
 //! crates, pest- or lalrpop-based parsers of every diagram kind, or whole renderers; none
@@ -226,12 +227,26 @@ fn build(graph: &Graph) -> Result<Scene, ImportError> {
     };
     layout::separate(&mut boxes, &chains, &spec, graph.direction);
     let frames = layout::frames(&boxes, &chains, &spec);
-    let group_of = |chain: &[usize]| chain.first().map(|&top| format!("group:{top}"));
+    // A top-level subgraph is a frame (what is inside joins it where it lands); frames do not
+    // nest, so a nested subgraph is a group inside it.
+    let group_of = |chain: &[usize]| chain.get(1).map(|&second| format!("group:{second}"));
 
     let mut framing: Vec<Shape> = Vec::new();
     let frame_id = |s: usize| format!("subgraph:{s}");
     for (s, frame) in frames.iter().enumerate() {
         let Some(frame) = *frame else { continue };
+        if subs[s].parent.is_none() {
+            let mut f = Shape::boxed(
+                frame_id(s),
+                ShapeKind::Frame,
+                frame,
+                Style::default(),
+                String::new(),
+            );
+            f.text.clone_from(&subs[s].title);
+            framing.push(f);
+            continue;
+        }
         let group = group_of(&chain_of(Some(s)));
         let style = Style {
             dash: Dash::Dashed,

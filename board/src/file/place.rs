@@ -8,7 +8,8 @@ use crate::order;
 use crate::shape::Point;
 
 /// Makes `scene` ready to add to a board: every shape gets a fresh id from `new_id` (arrow
-/// binds follow their shapes; binds to shapes not in the scene are dropped), every group a
+/// binds and frame memberships follow their shapes; those to shapes not in the scene are
+/// dropped), every group a
 /// fresh id (shapes that shared a group still share one), and index keys above `after_index`
 /// (the board's top key) in the scene's paint order. Then everything moves so the centre of
 /// the scene's bounding box lands on `center`.
@@ -37,6 +38,7 @@ pub fn place(
         shape.index = key;
         shape.start_bind = shape.start_bind.take().and_then(|b| ids.get(&b).cloned());
         shape.end_bind = shape.end_bind.take().and_then(|b| ids.get(&b).cloned());
+        shape.frame = shape.frame.take().and_then(|f| ids.get(&f).cloned());
     }
     let Some(bounds) = shapes.iter().map(|s| s.aabb()).reduce(|a, b| a.union(&b)) else {
         return;

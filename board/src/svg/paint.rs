@@ -1,7 +1,7 @@
 //! Painting one shape into the SVG being written, call for call as the canvas's
 //! `paint_shape` does: closed shapes fill then stroke, with their label; pen strokes as their
 //! filled outline; lines and arrows (heads solid); free text; sticky notes with their shadow;
-//! images or their placeholder.
+//! images or their placeholder; frames as an outline with their name above.
 
 use std::fmt::Write;
 
@@ -10,6 +10,7 @@ use super::{
     arrow_head, boxed, escape, font_size, line_points, opacity, stroke_width, wrap, Measure,
     IMAGE_PLACEHOLDER, LINE_HEIGHT, N, SHADOW_ID, STICKY_PAPER,
 };
+use crate::frame::{self, FRAME_COLOR, NAME_PX};
 use crate::shape::diamond_corners;
 use crate::{Point, Rect, Shape, ShapeKind};
 
@@ -124,6 +125,7 @@ impl Svg<'_> {
                 };
                 self.label(s);
             }
+            ShapeKind::Frame => self.frame(s, &r),
             ShapeKind::Pen => self.pen(s),
             ShapeKind::Line | ShapeKind::Arrow => self.line(s),
             ShapeKind::Text => {
@@ -258,6 +260,30 @@ impl Svg<'_> {
 
     /// Lines of text in `area`, a line height apart, each centred on its line's middle: from
     /// the top-left (one unit in) for free text, centred otherwise.
+    /// A frame: a thin outline, and its name above the top-left corner.
+    fn frame(&mut self, s: &Shape, r: &Rect) {
+        let stroke = self.paint("stroke", FRAME_COLOR, 1.0);
+        let _ = write!(
+            self.out,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\"{stroke} \
+             stroke-width=\"1\"/>",
+            N(r.x),
+            N(r.y),
+            N(r.w),
+            N(r.h)
+        );
+        let label = Shape {
+            style: crate::Style {
+                stroke: FRAME_COLOR.to_owned(),
+                font_size: NAME_PX,
+                ..crate::Style::default()
+            },
+            ..Shape::default()
+        };
+        let area = frame::name_box(s, 1.0);
+        self.text(&label, &area, &[frame::name(s).to_owned()], false);
+    }
+
     fn text(&mut self, s: &Shape, area: &Rect, lines: &[String], centred: bool) {
         if lines.iter().all(|l| l.trim().is_empty()) {
             return;

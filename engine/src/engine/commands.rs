@@ -66,11 +66,17 @@ impl Engine {
             }
             Command::Style(change) => self.change_style(change),
             Command::Duplicate => {
-                let shapes = self.selected_shapes();
+                let shapes = self.selected_with_children();
                 self.insert_copies(shapes, Point::new(PASTE_OFFSET, PASTE_OFFSET));
             }
             Command::Delete => {
-                let ids = std::mem::take(&mut self.selection);
+                // A frame goes with what is in it.
+                let ids: Vec<String> = self
+                    .selected_with_children()
+                    .into_iter()
+                    .map(|s| s.id)
+                    .collect();
+                self.selection.clear();
                 self.publish_selection();
                 self.change(|txn, b| {
                     for id in &ids {
@@ -258,6 +264,7 @@ impl Engine {
                 start_bind: s.start_bind.as_ref().and_then(|b| ids.get(b).cloned()),
                 end_bind: s.end_bind.as_ref().and_then(|b| ids.get(b).cloned()),
                 group: s.group.as_ref().and_then(|g| groups.get(g).cloned()),
+                frame: s.frame.as_ref().and_then(|f| ids.get(f).cloned()),
                 src: s.src.filter(|src| safe_image_src(src)),
                 ..s
             })
@@ -276,13 +283,14 @@ impl Engine {
         });
         self.doc_dirty = true;
         self.reload_shapes();
+        self.reframe(&new_ids);
         self.selection.clear();
         self.select(new_ids);
     }
 
     /// The selection as clipboard text, if anything is selected.
     pub fn copy_selection(&self) -> Option<String> {
-        let shapes = self.selected_shapes();
+        let shapes = self.selected_with_children();
         if shapes.is_empty() {
             return None;
         }
@@ -432,6 +440,22 @@ impl Engine {
             let shape = e.id.as_deref().and_then(|id| self.shape(id)).cloned();
             let z = self.viewport.zoom;
             match shape {
+                // A frame's name, over where it is drawn.
+                Some(s) if s.kind == ShapeKind::Frame => {
+                    let area = board::frame::name_box(&s, z);
+                    let top_left = self.viewport.to_screen(Point::new(area.x, area.y));
+                    TextEdit {
+                        x: top_left.x,
+                        y: top_left.y,
+                        w: (s.w * z).max(120.0),
+                        h: area.h * z,
+                        font_px: board::frame::NAME_PX,
+                        color: board::frame::FRAME_COLOR.to_owned(),
+                        centred: false,
+                        text: e.typed.unwrap_or(s.text),
+                        rotation: 0.0,
+                    }
+                }
                 Some(s) => {
                     let centred = s.kind != ShapeKind::Text;
                     let area = s.label_box().unwrap_or_else(|| s.bounds());
@@ -601,7 +625,11 @@ impl Engine {
                 let Some(shape) = self.shape(&id).cloned() else {
                     return;
                 };
-                let text = text.unwrap_or_else(|| shape.text.clone());
+                let mut text = text.unwrap_or_else(|| shape.text.clone());
+                if shape.kind == ShapeKind::Frame {
+                    // A frame's name is one line.
+                    text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                }
                 if text.is_empty() && shape.kind == ShapeKind::Text {
                     self.change_joining(format!("text:{id}"), |txn, b| b.remove(txn, &id));
                     self.selection.retain(|s| *s != id);

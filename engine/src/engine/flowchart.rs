@@ -72,6 +72,7 @@ impl Engine {
         });
         self.doc_dirty = true;
         self.reload_shapes();
+        self.reframe(std::slice::from_ref(&id));
         self.flow_made = Some(id);
         self.reveal(&rect);
         true

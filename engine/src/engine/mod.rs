@@ -18,6 +18,7 @@
 //! - [`input`]: pointer gestures per tool ([`input::select`], [`input::touch`]) and keys
 //!   ([`input::keyboard`]);
 //! - [`flowchart`]: flowchart keys (`Ctrl+Arrow` adds a connected node);
+//! - [`frames`]: what moves and deletes with a frame, which frame shapes belong to, names;
 //! - [`find`]: find on the board (`Ctrl+F`), stepping through the matches;
 //! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
@@ -28,6 +29,7 @@ mod connection;
 mod document;
 mod find;
 mod flowchart;
+mod frames;
 mod input;
 mod local;
 mod paint;

@@ -67,6 +67,7 @@ impl Engine {
         });
         self.doc_dirty = true;
         self.reload_shapes();
+        self.reframe(&ids);
         self.selection.clear();
         self.select(ids);
         self.request_frame();

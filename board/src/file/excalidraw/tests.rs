@@ -50,7 +50,7 @@ fn every_kind_imports_with_positions_labels_and_bindings() {
     let ids: Vec<&str> = scene.shapes.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["rect", "ell", "dia", "line", "arrow", "pen", "txt", "img", "kid1", "kid2"]
+        ["rect", "ell", "dia", "line", "arrow", "pen", "txt", "img", "frame", "kid1", "kid2"]
     );
     assert!(scene.shapes.windows(2).all(|w| w[0].index < w[1].index));
     assert_eq!(
@@ -124,7 +124,18 @@ fn every_kind_imports_with_positions_labels_and_bindings() {
     assert_eq!(scene.images.len(), 1);
 
     let (kid1, kid2) = (by_id(&scene, "kid1"), by_id(&scene, "kid2"));
-    assert!(kid1.group.is_some() && kid1.group == kid2.group);
+    // Both in the frame, which keeps its name; kid1 keeps its own group.
+    assert_eq!(kid1.frame.as_deref(), Some("frame"));
+    assert_eq!(kid2.frame.as_deref(), Some("frame"));
+    assert_eq!(
+        (kid1.group.as_deref(), kid2.group.as_deref()),
+        (Some("g"), None)
+    );
+    let frame = by_id(&scene, "frame");
+    assert_eq!(
+        (frame.kind, frame.text.as_str()),
+        (ShapeKind::Frame, "Frame 1")
+    );
 }
 
 #[test]
@@ -204,6 +215,7 @@ fn the_fixture_file_imports() {
     assert_eq!(
         kinds,
         [
+            K::Frame,
             K::Rectangle,
             K::Ellipse,
             K::Diamond,
@@ -219,11 +231,8 @@ fn the_fixture_file_imports() {
     assert_eq!(scene.skipped, [("embeddable".to_owned(), 1)]);
     let rect = by_id(&scene, "rect-Lk29a");
     assert_eq!(rect.text, "Ship the import");
-    assert_eq!(
-        rect.group,
-        by_id(&scene, "kid-two").group,
-        "one frame, one group"
-    );
+    assert!(rect.frame.is_some());
+    assert_eq!(rect.frame, by_id(&scene, "kid-two").frame, "one frame");
     let arrow = by_id(&scene, "arrow-Zp4c");
     assert_eq!(arrow.start_bind.as_deref(), Some("rect-Lk29a"));
     assert_eq!(arrow.end_bind.as_deref(), Some("ellipse-Uu81"));

@@ -257,27 +257,34 @@ fn subgraphs_nest_group_and_enclose_their_members() {
             .find(|x| x.id == format!("subgraph:{i}"))
             .unwrap()
     };
-    for i in 0..3 {
-        let f = frame(i);
-        assert_eq!(f.kind, ShapeKind::Rectangle);
-        assert_eq!((f.style.dash, f.style.fill.as_ref()), (Dash::Dashed, None));
-    }
+    // Top-level subgraphs are frames named by their titles; a nested one is a dashed box.
+    assert_eq!(frame(0).kind, ShapeKind::Frame);
+    assert_eq!(frame(0).text, "The first");
+    assert_eq!(frame(2).kind, ShapeKind::Frame);
+    let f = frame(1);
+    assert_eq!(f.kind, ShapeKind::Rectangle);
+    assert_eq!((f.style.dash, f.style.fill.as_ref()), (Dash::Dashed, None));
     // Frames enclose their members (nested frames too), with room to spare.
     for (id, sub) in [("a1", 0), ("a2", 0), ("x1", 1), ("x1", 0), ("b1", 2)] {
         let inner = node(&s, id).bounds().inflate(10.0);
         assert!(frame(sub).bounds().contains_rect(&inner), "{id} in {sub}");
     }
     assert!(frame(0).bounds().contains_rect(&frame(1).bounds()));
-    // One group per outermost subgraph; nodes outside have none.
+    // What lies in a top-level subgraph joins its frame on the board; a nested subgraph is
+    // one group with its members; nodes outside have neither.
+    let home = |id: &str| crate::frame::home(&s.shapes, node(&s, id)).map(|f| f.id.clone());
+    assert_eq!(home("a1").as_deref(), Some("subgraph:0"));
+    assert_eq!(home("x1").as_deref(), Some("subgraph:0"));
+    assert_eq!(home("b1").as_deref(), Some("subgraph:2"));
+    assert_eq!(home("c1"), None);
     let group = |id: &str| node(&s, id).group.clone();
-    assert!(group("a1").is_some());
-    assert_eq!(group("a1"), group("x1"));
-    assert_eq!(group("a1"), frame(1).group);
-    assert_ne!(group("a1"), group("b1"));
+    assert!(group("x1").is_some());
+    assert_eq!(group("x1"), frame(1).group);
+    assert_eq!(group("a1"), None);
     assert_eq!(group("c1"), None);
-    let title = s.shapes.iter().find(|x| x.text == "The first").unwrap();
+    let title = s.shapes.iter().find(|x| x.text == "inner").unwrap();
     assert_eq!(title.kind, ShapeKind::Text);
-    assert!(frame(0).bounds().contains_rect(&title.bounds()));
+    assert!(frame(1).bounds().contains_rect(&title.bounds()));
     // The link between subgraphs binds their frames.
     assert!(arrows(&s)
         .iter()
@@ -563,13 +570,13 @@ fn a_realistic_flowchart_lays_out_without_overlaps() {
     let frames: Vec<&Shape> = s
         .shapes
         .iter()
-        .filter(|x| x.kind == ShapeKind::Rectangle && x.id.starts_with("subgraph:"))
+        .filter(|x| x.kind == ShapeKind::Frame && x.id.starts_with("subgraph:"))
         .collect();
     assert_eq!(frames.len(), 2);
     assert!(!frames[0].bounds().intersects(&frames[1].bounds()));
     for f in &frames {
         for n in &nodes {
-            let inside = n.group.is_some() && n.group == f.group;
+            let inside = crate::frame::home(&s.shapes, n).is_some_and(|h| h.id == f.id);
             if inside {
                 assert!(
                     f.bounds().contains_rect(&n.bounds()),

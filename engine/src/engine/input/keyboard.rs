@@ -80,7 +80,7 @@ impl Engine {
                 true
             }
             "Enter" => match self.selected_shapes().as_slice() {
-                [one] if one.kind.has_text() => {
+                [one] if one.kind.keeps_text() => {
                     let id = one.id.clone();
                     self.begin_edit(&id);
                     true
@@ -205,7 +205,7 @@ impl Engine {
     /// Moves the selection by a distance in board units (arrow keys), as one undo step.
     pub(in crate::engine) fn nudge(&mut self, dx: f64, dy: f64) {
         let moved: Vec<Shape> = self
-            .selected_shapes()
+            .selected_with_children()
             .into_iter()
             .map(|s| Shape {
                 x: s.x + dx,
@@ -218,6 +218,8 @@ impl Engine {
                 b.set_position(txn, &s.id, s.x, s.y);
             }
         });
+        let ids: Vec<String> = moved.into_iter().map(|s| s.id).collect();
+        self.reframe(&ids);
     }
 
     /// A key went up (anywhere).

@@ -144,12 +144,16 @@ impl Engine {
             .into_iter()
             .map(|i| &self.shapes[i])
             .collect();
-        near.iter().find(|s| s.hit(at, slack)).copied().or_else(|| {
-            near.iter()
-                .filter(|s| s.kind.is_closed() && s.hit_inside(at, 0.0))
-                .min_by(|a, b| (a.w * a.h).total_cmp(&(b.w * b.h)))
-                .copied()
-        })
+        near.iter()
+            .find(|s| s.hit(at, slack))
+            .copied()
+            .or_else(|| self.frame_name_at(at))
+            .or_else(|| {
+                near.iter()
+                    .filter(|s| s.kind.is_closed() && s.hit_inside(at, 0.0))
+                    .min_by(|a, b| (a.w * a.h).total_cmp(&(b.w * b.h)))
+                    .copied()
+            })
     }
 
     /// The shape an arrow end at `at` attaches to: the top-most bindable shape under it.
@@ -208,23 +212,30 @@ impl Engine {
                 pointer,
                 points: vec![(at, input.pressure)],
             },
-            (0, Tool::Rectangle | Tool::Ellipse | Tool::Diamond | Tool::Sticky | Tool::Text) => {
-                Gesture::Box {
-                    pointer,
-                    kind: match self.tool {
-                        Tool::Rectangle => ShapeKind::Rectangle,
-                        Tool::Ellipse => ShapeKind::Ellipse,
-                        Tool::Diamond => ShapeKind::Diamond,
-                        Tool::Sticky => ShapeKind::Sticky,
-                        _ => ShapeKind::Text,
-                    },
-                    start: at,
-                    end: at,
-                    start_screen: input.screen,
-                    end_screen: input.screen,
-                    square: input.shift,
-                }
-            }
+            (
+                0,
+                Tool::Rectangle
+                | Tool::Ellipse
+                | Tool::Diamond
+                | Tool::Sticky
+                | Tool::Text
+                | Tool::Frame,
+            ) => Gesture::Box {
+                pointer,
+                kind: match self.tool {
+                    Tool::Rectangle => ShapeKind::Rectangle,
+                    Tool::Ellipse => ShapeKind::Ellipse,
+                    Tool::Diamond => ShapeKind::Diamond,
+                    Tool::Sticky => ShapeKind::Sticky,
+                    Tool::Frame => ShapeKind::Frame,
+                    _ => ShapeKind::Text,
+                },
+                start: at,
+                end: at,
+                start_screen: input.screen,
+                end_screen: input.screen,
+                square: input.shift,
+            },
             (0, Tool::Line | Tool::Arrow) => Gesture::Line {
                 pointer,
                 kind: if self.tool == Tool::Arrow {
@@ -468,6 +479,7 @@ impl Engine {
                 let id = random::shape_id();
                 let style = self.style.clone();
                 let zoom = self.viewport.zoom;
+                let frame_name = board::frame::next_name(&self.shapes);
                 let click_sticky = match &gesture {
                     Gesture::Box {
                         kind: ShapeKind::Sticky,
@@ -496,9 +508,19 @@ impl Engine {
                                 Shape::boxed(id.clone(), ShapeKind::Sticky, r, style, index)
                             })
                         });
+                    let shape = shape.map(|mut s| {
+                        if s.kind == ShapeKind::Frame {
+                            s.text = frame_name;
+                        }
+                        s
+                    });
                     shape.inspect(|s| b.put(txn, s))
                 });
                 if let Some(Some(shape)) = created {
+                    let any_frame = self.shapes.iter().any(|s| s.kind == ShapeKind::Frame);
+                    if shape.kind == ShapeKind::Frame || any_frame {
+                        self.reframe(std::slice::from_ref(&shape.id));
+                    }
                     if shape.kind != ShapeKind::Pen {
                         self.doc_dirty = true;
                         self.reload_shapes();
@@ -520,12 +542,13 @@ impl Engine {
                 }
             }
             Gesture::Laser { .. } => self.schedule_presence(),
-            Gesture::Move { .. }
-            | Gesture::Resize { .. }
-            | Gesture::Rotate { .. }
-            | Gesture::Marquee { .. }
-            | Gesture::Pan { .. }
-            | Gesture::Idle => {}
+            Gesture::Move { originals, .. }
+            | Gesture::Resize { originals, .. }
+            | Gesture::Rotate { originals, .. } => {
+                let ids: Vec<String> = originals.into_iter().map(|s| s.id).collect();
+                self.reframe(&ids);
+            }
+            Gesture::Marquee { .. } | Gesture::Pan { .. } | Gesture::Idle => {}
         }
         self.update_cursor();
         self.request_frame();
@@ -561,6 +584,11 @@ impl Engine {
             return;
         }
         let at = self.board_point(screen);
+        if let Some(id) = self.frame_name_at(at).map(|f| f.id.clone()) {
+            self.select(vec![id.clone()]);
+            self.begin_edit(&id);
+            return;
+        }
         match self.text_target(at).map(|s| (s.id.clone(), s.kind)) {
             Some((id, kind)) if kind.has_text() => {
                 self.select(vec![id.clone()]);

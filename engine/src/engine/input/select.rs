@@ -108,6 +108,7 @@ impl Engine {
         let Gesture::Move { originals, .. } = &self.gesture else {
             return;
         };
+        let moved_ids: Vec<&str> = originals.iter().map(|o| o.id.as_str()).collect();
         let mut snapped = delta;
         let mut guides = Vec::new();
         if self.snap && !no_snap {
@@ -124,7 +125,7 @@ impl Engine {
                     .query(&around)
                     .into_iter()
                     .map(|i| &self.shapes[i])
-                    .filter(|s| !self.selection.contains(&s.id))
+                    .filter(|s| !moved_ids.contains(&s.id.as_str()))
                     .map(Shape::aabb)
                     .collect();
                 let snap = edit::snap(&moving, &others, reach);
@@ -246,7 +247,7 @@ impl Engine {
         Gesture::Move {
             pointer,
             grab: at,
-            originals: self.selected_shapes(),
+            originals: self.selected_with_children(),
             delta: Point::default(),
             written: Point::default(),
             guides: Vec::new(),
