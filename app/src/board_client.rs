@@ -68,7 +68,15 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         title,
         find_open,
         found,
+        presenting,
+        slides,
     } = update;
+    if let Some(presenting) = presenting {
+        ui.presenting.set(presenting);
+    }
+    if let Some(slides) = slides {
+        ui.slides.set(slides);
+    }
     if find_open {
         ui.find_open.update(|n| *n += 1);
     }

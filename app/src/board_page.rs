@@ -22,6 +22,7 @@ use crate::files_ui::{ExportDialog, FilesUi, HistoryPanel};
 use crate::find_bar::FindBar;
 use crate::name_prompt::NamePrompt;
 use crate::pages::NotFound;
+use crate::present::{FollowPresenter, PresentButtons, SlideControls, SlidesPanel};
 use crate::share::ShareDialog;
 use crate::style_panel::StylePanel;
 use crate::ui::{
@@ -29,7 +30,11 @@ use crate::ui::{
 };
 
 /// Shortcuts beyond the tools, for the shortcuts dialog.
-const SHORTCUTS: [(&str, &str); 28] = [
+const SHORTCUTS: [(&str, &str); 29] = [
+    (
+        "While presenting: next / previous slide, first / last, stop",
+        "→ or Space / ←, Home / End, Esc",
+    ),
     (
         "Find text on the board (Enter: next, Shift+Enter: previous)",
         "Ctrl+F",
@@ -147,7 +152,8 @@ pub fn BoardPage() -> impl IntoView {
     view! {
         <Title text=title/>
         <div class="board-page" data-theme=move || if ui.dark.get() { "dark" } else { "light" }
-            data-role=move || if ui.view_only() { "view" } else { "edit" }>
+            data-role=move || if ui.view_only() { "view" } else { "edit" }
+            data-presenting=move || ui.presenting.with(Option::is_some).to_string()>
             <header class="topbar">
                 <a class="brand" href="/" rel="external">"Whiteboard"</a>
                 <div role="toolbar" aria-label="Tools" class="tools">
@@ -286,6 +292,7 @@ pub fn BoardPage() -> impl IntoView {
                     >
                         <Icon path="M3 12a9 9 0 109-9 9 9 0 00-7 3.5M3 4v4h4M12 7v5l3 2"/>
                     </button>
+                    <PresentButtons ui on_pick=move || more_open.set(false)/>
                     <button
                         type="button"
                         class="tool"
@@ -363,6 +370,9 @@ pub fn BoardPage() -> impl IntoView {
                 <canvas node_ref=minimap class="minimap" aria-label="Minimap" role="img"></canvas>
                 <TextEditor ui/>
                 <FindBar ui/>
+                <SlidesPanel ui/>
+                <SlideControls ui/>
+                <FollowPresenter ui/>
                 <HistoryPanel ui files/>
                 <NamePrompt ui open=name_prompt/>
                 {move || ui.following.get().map(|name| view! {

@@ -5,6 +5,7 @@
 //! - [`board_page`]: the board page: tools, canvas, style panel, zoom and history controls,
 //!   minimap, text editor, shortcuts dialog, the accessible shape list.
 //! - [`find_bar`]: the find bar (`Ctrl+F`).
+//! - [`present`]: presenting frames as slides: the buttons, the slides panel, the controls.
 //! - [`files_ui`]: the Export dialog, the Import button and the History panel.
 //! - [`style_panel`]: the style panel (styles of the selection or new shapes, its actions).
 //! - [`share`]: the Share dialog: edit and view links, Reset links.
@@ -23,6 +24,7 @@ pub mod files_ui;
 pub mod find_bar;
 pub mod name_prompt;
 pub mod pages;
+pub mod present;
 pub mod share;
 pub mod style_panel;
 pub mod ui;

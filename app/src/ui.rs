@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 pub use engine::view::{
     Access, Command, ConnectionStatus, ExportFormat, ExportOptions, HistoryAction, Peer, Role,
-    ShapeItem, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem, ViewUpdate,
+    ShapeItem, Slide, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem, ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -69,6 +69,12 @@ pub struct BoardUi {
     pub find_open: RwSignal<u32>,
     /// The find bar's count: the match shown (from 1) and how many there are.
     pub found: RwSignal<(Option<usize>, usize)>,
+    /// The slide shown while this person presents.
+    pub presenting: RwSignal<Option<Slide>>,
+    /// The frames as slides, in order: (id, name).
+    pub slides: RwSignal<Vec<(String, String)>>,
+    /// The slides panel is open.
+    pub slides_open: RwSignal<bool>,
 }
 
 impl BoardUi {
@@ -102,6 +108,9 @@ impl BoardUi {
             title: RwSignal::new(String::new()),
             find_open: RwSignal::new(0),
             found: RwSignal::new((None, 0)),
+            presenting: RwSignal::new(None),
+            slides: RwSignal::new(Vec::new()),
+            slides_open: RwSignal::new(false),
         }
     }
 }

@@ -7,6 +7,22 @@ use std::collections::{HashMap, HashSet};
 use crate::order;
 use crate::shape::{rotate_about, Point, Rect, Shape, ShapeKind};
 
+/// Shapes whose tops round to the same multiple of this (board units) read as one row.
+const ROW: f64 = 20.0;
+
+/// Sorts shapes in reading order: top to bottom, then left to right among shapes whose tops
+/// are within about half a line of each other (find's matches, slides).
+pub fn reading_order(shapes: &mut [&Shape]) {
+    shapes.sort_by(|a, b| {
+        let (ra, rb) = (a.aabb(), b.aabb());
+        let row = |r: Rect| (r.y / ROW).round();
+        row(ra)
+            .total_cmp(&row(rb))
+            .then(ra.x.total_cmp(&rb.x))
+            .then(ra.y.total_cmp(&rb.y))
+    });
+}
+
 /// Gap between an attached arrow's end and the outline of its shape, in board units.
 pub const BIND_GAP: f64 = 6.0;
 

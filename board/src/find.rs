@@ -19,19 +19,9 @@ pub fn find(shapes: &[Shape], query: &str) -> Vec<String> {
         .iter()
         .filter(|s| !s.text.is_empty() && normalise(&s.text).contains(&needle))
         .collect();
-    found.sort_by(|a, b| {
-        let (ra, rb) = (a.aabb(), b.aabb());
-        let row = |r: crate::Rect| (r.y / ROW).round();
-        row(ra)
-            .total_cmp(&row(rb))
-            .then(ra.x.total_cmp(&rb.x))
-            .then(ra.y.total_cmp(&rb.y))
-    });
+    crate::edit::reading_order(&mut found);
     found.into_iter().map(|s| s.id.clone()).collect()
 }
-
-/// Shapes whose tops round to the same multiple of this (board units) read as one row.
-const ROW: f64 = 20.0;
 
 /// Lower case, with every run of white space made one space and the ends trimmed.
 fn normalise(text: &str) -> String {

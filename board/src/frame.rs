@@ -95,6 +95,25 @@ pub fn reassign(shapes: &[Shape], changed: &[String]) -> Vec<(String, Option<Str
         .collect()
 }
 
+/// The frames as slides, in order: those in `order` (the order set in the slides panel) first,
+/// then the rest in reading order.
+pub fn slides<'a>(shapes: &'a [Shape], order: &[String]) -> Vec<&'a Shape> {
+    let mut frames: Vec<&Shape> = shapes
+        .iter()
+        .filter(|s| s.kind == ShapeKind::Frame)
+        .collect();
+    crate::edit::reading_order(&mut frames);
+    let rank = |f: &Shape| {
+        order
+            .iter()
+            .position(|id| *id == f.id)
+            .unwrap_or(usize::MAX)
+    };
+    // Stable: frames not in `order` keep their reading order after those that are.
+    frames.sort_by_key(|f| rank(f));
+    frames
+}
+
 /// The ids of the shapes belonging to any of `frames`.
 pub fn children(shapes: &[Shape], frames: &[&str]) -> Vec<String> {
     if frames.is_empty() {
@@ -181,6 +200,20 @@ mod tests {
             changes,
             [("far".into(), Some("f".into())), ("kept".into(), None)]
         );
+    }
+
+    #[test]
+    fn slides_follow_the_set_order_then_reading_order() {
+        let shapes = vec![
+            shape("low", ShapeKind::Frame, 0.0, 500.0, 100.0, 100.0),
+            shape("right", ShapeKind::Frame, 300.0, 5.0, 100.0, 100.0),
+            shape("rect", ShapeKind::Rectangle, 0.0, 0.0, 10.0, 10.0),
+            shape("left", ShapeKind::Frame, 0.0, 0.0, 100.0, 100.0),
+        ];
+        let ids = |v: Vec<&Shape>| v.into_iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(slides(&shapes, &[])), ["left", "right", "low"]);
+        let order = ["low".to_owned(), "gone".to_owned()];
+        assert_eq!(ids(slides(&shapes, &order)), ["low", "left", "right"]);
     }
 
     #[test]

@@ -24,6 +24,7 @@
 //!     index:       string   fractional-index key; paint order is ascending
 //! }
 //! Y.Map "meta"     title: string
+//!                  slides: string  JSON array of frame ids: the order frames are presented in
 //! ```
 //! Entries that do not follow the layout (unknown `type`, missing numbers) are skipped when
 //! reading, never fatal: a board must stay usable whatever a foreign client wrote.
@@ -45,6 +46,9 @@ use crate::shape::{
 pub const SHAPES: &str = "shapes";
 /// Root map holding board settings such as the title.
 pub const META: &str = "meta";
+
+/// Most frames a slide order lists.
+pub const MAX_SLIDES: usize = 500;
 
 /// Longest board title kept.
 pub const MAX_TITLE_CHARS: usize = 120;
@@ -165,6 +169,26 @@ impl BoardDoc {
         } else {
             self.meta.insert(txn, "title", title);
         }
+    }
+
+    /// The slide order set in the slides panel: frame ids, first slide first (frames left out
+    /// follow in reading order, see [`crate::frame::slides`]). Empty when none was set or the
+    /// stored value is not a list of strings.
+    pub fn slide_order(&self) -> Vec<String> {
+        let Ok(txn) = self.doc.try_transact() else {
+            return Vec::new();
+        };
+        match self.meta.get(&txn, "slides") {
+            Some(Out::Any(Any::String(s))) => serde_json::from_str(&s).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Sets the slide order (at most [`MAX_SLIDES`] ids are kept).
+    pub fn set_slide_order(&self, txn: &mut TransactionMut, ids: &[String]) {
+        let ids = &ids[..ids.len().min(MAX_SLIDES)];
+        let json = serde_json::to_string(ids).unwrap_or_default();
+        self.meta.insert(txn, "slides", json);
     }
 
     /// Runs `f` in one local transaction and returns its result with the v1 update it produced

@@ -266,6 +266,9 @@ pub struct Presence {
     /// `"view"` for someone on a view link (shown in the people list; the server enforces it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// This person is presenting the board's frames as slides (others are offered to follow).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub presenting: bool,
 }
 
 /// A rectangle in board coordinates.

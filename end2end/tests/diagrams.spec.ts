@@ -166,3 +166,42 @@ test('a frame takes in what it is drawn around and what is dropped into it, move
   await alice.keyboard.press('Control+z')
   await expect.poll(async () => (await frames(bob))[0]?.label).toBe('Frame at 150, 150, 300 × 200: Frame 1')
 })
+
+test('Present shows the frames as slides in the order set in the slides panel; others can follow', async ({ browser }) => {
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
+  await draw(alice, 'Frame', 500, 100, 700, 250)
+  await draw(alice, 'Frame', 100, 100, 300, 250)
+  // Reading order first; the panel moves Frame 1 ahead, for everyone.
+  await alice.getByRole('button', { name: 'Slides', exact: true }).click()
+  const panel = alice.getByRole('complementary', { name: 'Slides' })
+  await expect(panel.locator('.slide-name')).toHaveText(['Frame 2', 'Frame 1'])
+  await panel.getByRole('button', { name: 'Move Frame 1 earlier' }).click()
+  await expect(panel.locator('.slide-name')).toHaveText(['Frame 1', 'Frame 2'])
+  await bob.getByRole('button', { name: 'Slides', exact: true }).click()
+  await expect(bob.getByRole('complementary', { name: 'Slides' }).locator('.slide-name')).toHaveText(['Frame 1', 'Frame 2'])
+  await panel.getByRole('button', { name: 'Close slides' }).click()
+
+  await alice.getByRole('button', { name: 'Present', exact: true }).click()
+  const controls = alice.getByRole('toolbar', { name: 'Presentation' })
+  await expect(controls).toContainText('1 / 2 · Frame 1')
+  await expect(alice.getByRole('toolbar', { name: 'Tools' })).toBeHidden()
+  const zoom = alice.getByRole('button', { name: 'Reset zoom' })
+  await alice.keyboard.press('ArrowRight')
+  await expect(controls).toContainText('2 / 2 · Frame 2')
+  await alice.keyboard.press('ArrowLeft')
+  await expect(controls).toContainText('1 / 2 · Frame 1')
+  await alice.keyboard.press('Space')
+  await expect(controls).toContainText('2 / 2 · Frame 2')
+
+  // Bob is offered to follow; his view then follows the slides.
+  const offer = bob.getByRole('status').filter({ hasText: /is presenting/ })
+  await offer.getByRole('button', { name: 'Follow' }).click()
+  await expect(bob.getByText(/^Following /)).toBeVisible()
+  await expect(bob.getByRole('button', { name: 'Reset zoom' })).not.toHaveText('100%')
+  await expect(offer).toBeHidden()
+
+  await alice.keyboard.press('Escape')
+  await expect(controls).toBeHidden()
+  await expect(alice.getByRole('toolbar', { name: 'Tools' })).toBeVisible()
+  await expect(zoom).toHaveText('100%')
+})

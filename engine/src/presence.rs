@@ -158,6 +158,8 @@ pub struct PeerView {
     pub following: Option<u64>,
     /// They are on a view link.
     pub viewer: bool,
+    /// They are presenting the board's frames as slides.
+    pub presenting: bool,
 }
 
 impl PeerView {
@@ -208,6 +210,7 @@ impl PeerView {
             }),
             following: remote.presence.following,
             viewer: remote.presence.role.as_deref() == Some("view"),
+            presenting: remote.presence.presenting,
         }
     }
 
@@ -220,6 +223,7 @@ impl PeerView {
             viewer: self.viewer,
             follows_me: self.following == Some(me),
             followed: following == Some(self.client_id),
+            presenting: self.presenting,
         }
     }
 }

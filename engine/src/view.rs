@@ -220,6 +220,26 @@ pub enum Command {
     },
     /// The find bar closed.
     FindClose,
+    /// Present the frames as slides, from this frame (else from the first).
+    Present(Option<String>),
+    /// The next (1) or previous (-1) slide.
+    SlideStep(i64),
+    StopPresenting,
+    /// Moves a frame earlier (`by` < 0) or later in the slide order.
+    MoveSlide {
+        id: String,
+        by: i64,
+    },
+}
+
+/// The slide shown while presenting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slide {
+    /// From 1.
+    pub number: usize,
+    pub count: usize,
+    /// The frame's name.
+    pub name: String,
 }
 
 /// The text being edited in place, positioned over the canvas (CSS pixels).
@@ -420,6 +440,8 @@ pub struct Peer {
     pub viewer: bool,
     /// They follow this person's view.
     pub follows_me: bool,
+    /// They are presenting the board's frames as slides.
+    pub presenting: bool,
     /// This person follows their view.
     pub followed: bool,
 }
@@ -486,6 +508,10 @@ pub struct ViewUpdate {
     pub find_open: bool,
     /// The find bar's count: the match shown (from 1) and how many there are.
     pub found: Option<(Option<usize>, usize)>,
+    /// The slide shown, or the show ended (`Some(None)`).
+    pub presenting: Option<Option<Slide>>,
+    /// The frames as slides, in order: (id, name).
+    pub slides: Option<Vec<(String, String)>>,
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //!   ([`input::keyboard`]);
 //! - [`flowchart`]: flowchart keys (`Ctrl+Arrow` adds a connected node);
 //! - [`frames`]: what moves and deletes with a frame, which frame shapes belong to, names;
+//! - [`present`]: the frames as slides, full window, and the slide order;
 //! - [`find`]: find on the board (`Ctrl+F`), stepping through the matches;
 //! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
@@ -34,6 +35,7 @@ mod input;
 mod local;
 mod paint;
 mod peers;
+mod present;
 mod scene;
 
 use std::collections::HashMap;
@@ -216,6 +218,8 @@ pub struct Engine {
     finding: Option<find::Finding>,
     /// The node the flowchart keys made last, selected when `Ctrl` goes up.
     flow_made: Option<String>,
+    /// The slide show in progress.
+    presenting: Option<present::Presenting>,
     /// The timer for the minimap's throttled redraw.
     minimap_timer: Option<i32>,
     /// When typed text last went into the document, and the timer that sends the rest.
@@ -240,6 +244,7 @@ pub struct Engine {
     shown_selected: usize,
     shown_zoom: f64,
     shown_title: String,
+    shown_slides: Vec<(String, String)>,
 }
 
 fn now() -> f64 {
@@ -338,6 +343,8 @@ impl Engine {
             editing: None,
             finding: None,
             flow_made: None,
+            presenting: None,
+            shown_slides: Vec::new(),
             step_key: None,
             typed_at: 0.0,
             typing_timer: None,

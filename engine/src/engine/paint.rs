@@ -52,6 +52,7 @@ impl Engine {
         if self.doc_dirty {
             self.refresh_title();
             self.reload_shapes();
+            self.publish_slides();
         }
         let preview = self.gesture.drawn_shape(
             String::new(),
@@ -195,6 +196,8 @@ impl Engine {
         if let Some(minimap) = &mut self.minimap {
             minimap.resize(dpr);
         }
+        // A slide fills the window whatever its size.
+        self.show_slide();
         self.paint_now();
     }
 

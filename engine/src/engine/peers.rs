@@ -42,6 +42,7 @@ impl Engine {
         });
         presence.following = self.following;
         presence.role = self.read_only.then(|| "view".to_owned());
+        presence.presenting = self.presenting.is_some();
         if let Some(frame) = self.session.set_presence(&presence) {
             self.send(&frame);
             self.last_presence_sent = now();

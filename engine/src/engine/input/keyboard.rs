@@ -14,6 +14,9 @@ impl Engine {
     /// prevents its default action).
     pub fn key_down(&mut self, key: &str, code: &str, keys: Keys) -> bool {
         self.refresh();
+        if self.presenting.is_some() && !keys.command && !keys.alt && self.present_key(key) {
+            return true;
+        }
         if keys.command {
             if let Some(dir) = board::flow::Direction::from_key(key) {
                 return self.flow_key(dir);
