@@ -254,6 +254,7 @@ pub(super) fn shape(
     s.end_bind = named(s.end_bind.take()).filter(|_| arrow);
     s.group = named(s.group.take());
     s.src = image_src(s.src.take().filter(|_| s.kind == ShapeKind::Image), images);
+    s.link = crate::link::sanitise(s.link.as_deref());
     Ok(())
 }
 
