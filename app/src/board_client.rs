@@ -68,7 +68,15 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         title,
         find_open,
         found,
+        selection_info,
+        focus_link,
     } = update;
+    if let Some(info) = selection_info {
+        ui.selection_info.set(info);
+    }
+    if focus_link {
+        ui.focus_link.update(|n| *n = n.wrapping_add(1));
+    }
     if find_open {
         ui.find_open.update(|n| *n += 1);
     }

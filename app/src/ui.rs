@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 pub use engine::view::{
     Access, Command, ConnectionStatus, ExportFormat, ExportOptions, HistoryAction, Peer, Role,
-    ShapeItem, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem, ViewUpdate,
+    SelectionInfo, ShapeItem, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem,
+    ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -69,6 +70,10 @@ pub struct BoardUi {
     pub find_open: RwSignal<u32>,
     /// The find bar's count: the match shown (from 1) and how many there are.
     pub found: RwSignal<(Option<usize>, usize)>,
+    /// The selection's lock and link (the lock button and the link editor).
+    pub selection_info: RwSignal<SelectionInfo>,
+    /// Incremented to focus the link field (`Ctrl+K`).
+    pub focus_link: RwSignal<u32>,
 }
 
 impl BoardUi {
@@ -102,6 +107,8 @@ impl BoardUi {
             title: RwSignal::new(String::new()),
             find_open: RwSignal::new(0),
             found: RwSignal::new((None, 0)),
+            selection_info: RwSignal::new(SelectionInfo::default()),
+            focus_link: RwSignal::new(0),
         }
     }
 }

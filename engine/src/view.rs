@@ -216,6 +216,26 @@ pub enum Command {
     },
     /// The find bar closed.
     FindClose,
+    /// Lock the selection, or unlock it when every selected shape is locked (`Ctrl+Shift+L`).
+    ToggleLock,
+    /// Set the link of the one selected shape from what was typed (empty: remove it). A link
+    /// that is refused leaves the shape as it was and tells the person why.
+    SetLink(String),
+    /// Follow the link of the one selected shape.
+    FollowLink,
+}
+
+/// What the panel shows of the selection's lock and link.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SelectionInfo {
+    /// The id of the one selected shape (links belong to one shape), if one is selected.
+    pub single: Option<String>,
+    /// Its link as the link field shows it (empty: none).
+    pub link: String,
+    /// The link leads to another shape of the board, not to a web page.
+    pub link_to_shape: bool,
+    /// Something is selected and every selected shape is locked.
+    pub locked: bool,
 }
 
 /// The text being edited in place, positioned over the canvas (CSS pixels).
@@ -396,7 +416,8 @@ impl ConnectionStatus {
 pub struct ShapeItem {
     pub id: String,
     /// Starts with the kind ("Rectangle", "Ellipse", "Pen stroke", …), then position and size
-    /// (and the text of text and sticky notes).
+    /// (and the text of text and sticky notes), then whether it is locked and where its link
+    /// leads.
     pub label: String,
     pub selected: bool,
     /// Who else has it selected ("selected by Brave Otter"), or empty.
@@ -480,6 +501,10 @@ pub struct ViewUpdate {
     pub find_open: bool,
     /// The find bar's count: the match shown (from 1) and how many there are.
     pub found: Option<(Option<usize>, usize)>,
+    /// The selection's lock and link, when they change.
+    pub selection_info: Option<SelectionInfo>,
+    /// Move the keyboard focus to the link field (`Ctrl+K`).
+    pub focus_link: bool,
 }
 
 #[cfg(test)]

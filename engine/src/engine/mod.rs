@@ -19,6 +19,7 @@
 //!   ([`input::keyboard`]);
 //! - [`flowchart`]: flowchart keys (`Ctrl+Arrow` adds a connected node);
 //! - [`find`]: find on the board (`Ctrl+F`), stepping through the matches;
+//! - [`links`]: locking shapes, and setting and following their links;
 //! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
 //!   clipboard, text editing and images.
@@ -29,6 +30,7 @@ mod document;
 mod find;
 mod flowchart;
 mod input;
+mod links;
 mod local;
 mod paint;
 mod peers;
@@ -77,6 +79,9 @@ const LASER_FADE_MS: f64 = 1_000.0;
 pub struct After {
     pub view: ViewUpdate,
     pub focus_canvas: bool,
+    /// A web link to open in a new tab (without opener or referrer): opening a window can
+    /// dispatch events, so it waits for the engine's borrow to end.
+    pub open_url: Option<String>,
 }
 
 /// Where the connection stands.
@@ -212,6 +217,9 @@ pub struct Engine {
     editing: Option<Editing>,
     /// The find bar's search, while the bar is open.
     finding: Option<find::Finding>,
+    /// The shape the page's address names (`#shape=<id>`, a copied link to a shape): selected
+    /// and brought into view once it has arrived.
+    arrival: Option<String>,
     /// The node the flowchart keys made last, selected when `Ctrl` goes up.
     flow_made: Option<String>,
     /// The timer for the minimap's throttled redraw.
@@ -236,6 +244,7 @@ pub struct Engine {
     shown_style: Style,
     shown_mix: crate::view::StyleMix,
     shown_selected: usize,
+    shown_selection_info: crate::view::SelectionInfo,
     shown_zoom: f64,
     shown_title: String,
 }
@@ -285,6 +294,7 @@ impl Engine {
         let session = SyncSession::new(board.clone(), || js_sys::Date::now() as u64);
         let history = History::new(&board, || js_sys::Date::now() as u64);
         let changes = board.watch();
+        let arrival = links::shape_in_address(&window);
         Self {
             me,
             window,
@@ -335,6 +345,7 @@ impl Engine {
             selection: Vec::new(),
             editing: None,
             finding: None,
+            arrival,
             flow_made: None,
             step_key: None,
             typed_at: 0.0,
@@ -360,6 +371,7 @@ impl Engine {
             shown_style: Style::default(),
             shown_mix: crate::view::StyleMix::default(),
             shown_selected: 0,
+            shown_selection_info: crate::view::SelectionInfo::default(),
             shown_zoom: 1.0,
             shown_title: String::new(),
         }

@@ -196,6 +196,8 @@ impl Engine {
             minimap.resize(dpr);
         }
         self.paint_now();
+        // A page opened at a shape's address waits for the canvas's size to centre it.
+        self.arrive();
     }
 
     /// The page switched theme.
