@@ -27,7 +27,7 @@ use crate::style_panel::StylePanel;
 use crate::ui::{send, BoardUi, Command, ConnectionStatus, HistoryAction, Tool, Transport};
 
 /// Shortcuts beyond the tools, for the shortcuts dialog.
-const SHORTCUTS: [(&str, &str); 28] = [
+const SHORTCUTS: [(&str, &str); 30] = [
     (
         "Find text on the board (Enter: next, Shift+Enter: previous)",
         "Ctrl+F",
@@ -39,6 +39,8 @@ const SHORTCUTS: [(&str, &str); 28] = [
     ("Duplicate", "Ctrl+D"),
     ("Delete", "Delete or Backspace"),
     ("Group / ungroup", "Ctrl+G / Ctrl+Shift+G"),
+    ("Lock / unlock the selection", "Ctrl+Shift+L"),
+    ("Edit the link of the selected shape", "Ctrl+K"),
     ("Bring forward / to front", "Ctrl+] / Ctrl+Shift+]"),
     ("Send backward / to back", "Ctrl+[ / Ctrl+Shift+["),
     ("Add to or remove from the selection", "Shift+click"),
