@@ -156,10 +156,9 @@ impl Engine {
                 self.request_frame();
             }
             Command::FinishText(text) => self.finish_text(text),
-            Command::ToggleLock if !self.read_only => self.toggle_lock(),
+            Command::ToggleLock => self.toggle_lock(),
             Command::SetLink(text) => self.set_link(text),
             Command::FollowLink => self.follow_selected_link(),
-            Command::ToggleLock => {}
         }
     }
 

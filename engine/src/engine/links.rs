@@ -27,7 +27,7 @@ impl Engine {
     /// Locks the selection, or unlocks it when every selected shape is locked: one undo step.
     pub(super) fn toggle_lock(&mut self) {
         let selected = self.selected_shapes();
-        let Some(lock) = board::lock::toggled(&selected) else {
+        let Some(lock) = board::lock::toggled(&selected).filter(|_| !self.read_only) else {
             return;
         };
         self.change(|txn, b| {
@@ -140,9 +140,9 @@ impl Engine {
             .map(|s| s.id.clone())
     }
 
-    /// `Ctrl+K`: the link field, when one shape is selected.
+    /// `Ctrl+K`: the link field, when one shape is selected (and the panel shows).
     pub(super) fn focus_link(&mut self) -> bool {
-        let one = self.selection.len() == 1;
+        let one = self.selection.len() == 1 && !self.read_only;
         self.after.view.focus_link = one;
         one
     }
