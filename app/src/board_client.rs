@@ -70,12 +70,20 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         found,
         presenting,
         slides,
+        selection_info,
+        focus_link,
     } = update;
     if let Some(presenting) = presenting {
         ui.presenting.set(presenting);
     }
     if let Some(slides) = slides {
         ui.slides.set(slides);
+    }
+    if let Some(info) = selection_info {
+        ui.selection_info.set(info);
+    }
+    if focus_link {
+        ui.focus_link.update(|n| *n = n.wrapping_add(1));
     }
     if find_open {
         ui.find_open.update(|n| *n += 1);

@@ -30,7 +30,7 @@ use crate::ui::{
 };
 
 /// Shortcuts beyond the tools, for the shortcuts dialog.
-const SHORTCUTS: [(&str, &str); 29] = [
+const SHORTCUTS: [(&str, &str); 31] = [
     (
         "While presenting: next / previous slide, first / last, stop",
         "→ or Space / ←, Home / End, Esc",
@@ -46,6 +46,8 @@ const SHORTCUTS: [(&str, &str); 29] = [
     ("Duplicate", "Ctrl+D"),
     ("Delete", "Delete or Backspace"),
     ("Group / ungroup", "Ctrl+G / Ctrl+Shift+G"),
+    ("Lock / unlock the selection", "Ctrl+Shift+L"),
+    ("Edit the link of the selected shape", "Ctrl+K"),
     ("Bring forward / to front", "Ctrl+] / Ctrl+Shift+]"),
     ("Send backward / to back", "Ctrl+[ / Ctrl+Shift+["),
     ("Add to or remove from the selection", "Shift+click"),

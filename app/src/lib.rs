@@ -8,6 +8,7 @@
 //! - [`present`]: presenting frames as slides: the buttons, the slides panel, the controls.
 //! - [`files_ui`]: the Export dialog, the Import button and the History panel.
 //! - [`style_panel`]: the style panel (styles of the selection or new shapes, its actions).
+//! - [`lock_link`]: the style panel's lock button and link editor.
 //! - [`share`]: the Share dialog: edit and view links, Reset links.
 //! - [`name_prompt`]: asking a person's name once, on their first board.
 //! - [`ui`]: the reactive state the board page shares with the board engine (the `engine`
@@ -22,6 +23,7 @@
 pub mod board_page;
 pub mod files_ui;
 pub mod find_bar;
+pub mod lock_link;
 pub mod name_prompt;
 pub mod pages;
 pub mod present;

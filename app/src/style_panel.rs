@@ -1,12 +1,14 @@
 //! The style panel: stroke colour, fill, stroke width, dash, font size and opacity for the
 //! selection (or for new shapes), where the selected shapes differ ("Mixed"), and what can be
-//! done with the selection (layers, duplicate, delete, group, align, distribute).
+//! done with the selection (layers, duplicate, delete, group, lock, its link, align,
+//! distribute). A locked selection shows only what works on it: unlock, and its link.
 
 use board::edit::{Align, ZOrder};
 use board::Dash;
 use leptos::prelude::*;
 
 use crate::board_page::Icon;
+use crate::lock_link::{LinkEditor, LockButton};
 use crate::ui::{send, BoardUi, Command, StyleChange, Tool};
 
 /// Stroke colours offered in the style panel.
@@ -60,6 +62,7 @@ fn Choice(
 #[component]
 pub fn StylePanel(ui: BoardUi) -> impl IntoView {
     let shown = move || !ui.view_only() && (ui.selected.get() > 0 || ui.tool.get().draws());
+    let unlocked = move || !ui.selection_info.with(|i| i.locked);
     let style = ui.style;
     let mix = ui.style_mix;
     // Font size only where there is text: text and note tools, or a selection showing text.
@@ -103,6 +106,7 @@ pub fn StylePanel(ui: BoardUi) -> impl IntoView {
     view! {
         <Show when=shown>
             <aside class="panel style-panel" aria-label="Style">
+                <Show when=unlocked>
                 <Choice label="Stroke" mixed=Signal::derive(move || mix.get().stroke)>
                     {STROKES.into_iter().map(|(n, c)| swatch(n, c, false)).collect_view()}
                 </Choice>
@@ -160,21 +164,30 @@ pub fn StylePanel(ui: BoardUi) -> impl IntoView {
                             }
                         }/>
                 </label>
-                <Show when=move || { ui.selected.get() > 0 }>
+                </Show>
+                <Show when=move || { ui.selected.get() > 0 && unlocked() }>
                     <Choice label="Layers">
                         {action("Send to back", Command::Order(ZOrder::Back), "M12 4v12m-4-4l4 4 4-4M5 20h14")}
                         {action("Send backward", Command::Order(ZOrder::Backward), "M12 5v14m-5-5l5 5 5-5")}
                         {action("Bring forward", Command::Order(ZOrder::Forward), "M12 19V5m-5 5l5-5 5 5")}
                         {action("Bring to front", Command::Order(ZOrder::Front), "M12 20V8m-4 4l4-4 4 4M5 4h14")}
                     </Choice>
+                </Show>
+                <Show when=move || { ui.selected.get() > 0 }>
                     <Choice label="Actions">
-                        {action("Duplicate", Command::Duplicate, "M8 8h12v12H8zM4 16V4h12")}
-                        {action("Delete", Command::Delete, "M5 7h14M10 7V4h4v3m-7 0l1 13h8l1-13")}
-                        {action("Group", Command::Group, "M3 3h7v7H3zM14 14h7v7h-7zM10 6.5h4v11")}
-                        {action("Ungroup", Command::Ungroup, "M3 3h7v7H3zM14 14h7v7h-7z")}
+                        <Show when=unlocked>
+                            {action("Duplicate", Command::Duplicate, "M8 8h12v12H8zM4 16V4h12")}
+                            {action("Delete", Command::Delete, "M5 7h14M10 7V4h4v3m-7 0l1 13h8l1-13")}
+                            {action("Group", Command::Group, "M3 3h7v7H3zM14 14h7v7h-7zM10 6.5h4v11")}
+                            {action("Ungroup", Command::Ungroup, "M3 3h7v7H3zM14 14h7v7h-7z")}
+                        </Show>
+                        <LockButton ui/>
                     </Choice>
                 </Show>
-                <Show when=move || { ui.selected.get() > 1 }>
+                <Show when=move || ui.selection_info.with(|i| i.single.is_some())>
+                    <LinkEditor ui/>
+                </Show>
+                <Show when=move || { ui.selected.get() > 1 && unlocked() }>
                     <Choice label="Align">
                         {action("Align left", Command::Align(Align::Left), "M4 3v18M8 7h10M8 15h6")}
                         {action("Align centre", Command::Align(Align::CenterX), "M12 3v18M6 7h12M8 15h8")}
@@ -184,7 +197,7 @@ pub fn StylePanel(ui: BoardUi) -> impl IntoView {
                         {action("Align bottom", Command::Align(Align::Bottom), "M3 20h18M7 6v10M15 10v6")}
                     </Choice>
                 </Show>
-                <Show when=move || { ui.selected.get() > 2 }>
+                <Show when=move || { ui.selected.get() > 2 && unlocked() }>
                     <Choice label="Distribute">
                         {action("Distribute horizontally", Command::Distribute { horizontal: true }, "M4 4v16M20 4v16M10 8h4v8h-4z")}
                         {action("Distribute vertically", Command::Distribute { horizontal: false }, "M4 4h16M4 20h16M8 10h8v4H8z")}

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 pub use engine::view::{
     Access, Command, ConnectionStatus, ExportFormat, ExportOptions, HistoryAction, Peer, Role,
-    ShapeItem, Slide, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem, ViewUpdate,
+    SelectionInfo, ShapeItem, Slide, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem,
+    ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -75,6 +76,10 @@ pub struct BoardUi {
     pub slides: RwSignal<Vec<(String, String)>>,
     /// The slides panel is open.
     pub slides_open: RwSignal<bool>,
+    /// The selection's lock and link (the lock button and the link editor).
+    pub selection_info: RwSignal<SelectionInfo>,
+    /// Incremented to focus the link field (`Ctrl+K`).
+    pub focus_link: RwSignal<u32>,
 }
 
 impl BoardUi {
@@ -111,6 +116,8 @@ impl BoardUi {
             presenting: RwSignal::new(None),
             slides: RwSignal::new(Vec::new()),
             slides_open: RwSignal::new(false),
+            selection_info: RwSignal::new(SelectionInfo::default()),
+            focus_link: RwSignal::new(0),
         }
     }
 }

@@ -27,6 +27,11 @@
 //!   group:       string | null              shapes sharing it select and move together
 //!   frame:       string | null              id of the frame the shape belongs to
 //!   index:       string                     fractional-index key ([`crate::order`])
+//!   locked:      bool                       optional, default false: kept from clicks and
+//!                                           edits ([`crate::lock`])
+//!   link:        string                     optional: an http(s) or mailto address, or
+//!                                           "#shape=<id>" (an id in the file); anything else
+//!                                           is dropped ([`crate::link`])
 //! }
 //! ```
 //! Missing shape fields take their defaults, as in [`Shape`]'s serde form (camelCase). The

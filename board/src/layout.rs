@@ -22,6 +22,12 @@
 //!     group:       string   shapes with the same group id select and move together
 //!     frame:       string   id of the frame the shape belongs to (moves with it, clipped to it)
 //!     index:       string   fractional-index key; paint order is ascending
+//!     locked:      boolean  true: not picked by clicks, the marquee or Select all, and not
+//!                           moved, resized, restyled or deleted; absent (or not `true`) =
+//!                           unlocked
+//!     link:        string   an absolute http(s) or mailto address, or "#shape=<id>" for a
+//!                           shape of this board (see `crate::link`); absent = none. Anything
+//!                           else (`javascript:`, …) reads as no link
 //! }
 //! Y.Map "meta"     title: string
 //!                  slides: string  JSON array of frame ids: the order frames are presented in
@@ -358,6 +364,8 @@ fn read_shape<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<Shape> {
         group: text("group"),
         frame: text("frame"),
         index: string(txn, map, "index").unwrap_or_default(),
+        locked: matches!(map.get(txn, "locked"), Some(Out::Any(Any::Bool(true)))),
+        link: crate::link::sanitise(text("link").as_deref()),
     })
 }
 
@@ -412,6 +420,11 @@ fn shape_fields(shape: &Shape) -> Vec<(String, Any)> {
     optional("src", shape.src.as_deref().map(Any::from));
     optional("group", shape.group.as_deref().map(Any::from));
     optional("frame", shape.frame.as_deref().map(Any::from));
+    optional("locked", shape.locked.then_some(Any::Bool(true)));
+    optional(
+        "link",
+        crate::link::sanitise(shape.link.as_deref()).map(Any::from),
+    );
     fields
 }
 
@@ -541,6 +554,43 @@ mod tests {
         let shapes = board.shapes().unwrap();
         assert_eq!(shapes.len(), 1);
         assert_eq!(shapes[0].id, "ok");
+    }
+
+    #[test]
+    fn locks_and_links_round_trip_and_foreign_values_are_tolerated() {
+        let board = BoardDoc::new(Doc::new());
+        let linked = Shape {
+            locked: true,
+            link: Some("https://example.com".into()),
+            ..rect("a", "a0")
+        };
+        let unsafe_link = Shape {
+            link: Some("JavaScript:alert(1)".into()),
+            ..rect("b", "a1")
+        };
+        board
+            .change("l", |txn, d| {
+                d.put(txn, &linked);
+                d.put(txn, &unsafe_link);
+                // A foreign client's values: a lock that is not a boolean, a script link.
+                d.put(txn, &rect("c", "a2"));
+                d.set(txn, "c", "locked", Some("yes".into()));
+                d.set(txn, "c", "link", Some("javascript:alert(1)".into()));
+            })
+            .unwrap();
+        let shapes = board.shapes().unwrap();
+        assert_eq!(shapes[0], linked);
+        assert_eq!((shapes[1].locked, shapes[1].link.as_deref()), (false, None));
+        assert_eq!((shapes[2].locked, shapes[2].link.as_deref()), (false, None));
+        let txn = board.doc().transact();
+        let b = match board.shapes.get(&txn, "b") {
+            Some(Out::YMap(m)) => m,
+            _ => panic!("b is a map"),
+        };
+        assert!(
+            b.get(&txn, "link").is_none(),
+            "an unsafe link is never written"
+        );
     }
 
     #[test]

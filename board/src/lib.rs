@@ -9,6 +9,8 @@
 //! - [`frame`]: frames: which frame a shape belongs to, a frame's name and where it is drawn.
 //! - [`flow`]: flowchart keys: where the next node goes (`Ctrl+Arrow`).
 //! - [`find`]: find on the board: the shapes whose text matches, in reading order.
+//! - [`lock`]: what a locked shape is kept from (clicks, the marquee, edits).
+//! - [`link`]: links on shapes (a web address or another shape): parsing and the safety rules.
 //! - [`file`]: boards as files: the JSON format, Excalidraw and Mermaid import, boards inside
 //!   PNG and SVG.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
@@ -31,6 +33,8 @@ pub mod frame;
 pub mod guard;
 pub mod history;
 pub mod layout;
+pub mod link;
+pub mod lock;
 pub mod order;
 pub mod protocol;
 pub mod room_state;

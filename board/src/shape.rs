@@ -306,6 +306,13 @@ pub struct Shape {
     pub frame: Option<String>,
     /// Fractional-index key; shapes paint in ascending key order (see [`crate::order`]).
     pub index: String,
+    /// Kept from clicks and edits until unlocked (see [`crate::lock`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub locked: bool,
+    /// Where clicking the shape's link badge leads, in the stored form of [`crate::link`]
+    /// (only safe links: the readers and writers of every format sanitise it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// One sampled point of a pen stroke, relative to the stroke's origin.

@@ -11,6 +11,9 @@
 //! - [`color`]: which colour strings are accepted, and the dark theme's colour mapping.
 //! - `paint` (private): each shape kind's elements, call for call as the canvas paints it.
 //!
+//! A shape with a web link ([`crate::link`]: http(s) or mailto only) is wrapped in an
+//! `<a href>` that opens in a new tab without opener or referrer.
+//!
 //! Choices that keep the file faithful to the canvas: the shape's opacity is applied to each
 //! paint (`fill-opacity`, `stroke-opacity`) as the canvas's `globalAlpha` is, rather than to a
 //! group, so a stroke over its own fill blends as on screen; text sits on an explicit
@@ -24,6 +27,7 @@ pub mod text;
 
 use std::fmt::{self, Write};
 
+use crate::link::Link;
 use crate::{Point, Rect, Shape, ShapeKind};
 use color::Rgba;
 pub use text::{text_box, wrap, BuiltinMetrics, Measure, FONT_FAMILY, LINE_HEIGHT};
@@ -185,13 +189,28 @@ pub fn render(
         svg.out.push_str("</defs>");
     }
     for shape in drawable() {
-        match clip_of(shape) {
-            Some(k) => {
-                let _ = write!(svg.out, "<g clip-path=\"url(#{FRAME_CLIP_ID}{k})\">");
-                svg.shape(shape);
-                svg.out.push_str("</g>");
-            }
-            None => svg.shape(shape),
+        // A web link stays a link in the file (opened without opener or referrer); links to
+        // shapes lead nowhere outside the board. Shapes in a frame are clipped to it.
+        let url = match shape.link.as_deref().and_then(Link::stored) {
+            Some(Link::Url(url)) => Some(url),
+            _ => None,
+        };
+        let clip = clip_of(shape);
+        if let Some(k) = clip {
+            let _ = write!(svg.out, "<g clip-path=\"url(#{FRAME_CLIP_ID}{k})\">");
+        }
+        if let Some(url) = &url {
+            svg.out.push_str("<a href=\"");
+            escape(url, &mut svg.out);
+            svg.out
+                .push_str("\" target=\"_blank\" rel=\"noopener noreferrer\">");
+        }
+        svg.shape(shape);
+        if url.is_some() {
+            svg.out.push_str("</a>");
+        }
+        if clip.is_some() {
+            svg.out.push_str("</g>");
         }
     }
     svg.out.push_str("</svg>");

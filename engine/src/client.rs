@@ -114,6 +114,17 @@ impl Client {
         if after.focus_canvas {
             let _ = self.canvas.focus();
         }
+        if let Some(url) = after.open_url {
+            // Only links `board::link` accepts get here (http, https, mailto). The new page
+            // gets neither this page (`window.opener`) nor its address (the board's key).
+            if let Some(window) = web_sys::window() {
+                let _ = window.open_with_url_and_target_and_features(
+                    &url,
+                    "_blank",
+                    "noopener,noreferrer",
+                );
+            }
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 //! few dozen lines, and the layers share the canvas helpers at the end; split, every part would
 //! import every other.
 //! The minimap (its cache and its simple drawing of shapes) shares only the canvas helpers and is
-//! the part to move out first.
+//! the part to move out first. The link badges and the padlock live in [`badge`].
 
 use std::collections::HashMap;
 use std::f64::consts::TAU;
@@ -24,6 +24,9 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, Pat
 
 use super::presence::PeerView;
 use super::tools::STICKY_PAPER;
+
+mod badge;
+pub use badge::link_badge;
 
 const BACKGROUND: &str = "#fafafa";
 const GRID_DOT: &str = "#c9cdd3";
@@ -191,6 +194,7 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
 
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.set_global_alpha(1.0);
+    badge::paint_link_badges(ctx, &v, scene.visible.iter().map(|&i| &scene.shapes[i]));
     paint_selection(ctx, &v, scene.selected, scene.handles);
     if let Some(m) = scene.marquee {
         let a = v.to_screen(Point::new(m.x, m.y));
@@ -657,9 +661,14 @@ fn paint_selection(
         outline(ctx, &screen_corners(v, &r, s.rotation, s.center()));
     }
     let _ = ctx.set_line_dash(&dash(&[]));
-    if let Some((frame, _, center)) = board::edit::selection_frame(selected) {
+    if let Some((frame, rotation, center)) = board::edit::selection_frame(selected) {
         if selected.len() > 1 {
             outline(ctx, &screen_corners(v, &frame.inflate(pad), 0.0, center));
+        }
+        if selected.iter().any(|s| s.locked) {
+            // No handles: a padlock where the top-right one would be.
+            let corners = screen_corners(v, &frame.inflate(pad), rotation, center);
+            badge::paint_padlock(ctx, corners[1]);
         }
     }
     if handles {
@@ -684,11 +693,15 @@ fn paint_selection(
 }
 
 /// The selection's handles and where they are on screen (the same list is painted and
-/// hit-tested). A selection of lines too thin to resize gets only the rotate handle.
+/// hit-tested). A selection of lines too thin to resize gets only the rotate handle; one
+/// holding a locked shape gets none.
 pub fn handle_positions(selected: &[Shape], v: &Viewport) -> Vec<(Handle, Point)> {
     let Some((frame, rotation, center)) = board::edit::selection_frame(selected) else {
         return Vec::new();
     };
+    if selected.iter().any(|s| s.locked) {
+        return Vec::new();
+    }
     let framed = frame.inflate(selection_pad(v.zoom));
     let lines_only =
         selected.iter().all(|s| s.kind.is_polyline()) && frame.w.min(frame.h) * v.zoom < 4.0;

@@ -1,11 +1,13 @@
 //! The pointer gestures as a state machine, plus the pure helpers around them: hit-testing,
-//! the live preview of a shape being drawn, and the labels of the accessible shape list.
+//! the live preview of a shape being drawn, and the labels of the accessible shape list
+//! (which say which shapes are locked and where their links lead).
 //!
 //! A drawing gesture starts on pointer down and ends on pointer up (or cancel); only its end
 //! writes the new shape, so a stroke is one Yjs change however many points it has. Moving,
 //! resizing and rotating write at most once per animation frame so others see them live.
 
 use board::edit::Handle;
+use board::link::Link;
 use board::{Point, Rect, Shape, ShapeKind, Style};
 
 use crate::view::ShapeItem;
@@ -269,6 +271,18 @@ pub fn shape_label(shape: &Shape) -> String {
     label
 }
 
+/// A linked shape as the label of the shape linking to it names it: its kind, and its text
+/// when it has some ("Ellipse “Start”").
+fn link_target(shape: &Shape) -> String {
+    let kind = shape.kind.label();
+    let text: String = shape.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind} “{}”", text.chars().take(40).collect::<String>())
+    }
+}
+
 /// The accessible shape list, in paint order. `writers` pairs shape ids with the names of the
 /// people typing in them (added to the label: "… (Brave Otter is typing)"); `selectors` pairs
 /// shape ids with the names of the people who selected them (the item's `others`).
@@ -291,10 +305,26 @@ pub fn shape_items(
         .filter(|s| s.kind == ShapeKind::Frame)
         .map(|s| s.id.as_str())
         .collect();
+    let by_id: std::collections::HashMap<&str, &Shape> =
+        shapes.iter().map(|s| (s.id.as_str(), s)).collect();
     shapes
         .iter()
         .map(|s| {
             let mut label = shape_label(s);
+            if s.locked {
+                label.push_str(" (locked)");
+            }
+            match s.link.as_deref().and_then(Link::stored) {
+                Some(Link::Url(url)) => label.push_str(&format!(" (links to {url})")),
+                Some(Link::Shape(id)) => {
+                    let target = by_id.get(id.as_str()).map_or_else(
+                        || "a shape no longer on the board".to_owned(),
+                        |t| link_target(t),
+                    );
+                    label.push_str(&format!(" (links to {target})"));
+                }
+                None => {}
+            }
             for name in writers.get(&s.id).into_iter().flatten() {
                 label.push_str(&format!(" ({name} is typing)"));
             }
@@ -386,6 +416,38 @@ mod tests {
         assert_eq!(
             shape_label(&s),
             "Sticky note at 120, 80, 200 × 100: Buy milk"
+        );
+    }
+
+    #[test]
+    fn the_list_says_which_shapes_are_locked_and_where_links_lead() {
+        let g = boxed(Point::new(0.0, 0.0), Point::new(10.0, 10.0));
+        let mut a = drawn(&g).unwrap();
+        a.kind = ShapeKind::Rectangle;
+        a.locked = true;
+        a.link = Some("https://example.com".into());
+        let mut b = a.clone();
+        b.id = "b".into();
+        b.locked = false;
+        b.text = "Start\nhere".into();
+        b.link = Some("javascript:alert(1)".into());
+        let mut c = a.clone();
+        c.id = "c".into();
+        c.locked = false;
+        c.link = Some("#shape=b".into());
+        let mut d = c.clone();
+        d.id = "d".into();
+        d.link = Some("#shape=gone".into());
+        let items = shape_items(&[a, b, c, d], &[], &[], &[]);
+        let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Rectangle at 0, 0, 10 × 10 (locked) (links to https://example.com)",
+                "Rectangle at 0, 0, 10 × 10: Start here",
+                "Rectangle at 0, 0, 10 × 10 (links to Rectangle “Start here”)",
+                "Rectangle at 0, 0, 10 × 10 (links to a shape no longer on the board)",
+            ]
         );
     }
 

@@ -230,6 +230,13 @@ pub enum Command {
         id: String,
         by: i64,
     },
+    /// Lock the selection, or unlock it when every selected shape is locked (`Ctrl+Shift+L`).
+    ToggleLock,
+    /// Set the link of the one selected shape from what was typed (empty: remove it). A link
+    /// that is refused leaves the shape as it was and tells the person why.
+    SetLink(String),
+    /// Follow the link of the one selected shape.
+    FollowLink,
 }
 
 /// The slide shown while presenting.
@@ -240,6 +247,19 @@ pub struct Slide {
     pub count: usize,
     /// The frame's name.
     pub name: String,
+}
+
+/// What the panel shows of the selection's lock and link.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SelectionInfo {
+    /// The id of the one selected shape (links belong to one shape), if one is selected.
+    pub single: Option<String>,
+    /// Its link as the link field shows it (empty: none).
+    pub link: String,
+    /// The link leads to another shape of the board, not to a web page.
+    pub link_to_shape: bool,
+    /// Something is selected and every selected shape is locked.
+    pub locked: bool,
 }
 
 /// The text being edited in place, positioned over the canvas (CSS pixels).
@@ -420,7 +440,8 @@ impl ConnectionStatus {
 pub struct ShapeItem {
     pub id: String,
     /// Starts with the kind ("Rectangle", "Ellipse", "Pen stroke", …), then position and size
-    /// (and the text of text and sticky notes).
+    /// (and the text of text and sticky notes), then whether it is locked and where its link
+    /// leads.
     pub label: String,
     pub selected: bool,
     /// Who else has it selected ("selected by Brave Otter"), or empty.
@@ -512,6 +533,10 @@ pub struct ViewUpdate {
     pub presenting: Option<Option<Slide>>,
     /// The frames as slides, in order: (id, name).
     pub slides: Option<Vec<(String, String)>>,
+    /// The selection's lock and link, when they change.
+    pub selection_info: Option<SelectionInfo>,
+    /// Move the keyboard focus to the link field (`Ctrl+K`).
+    pub focus_link: bool,
 }
 
 #[cfg(test)]

@@ -255,6 +255,7 @@ pub(super) fn shape(
     s.group = named(s.group.take());
     s.frame = named(s.frame.take()).filter(|_| s.kind != ShapeKind::Frame);
     s.src = image_src(s.src.take().filter(|_| s.kind == ShapeKind::Image), images);
+    s.link = crate::link::sanitise(s.link.as_deref());
     Ok(())
 }
 

@@ -5,7 +5,10 @@
 //! image become shapes with the same box (before rotation, as here), angle, colours, stroke
 //! and opacity. A text bound to a rectangle, ellipse or diamond (`containerId`) becomes its
 //! label. Arrows keep their bindings (`startBinding`/`endBinding`). A frame (or magic frame)
-//! is a frame with its name, and `frameId` says which frame a shape belongs to. Deleted elements are ignored; the rest (embeddables, iframes,
+//! is a frame with its name, and `frameId` says which frame a shape belongs to. `locked` is
+//! kept; a `link` is kept when it is safe ([`crate::link`]), and a link to another element of
+//! the drawing (Excalidraw's "Copy link to object": an address with `?element=<id>`) becomes a
+//! link to that shape. Deleted elements are ignored; the rest (embeddables, iframes,
 //! …) are counted in [`Scene::skipped`], as are images whose file is missing or unsupported.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -13,6 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 
 use super::{check, ImportError, Scene};
+use crate::link::Link;
 use crate::order;
 use crate::shape::{Dash, Point, Shape, ShapeKind, Style};
 
@@ -72,6 +76,8 @@ pub(super) struct Element {
     start_arrowhead: Option<String>,
     end_arrowhead: Option<String>,
     file_id: Option<String>,
+    locked: Option<bool>,
+    link: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -199,6 +205,8 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
         };
         shape.id = e.id().to_owned();
         shape.rotation = e.angle.unwrap_or(0.0);
+        shape.locked = e.locked == Some(true);
+        shape.link = e.link.clone();
         // The outermost group is the last of `groupIds`; the frame is `frameId`.
         shape.group = e.group_ids.as_ref().and_then(|g| g.last().cloned());
         shape.frame = e
@@ -216,10 +224,27 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
     for s in &mut scene.shapes {
         s.start_bind = s.start_bind.take().filter(|id| ids.contains(id));
         s.end_bind = s.end_bind.take().filter(|id| ids.contains(id));
+        if let Some(Link::Url(url)) = s.link.as_deref().and_then(Link::stored) {
+            if let Some(target) = element_link(&url).filter(|id| ids.contains(*id)) {
+                s.link = Some(Link::Shape(target.to_owned()).to_stored());
+            }
+        }
     }
     check::keep_used_images(&mut scene);
     scene.skipped = skipped.into_iter().collect();
     Ok(scene)
+}
+
+/// The element an Excalidraw element link names: its `element` (or older `elementLink`)
+/// query parameter.
+fn element_link(url: &str) -> Option<&str> {
+    let query = url.split('#').next()?.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|pair| match pair.split_once('=') {
+            Some(("element" | "elementLink", id)) if !id.is_empty() => Some(id),
+            _ => None,
+        })
 }
 
 /// A shape of the element's box, with the element's style.

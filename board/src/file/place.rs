@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 
 use super::Scene;
+use crate::link::Link;
 use crate::order;
 use crate::shape::Point;
 
 /// Makes `scene` ready to add to a board: every shape gets a fresh id from `new_id` (arrow
-/// binds and frame memberships follow their shapes; those to shapes not in the scene are
-/// dropped), every group a
-/// fresh id (shapes that shared a group still share one), and index keys above `after_index`
-/// (the board's top key) in the scene's paint order. Then everything moves so the centre of
+/// binds and links to shapes follow their shapes; those to shapes not in the scene are
+/// dropped), every group a fresh id (shapes that shared a group still share one), and index
+/// keys above `after_index` (the board's top key) in the scene's paint order. Then everything moves so the centre of
 /// the scene's bounding box lands on `center`.
 pub fn place(
     scene: &mut Scene,
@@ -39,6 +39,11 @@ pub fn place(
         shape.start_bind = shape.start_bind.take().and_then(|b| ids.get(&b).cloned());
         shape.end_bind = shape.end_bind.take().and_then(|b| ids.get(&b).cloned());
         shape.frame = shape.frame.take().and_then(|f| ids.get(&f).cloned());
+        shape.link = match shape.link.take().as_deref().and_then(Link::stored) {
+            Some(Link::Shape(id)) => ids.get(&id).map(|fresh| Link::Shape(fresh.clone())),
+            other => other,
+        }
+        .map(|link| link.to_stored());
     }
     let Some(bounds) = shapes.iter().map(|s| s.aabb()).reduce(|a, b| a.union(&b)) else {
         return;
@@ -117,10 +122,13 @@ mod tests {
         let mut arrow = shape("c", ShapeKind::Arrow, 50.0, "a2");
         arrow.start_bind = Some("a".into());
         arrow.end_bind = Some("gone".into());
+        arrow.link = Some("#shape=gone".into());
         let mut a = shape("a", ShapeKind::Rectangle, 0.0, "a0");
         a.group = Some("g".into());
+        a.link = Some("https://example.com".into());
         let mut b = shape("b", ShapeKind::Ellipse, 90.0, "a1");
         b.group = Some("g".into());
+        b.link = Some("#shape=a".into());
         let mut scene = Scene {
             shapes: vec![arrow, b, a],
             ..Scene::default()
@@ -141,6 +149,9 @@ mod tests {
         assert!(a.id.starts_with("new") && a.id != b.id && b.id != arrow.id);
         assert_eq!(arrow.start_bind.as_ref(), Some(&a.id));
         assert_eq!(arrow.end_bind, None);
+        assert_eq!(b.link, Some(format!("#shape={}", a.id)));
+        assert_eq!(a.link.as_deref(), Some("https://example.com"));
+        assert_eq!(arrow.link, None);
         assert!(a.group.is_some() && a.group == b.group && a.group != Some("g".into()));
         let bounds = s
             .iter()

@@ -260,6 +260,23 @@ fn hostile_text_and_colours_stay_inside_their_elements() {
 }
 
 #[test]
+fn web_links_wrap_their_shape_and_unsafe_or_shape_links_do_not() {
+    let mut linked = shape(ShapeKind::Rectangle, 0.0, 0.0, 10.0, 10.0);
+    linked.link = Some("https://example.com/?a=1&b=\"2\"".into());
+    let mut script = shape(ShapeKind::Ellipse, 20.0, 0.0, 10.0, 10.0);
+    script.link = Some("JavaScript:alert(1)".into());
+    let mut to_shape = shape(ShapeKind::Diamond, 40.0, 0.0, 10.0, 10.0);
+    to_shape.link = Some("#shape=x".into());
+    let svg = draw(&[linked, script, to_shape]);
+    assert_eq!(svg.matches("<a ").count(), 1, "{svg}");
+    assert!(svg.contains(
+        "<a href=\"https://example.com/?a=1&amp;b=&quot;2&quot;\" target=\"_blank\" \
+         rel=\"noopener noreferrer\"><rect"
+    ));
+    assert!(!svg.to_ascii_lowercase().contains("javascript"));
+}
+
+#[test]
 fn dark_exports_map_colours_but_not_images() {
     let mut r = shape(ShapeKind::Rectangle, 0.0, 0.0, 10.0, 10.0);
     r.style.fill = Some("#ffffff".into());

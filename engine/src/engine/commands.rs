@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use board::edit;
 use board::layout::BoardDoc;
+use board::link::Link;
 use board::shape::{MAX_FONT_SIZE, MIN_FONT_SIZE, MIN_OPACITY};
 use board::{Point, Rect, Shape, ShapeKind};
 use serde::{Deserialize, Serialize};
@@ -70,13 +71,12 @@ impl Engine {
                 self.insert_copies(shapes, Point::new(PASTE_OFFSET, PASTE_OFFSET));
             }
             Command::Delete => {
-                // A frame goes with what is in it.
-                let ids: Vec<String> = self
-                    .selected_with_children()
+                // A frame goes with what is in it; locked shapes stay, selected.
+                let ids: Vec<String> = board::lock::editable(self.selected_with_children())
                     .into_iter()
                     .map(|s| s.id)
                     .collect();
-                self.selection.clear();
+                self.selection.retain(|id| !ids.contains(id));
                 self.publish_selection();
                 self.change(|txn, b| {
                     for id in &ids {
@@ -85,11 +85,12 @@ impl Engine {
                 });
             }
             Command::SelectAll => {
-                let ids = self.shapes.iter().map(|s| s.id.clone()).collect();
+                let ids = board::lock::select_all(&self.shapes);
                 self.select(ids);
             }
             Command::Order(op) => {
-                let selected: HashSet<&str> = self.selection.iter().map(String::as_str).collect();
+                let editable = self.editable_selection();
+                let selected: HashSet<&str> = editable.iter().map(|s| s.id.as_str()).collect();
                 let keys = edit::reorder(&self.shapes, &selected, op);
                 if !keys.is_empty() {
                     self.change(|txn, b| {
@@ -119,12 +120,12 @@ impl Engine {
                 });
             }
             Command::Align(how) => {
-                let shapes = self.selected_shapes();
+                let shapes = self.editable_selection();
                 let refs: Vec<&Shape> = shapes.iter().collect();
                 self.move_to(edit::align(&refs, how));
             }
             Command::Distribute { horizontal } => {
-                let shapes = self.selected_shapes();
+                let shapes = self.editable_selection();
                 let refs: Vec<&Shape> = shapes.iter().collect();
                 self.move_to(edit::distribute(&refs, horizontal));
             }
@@ -158,6 +159,9 @@ impl Engine {
                 self.request_frame();
             }
             Command::FinishText(text) => self.finish_text(text),
+            Command::ToggleLock => self.toggle_lock(),
+            Command::SetLink(text) => self.set_link(text),
+            Command::FollowLink => self.follow_selected_link(),
         }
     }
 
@@ -203,7 +207,7 @@ impl Engine {
                 ("fontSize", Some(f.into()))
             }
         };
-        let targets: Vec<Shape> = self.selected_shapes();
+        let targets: Vec<Shape> = self.editable_selection();
         if !targets.is_empty() {
             let font = matches!(change, StyleChange::FontSize(_));
             let resized: Vec<Shape> = targets
@@ -244,8 +248,8 @@ impl Engine {
         }
     }
 
-    /// Inserts copies of `shapes` (new ids, on top, moved by `offset`) and selects them. Groups
-    /// and arrow bindings among the copies point at the copies.
+    /// Inserts copies of `shapes` (new ids, on top, moved by `offset`, unlocked) and selects
+    /// them. Groups, arrow bindings and links among the copies point at the copies.
     fn insert_copies(&mut self, shapes: Vec<Shape>, offset: Point) {
         if shapes.is_empty() {
             return;
@@ -270,6 +274,14 @@ impl Engine {
                 group: s.group.as_ref().and_then(|g| groups.get(g).cloned()),
                 frame: s.frame.as_ref().and_then(|f| ids.get(f).cloned()),
                 src: s.src.filter(|src| safe_image_src(src)),
+                // Copies come unlocked, to be placed; links among them lead to the copies.
+                locked: false,
+                link: s.link.map(|link| match Link::stored(&link) {
+                    Some(Link::Shape(to)) if ids.contains_key(&to) => {
+                        Link::Shape(ids[&to].clone()).to_stored()
+                    }
+                    _ => link,
+                }),
                 ..s
             })
             .collect();
@@ -406,7 +418,7 @@ impl Engine {
 
     /// Opens the text editor on a shape holding text (a text, a sticky note, a label).
     pub(super) fn begin_edit(&mut self, id: &str) {
-        let Some(shape) = self.shape(id).filter(|_| !self.read_only) else {
+        let Some(shape) = self.shape(id).filter(|s| !self.read_only && !s.locked) else {
             return;
         };
         self.editing = Some(Editing {

@@ -150,6 +150,7 @@ impl Engine {
             minimap.invalidate();
         }
         self.publish_selection();
+        self.arrive();
     }
 
     /// Re-reads only the shapes in `ids` (added, edited or removed); false when the document
@@ -228,6 +229,11 @@ impl Engine {
         self.positions.get(id).map(|&i| &self.shapes[i])
     }
 
+    /// The selected shapes that edits may change (the unlocked ones), in paint order.
+    pub(super) fn editable_selection(&self) -> Vec<Shape> {
+        board::lock::editable(self.selected_shapes())
+    }
+
     /// The selected shapes, in paint order.
     pub(super) fn selected_shapes(&self) -> Vec<Shape> {
         let mut found: Vec<usize> = self
@@ -289,6 +295,7 @@ impl Engine {
             self.shown_mix = mix;
             self.after.view.style_mix = Some(mix);
         }
+        self.publish_selection_info();
     }
 
     /// The shape list's throttle timer fired.

@@ -92,7 +92,7 @@ impl Engine {
     }
 
     /// Moves the view so the shape is in its middle, zooming out when it does not fit.
-    fn centre_on(&mut self, id: &str) {
+    pub(super) fn centre_on(&mut self, id: &str) {
         let Some(b) = self.shape(id).map(board::Shape::aabb) else {
             return;
         };

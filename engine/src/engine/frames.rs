@@ -33,6 +33,12 @@ impl Engine {
         found.into_iter().map(|i| self.shapes[i].clone()).collect()
     }
 
+    /// What a move, nudge or delete of the selection changes: the selected shapes and those in
+    /// selected frames, less the locked ones.
+    pub(super) fn editable_with_children(&self) -> Vec<Shape> {
+        board::lock::editable(self.selected_with_children())
+    }
+
     /// After `ids` were drawn, moved, pasted or resized: shapes join the frame they now sit in
     /// and leave the one they left (a changed frame takes in and lets go), in the current undo
     /// step.

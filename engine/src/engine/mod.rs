@@ -21,6 +21,7 @@
 //! - [`frames`]: what moves and deletes with a frame, which frame shapes belong to, names;
 //! - [`present`]: the frames as slides, full window, and the slide order;
 //! - [`find`]: find on the board (`Ctrl+F`), stepping through the matches;
+//! - [`links`]: locking shapes, and setting and following their links;
 //! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
 //!   clipboard, text editing and images.
@@ -32,6 +33,7 @@ mod find;
 mod flowchart;
 mod frames;
 mod input;
+mod links;
 mod local;
 mod paint;
 mod peers;
@@ -81,6 +83,9 @@ const LASER_FADE_MS: f64 = 1_000.0;
 pub struct After {
     pub view: ViewUpdate,
     pub focus_canvas: bool,
+    /// A web link to open in a new tab (without opener or referrer): opening a window can
+    /// dispatch events, so it waits for the engine's borrow to end.
+    pub open_url: Option<String>,
 }
 
 /// Where the connection stands.
@@ -216,6 +221,9 @@ pub struct Engine {
     editing: Option<Editing>,
     /// The find bar's search, while the bar is open.
     finding: Option<find::Finding>,
+    /// The shape the page's address names (`#shape=<id>`, a copied link to a shape): selected
+    /// and brought into view once it has arrived.
+    arrival: Option<String>,
     /// The node the flowchart keys made last, selected when `Ctrl` goes up.
     flow_made: Option<String>,
     /// The slide show in progress.
@@ -242,6 +250,7 @@ pub struct Engine {
     shown_style: Style,
     shown_mix: crate::view::StyleMix,
     shown_selected: usize,
+    shown_selection_info: crate::view::SelectionInfo,
     shown_zoom: f64,
     shown_title: String,
     shown_slides: Vec<(String, String)>,
@@ -292,6 +301,7 @@ impl Engine {
         let session = SyncSession::new(board.clone(), || js_sys::Date::now() as u64);
         let history = History::new(&board, || js_sys::Date::now() as u64);
         let changes = board.watch();
+        let arrival = links::shape_in_address(&window);
         Self {
             me,
             window,
@@ -342,6 +352,7 @@ impl Engine {
             selection: Vec::new(),
             editing: None,
             finding: None,
+            arrival,
             flow_made: None,
             presenting: None,
             shown_slides: Vec::new(),
@@ -369,6 +380,7 @@ impl Engine {
             shown_style: Style::default(),
             shown_mix: crate::view::StyleMix::default(),
             shown_selected: 0,
+            shown_selection_info: crate::view::SelectionInfo::default(),
             shown_zoom: 1.0,
             shown_title: String::new(),
         }

@@ -199,6 +199,8 @@ impl Engine {
         // A slide fills the window whatever its size.
         self.show_slide();
         self.paint_now();
+        // A page opened at a shape's address waits for the canvas's size to centre it.
+        self.arrive();
     }
 
     /// The page switched theme.

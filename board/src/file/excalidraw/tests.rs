@@ -153,6 +153,39 @@ fn placing_an_import_keeps_its_bindings() {
 }
 
 #[test]
+fn locks_and_safe_links_come_in_and_element_links_point_at_their_shapes() {
+    let file = r##"{"type":"excalidraw","elements":[
+ {"id":"a","type":"rectangle","x":0,"y":0,"width":10,"height":10,"locked":true,
+  "link":"https://excalidraw.com/?element=b"},
+ {"id":"b","type":"ellipse","x":50,"y":0,"width":10,"height":10,"link":"example.com/docs"},
+ {"id":"c","type":"diamond","x":90,"y":0,"width":10,"height":10,"locked":false,
+  "link":"javascript:alert(1)"},
+ {"id":"d","type":"diamond","x":90,"y":0,"width":10,"height":10,
+  "link":"https://excalidraw.com/?elementLink=missing"}
+]}"##;
+    let mut scene = parse_any(file.as_bytes()).unwrap();
+    let (a, b, c) = (by_id(&scene, "a"), by_id(&scene, "b"), by_id(&scene, "c"));
+    assert!(a.locked && !b.locked && !c.locked);
+    assert_eq!(a.link.as_deref(), Some("#shape=b"));
+    assert_eq!(b.link.as_deref(), Some("https://example.com/docs"));
+    assert_eq!(c.link, None, "a script link is dropped");
+    assert_eq!(
+        by_id(&scene, "d").link.as_deref(),
+        Some("https://excalidraw.com/?elementLink=missing"),
+        "a link to an element not in the drawing stays an address"
+    );
+    let mut n = 0;
+    place(&mut scene, Point::new(0.0, 0.0), None, &mut || {
+        n += 1;
+        format!("id{n}")
+    });
+    assert_eq!(
+        scene.shapes[0].link,
+        Some(format!("#shape={}", scene.shapes[1].id))
+    );
+}
+
+#[test]
 fn arrowheads_decide_direction_and_kind() {
     let file = r#"{"type":"excalidraw/clipboard","elements":[
       {"id":"a","type":"rectangle","width":10,"height":10},

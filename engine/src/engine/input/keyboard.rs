@@ -1,5 +1,6 @@
-//! Keys on the canvas: tool and command shortcuts, Escape, Tab through shapes, arrow keys
-//! that nudge or pan, space held to pan.
+//! Keys on the canvas: tool and command shortcuts, Escape, Tab through shapes (locked ones
+//! too, so that the keyboard can unlock them), arrow keys that nudge or pan, space held to
+//! pan.
 
 use board::edit::{self};
 use board::{Point, Shape};
@@ -25,6 +26,8 @@ impl Engine {
                 "a" => Command::SelectAll,
                 "d" => Command::Duplicate,
                 "g" if keys.shift => Command::Ungroup,
+                "l" if keys.shift => Command::ToggleLock,
+                "k" if !keys.shift => return self.focus_link(),
                 "g" => Command::Group,
                 "]" | "}" if keys.shift => Command::Order(edit::ZOrder::Front),
                 "]" => Command::Order(edit::ZOrder::Forward),
@@ -83,7 +86,7 @@ impl Engine {
                 true
             }
             "Enter" => match self.selected_shapes().as_slice() {
-                [one] if one.kind.keeps_text() => {
+                [one] if one.kind.keeps_text() && !one.locked => {
                     let id = one.id.clone();
                     self.begin_edit(&id);
                     true
@@ -208,7 +211,7 @@ impl Engine {
     /// Moves the selection by a distance in board units (arrow keys), as one undo step.
     pub(in crate::engine) fn nudge(&mut self, dx: f64, dy: f64) {
         let moved: Vec<Shape> = self
-            .selected_with_children()
+            .editable_with_children()
             .into_iter()
             .map(|s| Shape {
                 x: s.x + dx,

@@ -123,19 +123,20 @@ impl Engine {
         self.viewport.to_board(screen)
     }
 
-    /// The top-most shape under a board point.
+    /// The top-most unlocked shape under a board point (the eraser's).
     fn pick(&self, at: Point) -> Option<&Shape> {
         let slack = HIT_TOLERANCE_PX / self.viewport.zoom;
         self.index
             .at(at, slack + board::shape::MAX_STROKE_WIDTH)
             .into_iter()
             .map(|i| &self.shapes[i])
-            .find(|s| s.hit(at, slack))
+            .find(|s| board::lock::pickable(s) && s.hit(at, slack))
     }
 
     /// The shape a press of the select tool at `at` grabs: the top-most one hit (its outline,
     /// or anywhere in a filled one), else, as in tldraw, the smallest hollow rectangle, ellipse
-    /// or diamond around the point, so the inside of what you see grabs it.
+    /// or diamond around the point, so the inside of what you see grabs it. Locked shapes are
+    /// passed through, as if absent.
     pub(super) fn grab(&self, at: Point) -> Option<&Shape> {
         let slack = HIT_TOLERANCE_PX / self.viewport.zoom;
         let near: Vec<&Shape> = self
@@ -143,6 +144,7 @@ impl Engine {
             .at(at, slack + board::shape::MAX_STROKE_WIDTH)
             .into_iter()
             .map(|i| &self.shapes[i])
+            .filter(|s| board::lock::pickable(s))
             .collect();
         near.iter()
             .find(|s| s.hit(at, slack))
@@ -432,6 +434,7 @@ impl Engine {
         }
         let cursor = match self.handle_at(screen) {
             Some(h) => Some(h.cursor()),
+            None if self.badge_at(screen).is_some() => Some("pointer"),
             None => self.grab(at).map(|_| "move"),
         };
         if cursor != self.hover_cursor {
@@ -599,14 +602,15 @@ impl Engine {
         }
     }
 
-    /// The top-most shape at `at` for text: one hit there, or one holding text (a hollow
-    /// rectangle's inside edits its label) with nothing above it there.
+    /// The top-most unlocked shape at `at` for text: one hit there, or one holding text (a
+    /// hollow rectangle's inside edits its label) with nothing above it there.
     fn text_target(&self, at: Point) -> Option<&Shape> {
         let slack = HIT_TOLERANCE_PX / self.viewport.zoom;
         self.index
             .at(at, slack + board::shape::MAX_STROKE_WIDTH)
             .into_iter()
             .map(|i| &self.shapes[i])
+            .filter(|s| board::lock::pickable(s))
             .find(|s| s.hit(at, slack) || (s.kind.has_text() && s.hit_inside(at, 0.0)))
     }
 

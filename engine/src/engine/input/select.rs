@@ -1,5 +1,6 @@
-//! The select tool's gestures: a press on a handle, a shape or the empty board; the marquee;
-//! moving with snapping to other shapes; writing a running move, resize or rotation live.
+//! The select tool's gestures: a press on a link badge, a handle, a shape or the empty board;
+//! the marquee; moving with snapping to other shapes; writing a running move, resize or
+//! rotation live. Locked shapes are neither picked nor changed (`board::lock`).
 
 use board::edit::{self, Handle};
 use board::{Point, Rect, Shape, ShapeKind};
@@ -9,11 +10,15 @@ use crate::engine::Engine;
 use crate::tools::Gesture;
 
 impl Engine {
-    /// A press with the select tool: a handle, a shape, or empty board (marquee).
+    /// A press with the select tool: a link badge, a handle, a shape, or empty board (marquee).
     pub(in crate::engine) fn select_press(&mut self, input: PointerInput, at: Point) -> Gesture {
         let pointer = input.pointer;
+        if let Some(id) = self.badge_at(input.screen) {
+            self.follow_link_of(&id);
+            return Gesture::Idle;
+        }
         if let Some(handle) = self.handle_at(input.screen) {
-            let originals = self.selected_shapes();
+            let originals = self.editable_selection();
             let (bounds, _, pivot) = self.selection_frame().unwrap_or_default();
             return if handle == Handle::Rotate {
                 Gesture::Rotate {
@@ -93,10 +98,10 @@ impl Engine {
         };
         let area = Rect::from_corners(*start, *end);
         let mut ids = base.clone();
-        for i in self.index.query(&area) {
-            let s = &self.shapes[i];
-            if area.contains_rect(&s.aabb()) && !ids.contains(&s.id) {
-                ids.push(s.id.clone());
+        let inside = self.index.query(&area).into_iter().map(|i| &self.shapes[i]);
+        for id in board::lock::in_marquee(inside, &area) {
+            if !ids.contains(&id) {
+                ids.push(id);
             }
         }
         self.select(ids);
@@ -247,18 +252,20 @@ impl Engine {
         Gesture::Move {
             pointer,
             grab: at,
-            originals: self.selected_with_children(),
+            originals: self.editable_with_children(),
             delta: Point::default(),
             written: Point::default(),
             guides: Vec::new(),
         }
     }
 
-    /// Whether a board point lies inside the selection's frame (turned with a turned shape).
+    /// Whether a board point lies inside the frame of the selection's unlocked shapes (turned
+    /// with a turned shape).
     fn inside_selection(&self, at: Point) -> bool {
-        self.selection_frame()
-            .is_some_and(|(bounds, rotation, center)| {
+        edit::selection_frame(&self.editable_selection()).is_some_and(
+            |(bounds, rotation, center)| {
                 bounds.contains(board::shape::rotate_about(at, center, -rotation))
-            })
+            },
+        )
     }
 }
