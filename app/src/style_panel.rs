@@ -126,6 +126,20 @@ pub fn StylePanel(ui: BoardUi) -> impl IntoView {
                         </button>
                     }).collect_view()}
                 </Choice>
+                <Show when=move || matches!(ui.tool.get(), Tool::Line | Tool::Arrow) || (ui.selected.get() > 0 && mix.get().lines)>
+                    <Choice label="Arrow type">
+                        <button type="button" class="option" aria-label="Straight" title="Straight"
+                            aria-pressed=move || (!style.get().elbow).to_string()
+                            on:click=move |_| send(Command::Style(StyleChange::Elbow(false)))>
+                            <Icon path="M5 19L19 5"/>
+                        </button>
+                        <button type="button" class="option" aria-label="Elbow" title="Elbow: right angles round the shapes it joins"
+                            aria-pressed=move || style.get().elbow.to_string()
+                            on:click=move |_| send(Command::Style(StyleChange::Elbow(true)))>
+                            <Icon path="M5 19v-7h14V5"/>
+                        </button>
+                    </Choice>
+                </Show>
                 <Choice label="Dash" mixed=Signal::derive(move || mix.get().dash)>
                     {Dash::ALL.into_iter().map(|d| {
                         let name = match d { Dash::Solid => "Solid", Dash::Dashed => "Dashed", Dash::Dotted => "Dotted" };

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::order;
+use crate::route;
 use crate::shape::{rotate_about, Point, Rect, Shape, ShapeKind};
 
 /// Shapes whose tops round to the same multiple of this (board units) read as one row.
@@ -33,7 +34,9 @@ pub fn bindable(kind: ShapeKind) -> bool {
 
 /// Puts the attached ends of arrows on the outline of the shapes they are bound to, so an
 /// arrow follows its shapes when they move, for everyone and without writing anything. An end
-/// bound to a shape that no longer exists keeps its stored position.
+/// bound to a shape that no longer exists keeps its stored position. Elbow lines and arrows
+/// are routed with right angles between their ends, round the shapes they are bound to
+/// ([`crate::route`]).
 pub fn resolve_bindings(shapes: &mut [Shape]) {
     let bound: HashSet<&str> = shapes
         .iter()
@@ -41,7 +44,8 @@ pub fn resolve_bindings(shapes: &mut [Shape]) {
         .flat_map(|s| [s.start_bind.as_deref(), s.end_bind.as_deref()])
         .flatten()
         .collect();
-    if bound.is_empty() {
+    let elbow = |s: &Shape| s.style.elbow && matches!(s.kind, ShapeKind::Line | ShapeKind::Arrow);
+    if bound.is_empty() && !shapes.iter().any(elbow) {
         return;
     }
     let targets: HashMap<String, Shape> = shapes
@@ -50,28 +54,40 @@ pub fn resolve_bindings(shapes: &mut [Shape]) {
         .map(|s| (s.id.clone(), s.clone()))
         .collect();
     for arrow in shapes.iter_mut() {
-        if arrow.kind != ShapeKind::Arrow || arrow.points.len() < 2 {
+        let routed = elbow(arrow);
+        if !(arrow.kind == ShapeKind::Arrow || routed) || arrow.points.len() < 2 {
             continue;
         }
         let target = |id: &Option<String>| id.as_deref().and_then(|id| targets.get(id));
         let (start, end) = (target(&arrow.start_bind), target(&arrow.end_bind));
-        if start.is_none() && end.is_none() {
+        if start.is_none() && end.is_none() && !routed {
             continue;
         }
         let pts = arrow.absolute_points();
         let (first, last) = (pts[0], pts[pts.len() - 1]);
-        let a = start.map_or(first, |t| outline_point(t, end.map_or(last, Shape::center)));
-        let b = end.map_or(last, |t| {
-            outline_point(t, start.map_or(first, Shape::center))
-        });
+        let route: Vec<(Point, f32)> = if routed {
+            let end_of = |t: Option<&Shape>, p: Point| {
+                t.map_or(route::End::Point(p), |t| route::End::Box(t.aabb()))
+            };
+            route::elbow(end_of(start, first), end_of(end, last), BIND_GAP)
+                .into_iter()
+                .map(|p| (p, 0.5))
+                .collect()
+        } else {
+            let a = start.map_or(first, |t| outline_point(t, end.map_or(last, Shape::center)));
+            let b = end.map_or(last, |t| {
+                outline_point(t, start.map_or(first, Shape::center))
+            });
+            vec![(a, 0.5), (b, 0.5)]
+        };
         *arrow = Shape {
             rotation: 0.0,
             ..Shape::polyline(
                 std::mem::take(&mut arrow.id),
-                ShapeKind::Arrow,
+                arrow.kind,
                 std::mem::take(&mut arrow.index),
                 arrow.style.clone(),
-                &[(a, 0.5), (b, 0.5)],
+                &route,
             )
         }
         .with_links_of(arrow);
@@ -79,13 +95,16 @@ pub fn resolve_bindings(shapes: &mut [Shape]) {
 }
 
 impl Shape {
-    /// This shape with the text, bindings, image and group of `other`.
+    /// This shape with the text, bindings, image, group, frame, lock and link of `other`.
     fn with_links_of(mut self, other: &Shape) -> Shape {
         self.text = other.text.clone();
         self.start_bind = other.start_bind.clone();
         self.end_bind = other.end_bind.clone();
         self.src = other.src.clone();
         self.group = other.group.clone();
+        self.frame = other.frame.clone();
+        self.locked = other.locked;
+        self.link = other.link.clone();
         self
     }
 }

@@ -21,6 +21,7 @@
 //!     src:         string   images: URL of the stored image
 //!     group:       string   shapes with the same group id select and move together
 //!     frame:       string   id of the frame the shape belongs to (moves with it, clipped to it)
+//!     route:       "elbow"  lines and arrows routed with right angles; absent = straight
 //!     index:       string   fractional-index key; paint order is ascending
 //!     locked:      boolean  true: not picked by clicks, the marquee or Select all, and not
 //!                           moved, resized, restyled or deleted; absent (or not `true`) =
@@ -355,6 +356,7 @@ fn read_shape<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<Shape> {
             font_size: number(txn, map, "fontSize").map_or(defaults.font_size, |f| {
                 f.clamp(MIN_FONT_SIZE, MAX_FONT_SIZE)
             }),
+            elbow: kind.is_polyline() && string(txn, map, "route").as_deref() == Some("elbow"),
         },
         points,
         text: string(txn, map, "text").unwrap_or_default(),
@@ -401,7 +403,14 @@ fn shape_fields(shape: &Shape) -> Vec<(String, Any)> {
     );
     optional(
         "fontSize",
-        shape.kind.has_text().then(|| shape.style.font_size.into()),
+        shape
+            .kind
+            .keeps_text()
+            .then(|| shape.style.font_size.into()),
+    );
+    optional(
+        "route",
+        (shape.style.elbow && shape.kind.is_polyline()).then(|| "elbow".into()),
     );
     optional(
         "points",

@@ -6,6 +6,7 @@
 //!   draw on a board), plus reading and writing them in a transaction.
 //! - [`edit`]: editing geometry: arrow bindings, handles, resize, rotate, align, distribute,
 //!   snapping and z-order moves.
+//! - [`route`]: elbow arrows' right-angled routes, and where a line's label sits.
 //! - [`frame`]: frames: which frame a shape belongs to, a frame's name and where it is drawn.
 //! - [`flow`]: flowchart keys: where the next node goes (`Ctrl+Arrow`).
 //! - [`find`]: find on the board: the shapes whose text matches, in reading order.
@@ -38,6 +39,7 @@ pub mod lock;
 pub mod order;
 pub mod protocol;
 pub mod room_state;
+pub mod route;
 pub mod session;
 pub mod shape;
 pub mod spatial;

@@ -187,10 +187,10 @@ impl ShapeKind {
         matches!(self, ShapeKind::Text | ShapeKind::Sticky) || self.is_closed()
     }
 
-    /// Shapes whose `text` is kept: the text shown inside ([`ShapeKind::has_text`]) and a
-    /// frame's name.
+    /// Shapes whose `text` is kept: the text shown inside ([`ShapeKind::has_text`]), a
+    /// frame's name, and the label of a line or an arrow (halfway along it).
     pub fn keeps_text(self) -> bool {
-        self.has_text() || self == ShapeKind::Frame
+        self.has_text() || matches!(self, ShapeKind::Frame | ShapeKind::Line | ShapeKind::Arrow)
     }
 
     /// Shapes whose outline can be dashed and filled.
@@ -258,6 +258,8 @@ pub struct Style {
     pub opacity: f64,
     /// Text size in board units (text and sticky notes).
     pub font_size: f64,
+    /// Lines and arrows: routed with right angles ([`crate::route`]) rather than straight.
+    pub elbow: bool,
 }
 
 impl Default for Style {
@@ -269,6 +271,7 @@ impl Default for Style {
             dash: Dash::Solid,
             opacity: 1.0,
             font_size: 20.0,
+            elbow: false,
         }
     }
 }

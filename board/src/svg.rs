@@ -217,6 +217,18 @@ pub fn render(
     svg.out
 }
 
+/// Where the label of a line or an arrow goes: `lines` lines at most `width` wide, centred on
+/// the point halfway along it (the canvas and SVG share this).
+pub fn line_label_box(mid: Point, width: f64, lines: usize, size: f64) -> Rect {
+    let h = size * LINE_HEIGHT * lines.max(1) as f64;
+    Rect {
+        x: mid.x - width / 2.0,
+        y: mid.y - h / 2.0,
+        w: width,
+        h,
+    }
+}
+
 /// The text (board JSON) an SVG carries in its metadata, if it has any that decodes. The
 /// element's format belongs to [`crate::file`] (which also imports such SVGs as boards).
 pub fn metadata_of(svg: &str) -> Option<String> {

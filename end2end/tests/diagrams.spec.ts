@@ -205,3 +205,33 @@ test('Present shows the frames as slides in the order set in the slides panel; o
   await expect(alice.getByRole('toolbar', { name: 'Tools' })).toBeVisible()
   await expect(zoom).toHaveText('100%')
 })
+
+test('an elbow arrow turns at right angles between the shapes it joins, re-routes when they move, and takes a label', async ({ browser }) => {
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
+  await draw(alice, 'Rectangle', 100, 100, 200, 150)
+  await draw(alice, 'Rectangle', 400, 300, 500, 350)
+  await alice.getByRole('toolbar', { name: 'Tools' }).getByRole('button', { name: 'Arrow', exact: true }).click()
+  await alice.getByRole('button', { name: 'Elbow', exact: true }).click()
+  await drag(alice, 150, 125, 450, 325)
+  await expect(shapeItems(bob).filter({ hasText: /^Arrow/ })).toHaveCount(1)
+  // Out of the first box's right side, down the middle of the gap, into the second's left.
+  await expect.poll(() => inkAt(bob, 250, 125)).toBeGreaterThan(100)
+  await expect.poll(() => inkAt(bob, 300, 290)).toBeGreaterThan(100)
+  expect(await inkAt(bob, 250, 172)).toBeLessThan(80)
+
+  // The second box moves far down: the route now leaves the first box's bottom.
+  expect(await inkAt(bob, 150, 250)).toBeLessThan(80)
+  await alice.keyboard.press('Escape')
+  await drag(alice, 450, 325, 450, 525)
+  await expect.poll(() => inkAt(bob, 150, 250)).toBeGreaterThan(100)
+
+  // A label, typed after a double-click on the arrow, sits on it.
+  await alice.keyboard.press('Escape')
+  const box = (await alice.locator('canvas.board-canvas').boundingBox())!
+  await alice.mouse.dblclick(box.x + 300, box.y + 325)
+  const editor = alice.getByRole('textbox', { name: 'Text' })
+  await expect(editor).toBeFocused()
+  await editor.fill('yes')
+  await editor.press('Escape')
+  await expect(shapeItems(bob).filter({ hasText: /^Arrow/ })).toHaveText([/: yes$/])
+})

@@ -380,7 +380,12 @@ pub fn paint_shape(
             }
             ShapeKind::Pen => paint_pen(ctx, shape, assets.pens),
             ShapeKind::Frame => paint_frame(ctx, shape, zoom, hide_text),
-            ShapeKind::Line | ShapeKind::Arrow => paint_line(ctx, shape),
+            ShapeKind::Line | ShapeKind::Arrow => {
+                paint_line(ctx, shape);
+                if !hide_text && !shape.text.is_empty() {
+                    paint_line_label(ctx, shape, zoom);
+                }
+            }
             ShapeKind::Text => {
                 if !hide_text {
                     let lines: Vec<String> = shape.text.split('\n').map(str::to_owned).collect();
@@ -543,6 +548,34 @@ fn paint_line(ctx: &CanvasRenderingContext2d, shape: &Shape) {
         }
         ctx.stroke();
     }
+}
+
+/// The label of a line or an arrow: on a patch of background halfway along it, so the line
+/// does not run through the words.
+fn paint_line_label(ctx: &CanvasRenderingContext2d, shape: &Shape, zoom: f64) {
+    let size = shape.style.font_size;
+    if size * zoom < 4.0 {
+        return;
+    }
+    let pts: Vec<Point> = shape
+        .points
+        .iter()
+        .map(|q| Point::new(shape.x + f64::from(q.x), shape.y + f64::from(q.y)))
+        .collect();
+    let Some(mid) = board::route::midpoint(&pts) else {
+        return;
+    };
+    ctx.set_font(&font(size));
+    let lines: Vec<String> = shape.text.split('\n').map(str::to_owned).collect();
+    let width = lines
+        .iter()
+        .map(|l| ctx.measure_text(l).map_or(0.0, |m| m.width()))
+        .fold(0.0, f64::max);
+    let area = board::svg::line_label_box(mid, width, lines.len(), size);
+    let _ = ctx.set_line_dash(&dash(&[]));
+    ctx.set_fill_style_str(BACKGROUND);
+    ctx.fill_rect(area.x - 4.0, area.y, area.w + 8.0, area.h);
+    paint_text(ctx, shape, &area, &lines, true);
 }
 
 /// Pen strokes as filled outlines ([`Shape::pen_outline`]), built once per stroke version and

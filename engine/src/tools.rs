@@ -207,10 +207,23 @@ impl Gesture {
                 }
                 let mut style = style.clone();
                 style.fill = None;
+                // An elbow line turns once; bound arrows are routed round their shapes on read.
+                let points: Vec<(Point, f32)> = if style.elbow {
+                    board::route::elbow(
+                        board::route::End::Point(*start),
+                        board::route::End::Point(*end),
+                        0.0,
+                    )
+                    .into_iter()
+                    .map(|p| (p, 0.5))
+                    .collect()
+                } else {
+                    vec![(*start, 0.5), (*end, 0.5)]
+                };
                 Some(Shape {
                     start_bind: start_bind.clone(),
                     end_bind: end_bind.clone(),
-                    ..Shape::polyline(id, *kind, index, style, &[(*start, 0.5), (*end, 0.5)])
+                    ..Shape::polyline(id, *kind, index, style, &points)
                 })
             }
             _ => None,
@@ -263,7 +276,7 @@ pub fn shape_label(shape: &Shape) -> String {
     if shape.kind == ShapeKind::Frame {
         label.push_str(": ");
         label.push_str(board::frame::name(shape));
-    } else if shape.kind.has_text() && !shape.text.is_empty() {
+    } else if shape.kind.keeps_text() && !shape.text.is_empty() {
         let text: String = shape.text.chars().take(80).collect();
         label.push_str(": ");
         label.push_str(&text.replace('\n', " "));

@@ -107,6 +107,8 @@ pub enum StyleChange {
     Dash(board::Dash),
     Opacity(f64),
     FontSize(f64),
+    /// Lines and arrows: routed with right angles (true) or straight.
+    Elbow(bool),
 }
 
 /// A file format of the Export dialog.
@@ -312,6 +314,8 @@ pub struct StyleMix {
     pub font_size: bool,
     /// A selected shape shows text (a text, a note, a shape with a label).
     pub text: bool,
+    /// A line or an arrow is selected (the arrow type applies).
+    pub lines: bool,
 }
 
 impl StyleMix {
@@ -329,6 +333,7 @@ impl StyleMix {
         // Font sizes are compared among the shapes that show text only.
         let mut font = shows_text(first).then_some(a.font_size);
         for s in shapes {
+            mix.lines |= matches!(s.kind, board::ShapeKind::Line | board::ShapeKind::Arrow);
             let b = &s.style;
             mix.stroke |= a.stroke != b.stroke;
             mix.fill |= a.fill != b.fill;
@@ -341,6 +346,7 @@ impl StyleMix {
             }
         }
         mix.text = font.is_some();
+        mix.lines |= matches!(first.kind, board::ShapeKind::Line | board::ShapeKind::Arrow);
         mix
     }
 }

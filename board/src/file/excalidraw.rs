@@ -61,6 +61,8 @@ pub(super) struct Element {
     opacity: Option<f64>,
     group_ids: Option<Vec<String>>,
     frame_id: Option<String>,
+    /// An elbow arrow.
+    elbowed: Option<bool>,
     /// A frame's name.
     name: Option<String>,
     is_deleted: Option<bool>,
@@ -119,6 +121,7 @@ impl Element {
             },
             opacity: self.opacity.map_or(1.0, |o| o / 100.0),
             font_size: self.font_size.unwrap_or(defaults.font_size),
+            elbow: self.elbowed == Some(true),
         }
     }
 

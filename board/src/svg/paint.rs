@@ -212,6 +212,31 @@ impl Svg<'_> {
                 );
             }
         }
+        self.line_label(s, &pts);
+    }
+
+    /// A line's or an arrow's label, on a patch of background halfway along it.
+    fn line_label(&mut self, s: &Shape, pts: &[Point]) {
+        let Some(mid) = crate::route::midpoint(pts).filter(|_| !s.text.trim().is_empty()) else {
+            return;
+        };
+        let size = font_size(s);
+        let lines: Vec<String> = s.text.split('\n').map(str::to_owned).collect();
+        let width = lines
+            .iter()
+            .map(|l| self.m.width(l, size))
+            .fold(0.0, f64::max);
+        let area = super::line_label_box(mid, width, lines.len(), size);
+        let fill = self.paint("fill", super::BACKGROUND, 1.0);
+        let _ = write!(
+            self.out,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"{fill}/>",
+            N(area.x - 4.0),
+            N(area.y),
+            N(area.w + 8.0),
+            N(area.h)
+        );
+        self.text(s, &area, &lines, true);
     }
 
     /// An image stretched over its box, or the placeholder. Only `data:image/` URLs are

@@ -206,6 +206,10 @@ impl Engine {
                 self.style.font_size = f;
                 ("fontSize", Some(f.into()))
             }
+            StyleChange::Elbow(on) => {
+                self.style.elbow = *on;
+                ("route", on.then(|| "elbow".into()))
+            }
         };
         let targets: Vec<Shape> = self.editable_selection();
         if !targets.is_empty() {
@@ -468,6 +472,27 @@ impl Engine {
                         font_px: board::frame::NAME_PX,
                         color: board::frame::FRAME_COLOR.to_owned(),
                         centred: false,
+                        text: e.typed.unwrap_or(s.text),
+                        rotation: 0.0,
+                    }
+                }
+                // A line's or an arrow's label, centred halfway along it.
+                Some(s) if matches!(s.kind, ShapeKind::Line | ShapeKind::Arrow) => {
+                    let mid = board::route::midpoint(&s.absolute_points()).unwrap_or(s.center());
+                    let at = self.viewport.to_screen(mid);
+                    let font_px = s.style.font_size * z;
+                    let (w, h) = (
+                        (12.0 * font_px).max(80.0),
+                        font_px * render::LINE_HEIGHT * 2.0,
+                    );
+                    TextEdit {
+                        x: at.x - w / 2.0,
+                        y: at.y - h / 2.0,
+                        w,
+                        h,
+                        font_px,
+                        color: s.style.stroke.clone(),
+                        centred: true,
                         text: e.typed.unwrap_or(s.text),
                         rotation: 0.0,
                     }

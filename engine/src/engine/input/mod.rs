@@ -593,7 +593,8 @@ impl Engine {
             return;
         }
         match self.text_target(at).map(|s| (s.id.clone(), s.kind)) {
-            Some((id, kind)) if kind.has_text() => {
+            // Lines and arrows take a label (frames' names are edited on the name).
+            Some((id, kind)) if kind.keeps_text() && kind != ShapeKind::Frame => {
                 self.select(vec![id.clone()]);
                 self.begin_edit(&id);
             }
