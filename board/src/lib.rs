@@ -41,5 +41,5 @@ pub mod viewport;
 
 pub use layout::{BoardDoc, META, SHAPES};
 pub use protocol::{BoardId, BoardIdError, Frame, FrameError, Presence};
-pub use shape::{Dash, Point, Rect, Shape, ShapeKind, Style};
+pub use shape::{Dash, Font, Point, Rect, Shape, ShapeKind, Sloppiness, Style};
 pub use viewport::Viewport;
