@@ -11,6 +11,8 @@
 //! - [`file`]: boards as files: the JSON format, Excalidraw and Mermaid import, boards inside
 //!   PNG and SVG.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
+//! - [`sketch`]: the hand-drawn look: the rough outlines of a shape, the same for every
+//!   collaborator and export (seeded by the shape's id), for the canvas and SVG alike.
 //! - [`spatial`]: a grid index of shapes' boxes for viewport culling and hit-testing.
 //! - [`svg`]: a board drawn as SVG exactly as the canvas paints it (exports, thumbnails).
 //! - [`viewport`]: the pan/zoom transform between screen pixels and board coordinates.
@@ -34,6 +36,7 @@ pub mod protocol;
 pub mod room_state;
 pub mod session;
 pub mod shape;
+pub mod sketch;
 pub mod spatial;
 pub mod svg;
 pub mod unsent;
