@@ -4,8 +4,9 @@
 //!
 //! The renderer only paints what it is given (a [`Scene`]); deciding *when* to paint (one
 //! `requestAnimationFrame` per batch of changes) is the engine's job. Only shapes the spatial
-//! index finds in the visible area are painted, and shapes a few pixels wide on screen are
-//! drawn as a simple box.
+//! index finds in the visible area are painted, shapes a few pixels wide on screen are drawn as
+//! a simple box, and hand-drawn shapes (`sketch`) are drawn clean where their wobble would be
+//! under a pixel.
 //!
 //! One file, though long: it is one `Scene` painted top to bottom, each layer a function of a
 //! few dozen lines, and the layers share the canvas helpers at the end; split, every part would
@@ -44,6 +45,12 @@ pub const HAND_FONT_URL: &str = "/fonts/architects-daughter-latin-400-normal.wof
 pub const LINE_HEIGHT: f64 = 1.25;
 /// Screen size under which a shape is drawn as a plain box.
 const DETAIL_PX: f64 = 3.0;
+/// Hand-drawn shapes are drawn clean when their lines would stray less than about a pixel from
+/// the clean geometry (`board::sketch` moves points up to 2 units × the roughness): below 0.5×
+/// for artist, 0.25× for cartoonist. Zoomed out, a view holds thousands of shapes, and their
+/// curves would cost several times the frame of clean ones for no visible difference (the
+/// editor benchmark's 10k board: bench/README.md). Exports always draw the lines.
+const SKETCH_MIN_PX: f64 = 1.0;
 const HANDLE_PX: f64 = 8.0;
 /// The rotate handle's distance above the selection (screen pixels).
 pub const ROTATE_OFFSET_PX: f64 = 24.0;
@@ -334,7 +341,9 @@ pub fn paint_shape(
             shape.w.max(1.0 / zoom),
             shape.h.max(1.0 / zoom),
         );
-    } else if board::sketch::is_sketched(shape) {
+    } else if board::sketch::is_sketched(shape)
+        && 2.0 * shape.style.sloppiness.roughness() * zoom >= SKETCH_MIN_PX
+    {
         ctx.set_line_width(style.stroke_width);
         ctx.set_stroke_style_str(&style.stroke);
         ctx.set_line_cap("round");
