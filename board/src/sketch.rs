@@ -18,7 +18,7 @@
 //! Written here rather than taken from the `roughr` crate (a Rust port of rough.js): roughr
 //! 0.14 brings `palette`, `euclid`, `svgtypes`, `derive_builder` and `rand` (whose `StdRng` is
 //! not promised to give the same numbers across versions, and whose unseeded path needs
-//! `getrandom` wired for wasm32) into the WebAssembly bundle; what a board needs is the ~250
+//! `getrandom` wired for wasm32) into the WebAssembly bundle; what a board needs is the ~330
 //! lines below.
 
 use crate::shape::{diamond_corners, Dash, Point, Rect, Shape, ShapeKind, Sloppiness};
