@@ -645,8 +645,14 @@ fn TextEditor(ui: BoardUi) -> impl IntoView {
                     )
                 };
                 format!(
-                    "left:{}px;top:{}px;{width}font-size:{}px;color:{};transform:rotate({}rad);",
-                    e.x, e.y, e.font_px, e.color, e.rotation
+                    "left:{}px;top:{}px;{width}font-size:{}px;font-family:{};color:{};\
+                     transform:rotate({}rad);",
+                    e.x,
+                    e.y,
+                    e.font_px,
+                    board::svg::family(e.font),
+                    e.color,
+                    e.rotation
                 )
             })
             .unwrap_or_default()

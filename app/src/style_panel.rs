@@ -1,10 +1,11 @@
-//! The style panel: stroke colour, fill, stroke width, dash, font size and opacity for the
-//! selection (or for new shapes), where the selected shapes differ ("Mixed"), and what can be
-//! done with the selection (layers, duplicate, delete, group, lock, its link, align,
-//! distribute). A locked selection shows only what works on it: unlock, and its link.
+//! The style panel: stroke colour, fill, stroke width, arrow type, dash, sloppiness (the
+//! hand-drawn look), font and font size, and opacity for the selection (or for new shapes),
+//! where the selected shapes differ ("Mixed"), and what can be done with the selection
+//! (layers, duplicate, delete, group, lock, its link, align, distribute). A locked selection
+//! shows only what works on it: unlock, and its link.
 
 use board::edit::{Align, ZOrder};
-use board::Dash;
+use board::{Dash, Font, Sloppiness};
 use leptos::prelude::*;
 
 use crate::board_page::Icon;
@@ -36,6 +37,34 @@ const FONT_SIZES: [(&str, &str, f64); 4] = [
     ("Medium", "M", 20.0),
     ("Large", "L", 28.0),
     ("Extra large", "XL", 40.0),
+];
+
+/// Sloppiness, as Excalidraw names it: name, what it means, the sample line the button shows.
+const SLOPPINESS: [(Sloppiness, &str, &str, &str); 3] = [
+    (
+        Sloppiness::Architect,
+        "Architect",
+        "clean lines",
+        "M4 12h16",
+    ),
+    (
+        Sloppiness::Artist,
+        "Artist",
+        "hand-drawn",
+        "M4 13c3-2.5 5 .5 8-1s5 .5 8-1M4 11.5c3-1.5 6 .5 8-.5s5-.5 8 0",
+    ),
+    (
+        Sloppiness::Cartoonist,
+        "Cartoonist",
+        "very hand-drawn",
+        "M4 14c2-5 4 2 6-2s4 3 6-2 3 2 4 0M3.5 11c3 1 4-3 7-1s4 2 6-1 3 0 4 1",
+    ),
+];
+/// Fonts, as Excalidraw names them.
+const FONTS: [(Font, &str); 3] = [
+    (Font::Hand, "Hand-drawn"),
+    (Font::Sans, "Normal"),
+    (Font::Mono, "Code"),
 ];
 
 /// A group of toggle buttons in the style panel. When the selected shapes differ in it
@@ -153,7 +182,27 @@ pub fn StylePanel(ui: BoardUi) -> impl IntoView {
                         }
                     }).collect_view()}
                 </Choice>
+                <Choice label="Sloppiness" mixed=Signal::derive(move || mix.get().sloppiness)>
+                    {SLOPPINESS.into_iter().map(|(sl, name, means, path)| view! {
+                        <button type="button" class="option" aria-label=format!("Sloppiness {name}")
+                            title=format!("{name}: {means}")
+                            aria-pressed=move || (!mix.get().sloppiness && style.get().sloppiness == sl).to_string()
+                            on:click=move |_| send(Command::Style(StyleChange::Sloppiness(sl)))>
+                            <Icon path/>
+                        </button>
+                    }).collect_view()}
+                </Choice>
                 <Show when=text_shown>
+                    <Choice label="Font" mixed=Signal::derive(move || mix.get().font)>
+                        {FONTS.into_iter().map(|(f, name)| view! {
+                            <button type="button" class="option font-sample" aria-label=format!("Font {name}")
+                                title=name style=format!("font-family:{}", board::svg::family(f))
+                                aria-pressed=move || (!mix.get().font && style.get().font_family == f).to_string()
+                                on:click=move |_| send(Command::Style(StyleChange::Font(f)))>
+                                "Aa"
+                            </button>
+                        }).collect_view()}
+                    </Choice>
                     <Choice label="Font size" mixed=Signal::derive(move || mix.get().font_size)>
                         {FONT_SIZES.into_iter().map(|(name, short, f)| view! {
                             <button type="button" class="option" aria-label=format!("Font size {name}")

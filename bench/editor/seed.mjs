@@ -111,8 +111,8 @@ function indexKey (n) {
 
 /**
  * The shapes of one board as plain field objects keyed by id. `spec`: count, mix, area (board
- * units, centred on the origin, which the editor shows first), size [min, max] and penPoints
- * [min, max].
+ * units, centred on the origin, which the editor shows first), size [min, max], penPoints
+ * [min, max], and optionally style (fields set on every shape, e.g. { sloppiness: 'artist' }).
  */
 export function generateShapes (spec, seed) {
   const rng = prng(seed)
@@ -131,6 +131,8 @@ export function generateShapes (spec, seed) {
     }
     if (['rect', 'ellipse', 'diamond'].includes(type) && rng() < 0.5) fields.fill = pick(rng, FILLS)
     Object.assign(fields, EXTRA_FIELDS[type]?.(rng, spec))
+    // Fields every shape gets (the same random shapes in another style).
+    Object.assign(fields, spec.style)
     shapes.set(`bench-${n.toString(36)}`, fields)
   }
   return shapes

@@ -17,7 +17,8 @@
 //!   x, y, w, h:  number   bounding box before rotation, board units (|value| <= 1e7)
 //!   rotation:    number   radians, clockwise, about the box centre
 //!   style: { stroke: CSS colour, fill: CSS colour | null, strokeWidth, dash: "solid" |
-//!            "dashed" | "dotted", opacity: 0.1..=1, fontSize }
+//!            "dashed" | "dotted", opacity: 0.1..=1, fontSize, fontFamily: "sans" | "hand"
+//!            | "mono", sloppiness: "architect" | "artist" | "cartoonist" }
 //!   points:      [ { x, y, pressure }, … ]  pen, line, arrow: relative to (x, y)
 //!   text:        string   text, sticky notes, labels of rectangles, ellipses, diamonds;
 //!                         a frame's name

@@ -12,6 +12,12 @@
 //!     dash:        "solid" | "dashed" | "dotted"; absent = solid
 //!     opacity:     number   0.1..=1; absent = 1
 //!     fontSize:    number   text, sticky notes, labels; absent = 20
+//!     fontFamily:  "hand" | "sans" | "mono"   the face of text, notes and labels;
+//!                  absent (or another value) = sans
+//!     sloppiness:  "architect" | "artist" | "cartoonist"   hand-drawn outlines of rect,
+//!                  ellipse, diamond, line and arrow (rough.js roughness 0, 1, 2, seeded by
+//!                  the shape id: see `board::sketch`); absent (or another value) = architect,
+//!                  the clean geometry
 //!     points:      Uint8Array (pen, line, arrow) little-endian f32 triples (x, y, pressure),
 //!                  relative to (x, y): one value per stroke, not one Yjs item per point
 //!     text:        string   text and sticky notes; frames: the name; rect, ellipse, diamond: the label centred
@@ -45,8 +51,8 @@ use yrs::{Any, Doc, Map, MapPrelim, MapRef, Out, ReadTxn, Transact, TransactionM
 use crate::guard;
 use crate::order;
 use crate::shape::{
-    Dash, PenPoint, Shape, ShapeKind, Style, MAX_FONT_SIZE, MAX_STROKE_WIDTH, MIN_FONT_SIZE,
-    MIN_OPACITY,
+    Dash, Font, PenPoint, Shape, ShapeKind, Sloppiness, Style, MAX_FONT_SIZE, MAX_STROKE_WIDTH,
+    MIN_FONT_SIZE, MIN_OPACITY,
 };
 
 /// Root map holding every shape by id.
@@ -357,6 +363,12 @@ fn read_shape<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<Shape> {
                 f.clamp(MIN_FONT_SIZE, MAX_FONT_SIZE)
             }),
             elbow: kind.is_polyline() && string(txn, map, "route").as_deref() == Some("elbow"),
+            sloppiness: string(txn, map, "sloppiness")
+                .and_then(|s| Sloppiness::parse(&s))
+                .unwrap_or_default(),
+            font_family: string(txn, map, "fontFamily")
+                .and_then(|f| Font::parse(&f))
+                .unwrap_or_default(),
         },
         points,
         text: string(txn, map, "text").unwrap_or_default(),
@@ -411,6 +423,15 @@ fn shape_fields(shape: &Shape) -> Vec<(String, Any)> {
     optional(
         "route",
         (shape.style.elbow && shape.kind.is_polyline()).then(|| "elbow".into()),
+    );
+    optional(
+        "fontFamily",
+        (shape.style.font_family != Font::Sans).then(|| shape.style.font_family.as_str().into()),
+    );
+    optional(
+        "sloppiness",
+        (shape.style.sloppiness != Sloppiness::Architect)
+            .then(|| shape.style.sloppiness.as_str().into()),
     );
     optional(
         "points",
@@ -659,6 +680,41 @@ mod tests {
         assert_eq!(board.title().map(|t| t.len()), Some(MAX_TITLE_CHARS));
         board.change("l", |txn, d| d.set_title(txn, "   ")).unwrap();
         assert_eq!(board.title(), None);
+    }
+
+    #[test]
+    fn the_hand_drawn_look_round_trips_and_absent_or_foreign_values_are_the_clean_look() {
+        let board = BoardDoc::new(Doc::new());
+        let mut sketchy = rect("s", "a0");
+        sketchy.style.sloppiness = Sloppiness::Cartoonist;
+        sketchy.style.font_family = Font::Hand;
+        board
+            .change("l", |txn, d| {
+                d.put(txn, &sketchy);
+                d.put(txn, &rect("plain", "a1"));
+                d.put(txn, &rect("odd", "a2"));
+                d.set(txn, "odd", "sloppiness", Some("wobbly".into()));
+                d.set(txn, "odd", "fontFamily", Some(3.0.into()));
+            })
+            .unwrap();
+        let shapes = board.shapes().unwrap();
+        assert_eq!(shapes[0], sketchy);
+        for s in &shapes[1..] {
+            assert_eq!(s.style.sloppiness, Sloppiness::Architect);
+            assert_eq!(s.style.font_family, Font::Sans);
+        }
+        // Today's look stores nothing new: old boards and clients see no change.
+        let json = board.to_json().unwrap();
+        let Any::Map(all) = json else { panic!() };
+        let Some(Any::Map(plain)) = all.get("plain") else {
+            panic!()
+        };
+        assert!(!plain.contains_key("sloppiness") && !plain.contains_key("fontFamily"));
+        let Some(Any::Map(s)) = all.get("s") else {
+            panic!()
+        };
+        assert_eq!(s.get("sloppiness"), Some(&Any::from("cartoonist")));
+        assert_eq!(s.get("fontFamily"), Some(&Any::from("hand")));
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! - [`file`]: boards as files: the JSON format, Excalidraw and Mermaid import, boards inside
 //!   PNG and SVG.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
+//! - [`sketch`]: the hand-drawn look: the rough outlines of a shape, the same for every
+//!   collaborator and export (seeded by the shape's id), for the canvas and SVG alike.
 //! - [`spatial`]: a grid index of shapes' boxes for viewport culling and hit-testing.
 //! - [`svg`]: a board drawn as SVG exactly as the canvas paints it (exports, thumbnails).
 //! - [`viewport`]: the pan/zoom transform between screen pixels and board coordinates.
@@ -42,6 +44,7 @@ pub mod room_state;
 pub mod route;
 pub mod session;
 pub mod shape;
+pub mod sketch;
 pub mod spatial;
 pub mod svg;
 pub mod unsent;
@@ -49,5 +52,5 @@ pub mod viewport;
 
 pub use layout::{BoardDoc, META, SHAPES};
 pub use protocol::{BoardId, BoardIdError, Frame, FrameError, Presence};
-pub use shape::{Dash, Point, Rect, Shape, ShapeKind, Style};
+pub use shape::{Dash, Font, Point, Rect, Shape, ShapeKind, Sloppiness, Style};
 pub use viewport::Viewport;

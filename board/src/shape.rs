@@ -237,6 +237,85 @@ impl Dash {
     }
 }
 
+/// How hand-drawn a shape's outline looks: Excalidraw's "sloppiness" (rough.js roughness 0, 1,
+/// 2). Architect is the clean geometry; the others draw rectangles, ellipses, diamonds, lines
+/// and arrows as [`crate::sketch`] strokes them, the same lines for everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sloppiness {
+    #[default]
+    Architect,
+    Artist,
+    Cartoonist,
+}
+
+impl Sloppiness {
+    pub const ALL: [Sloppiness; 3] = [
+        Sloppiness::Architect,
+        Sloppiness::Artist,
+        Sloppiness::Cartoonist,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sloppiness::Architect => "architect",
+            Sloppiness::Artist => "artist",
+            Sloppiness::Cartoonist => "cartoonist",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Sloppiness::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// rough.js's `roughness`: how far lines stray, in multiples of its 2-unit offset.
+    pub fn roughness(self) -> f64 {
+        match self {
+            Sloppiness::Architect => 0.0,
+            Sloppiness::Artist => 1.0,
+            Sloppiness::Cartoonist => 2.0,
+        }
+    }
+
+    /// From Excalidraw's `roughness` (0, 1, 2; anything else to the nearest).
+    pub fn from_roughness(r: f64) -> Self {
+        if !r.is_finite() || r < 0.5 {
+            Sloppiness::Architect
+        } else if r < 1.5 {
+            Sloppiness::Artist
+        } else {
+            Sloppiness::Cartoonist
+        }
+    }
+}
+
+/// The face text is set in: Excalidraw's "hand-drawn / normal / code". The CSS stacks are in
+/// [`crate::svg::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Font {
+    #[default]
+    Sans,
+    Hand,
+    Mono,
+}
+
+impl Font {
+    pub const ALL: [Font; 3] = [Font::Hand, Font::Sans, Font::Mono];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Font::Sans => "sans",
+            Font::Hand => "hand",
+            Font::Mono => "mono",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Font::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
 /// Limits every reader applies, whatever a foreign client wrote.
 pub const MIN_OPACITY: f64 = 0.1;
 pub const MIN_FONT_SIZE: f64 = 6.0;
@@ -260,6 +339,10 @@ pub struct Style {
     pub font_size: f64,
     /// Lines and arrows: routed with right angles ([`crate::route`]) rather than straight.
     pub elbow: bool,
+    /// Hand-drawn outlines (closed shapes, lines, arrows).
+    pub sloppiness: Sloppiness,
+    /// The face of text, notes and labels.
+    pub font_family: Font,
 }
 
 impl Default for Style {
@@ -272,6 +355,8 @@ impl Default for Style {
             opacity: 1.0,
             font_size: 20.0,
             elbow: false,
+            sloppiness: Sloppiness::Architect,
+            font_family: Font::Sans,
         }
     }
 }

@@ -9,7 +9,8 @@
 //! - [`text`]: the text face, line height, baseline, advance widths ([`Measure`],
 //!   [`BuiltinMetrics`]) and the line breaking ([`wrap`]) the canvas shares.
 //! - [`color`]: which colour strings are accepted, and the dark theme's colour mapping.
-//! - `paint` (private): each shape kind's elements, call for call as the canvas paints it.
+//! - `paint` (private): each shape kind's elements, call for call as the canvas paints it;
+//!   hand-drawn shapes as the paths of [`crate::sketch`], which the canvas strokes too.
 //!
 //! A shape with a web link ([`crate::link`]: http(s) or mailto only) is wrapped in an
 //! `<a href>` that opens in a new tab without opener or referrer.
@@ -28,9 +29,9 @@ pub mod text;
 use std::fmt::{self, Write};
 
 use crate::link::Link;
-use crate::{Point, Rect, Shape, ShapeKind};
+use crate::{Font, Point, Rect, Shape, ShapeKind};
 use color::Rgba;
-pub use text::{text_box, wrap, BuiltinMetrics, Measure, FONT_FAMILY, LINE_HEIGHT};
+pub use text::{family, text_box, wrap, BuiltinMetrics, Measure, FONT_FAMILY, LINE_HEIGHT};
 
 /// The board's background.
 pub const BACKGROUND: &str = "#fafafa";
@@ -87,7 +88,7 @@ impl SvgOptions {
 }
 
 /// The area a render covers: the union of the shapes' painted boxes (rotation, stroke, arrow
-/// heads and note shadows included), plus the padding, rounded out to whole board units. An
+/// heads, note shadows and the wobble of hand-drawn lines included), plus the padding, rounded out to whole board units. An
 /// empty board covers the padding around the origin (at least one unit).
 pub fn bounds(shapes: &[Shape], opts: &SvgOptions) -> Rect {
     let area = shapes
@@ -142,6 +143,21 @@ pub fn render(
         svg.out.push_str(&crate::file::svg_metadata_element(text));
     }
     let drawable = || shapes.iter().filter(|s| is_finite(s));
+    // The faces the text is set in, carried inside when the measure supplies them.
+    let mut faces: Vec<String> = Vec::new();
+    for font in Font::ALL {
+        let used = drawable().any(|s| s.style.font_family == font && shows_text(s));
+        if let Some(face) = m.font_face(font).filter(|_| used) {
+            faces.push(face);
+        }
+    }
+    if !faces.is_empty() {
+        let _ = write!(
+            svg.out,
+            "<defs><style><![CDATA[{}]]></style></defs>",
+            faces.join("").replace("]]>", "")
+        );
+    }
     if drawable().any(|s| s.kind == ShapeKind::Sticky) {
         let shadow = svg.color(&SHADOW);
         let _ = write!(
@@ -255,6 +271,11 @@ fn finite_or(v: f64, fallback: f64) -> f64 {
     }
 }
 
+/// Whether a shape paints text (a label, a note's or a text shape's).
+fn shows_text(s: &Shape) -> bool {
+    s.kind.has_text() && !s.text.trim().is_empty()
+}
+
 /// Whether a shape's geometry can be drawn (every number finite).
 fn is_finite(s: &Shape) -> bool {
     [s.x, s.y, s.w, s.h, s.rotation]
@@ -326,7 +347,7 @@ fn extent(s: &Shape) -> Option<Rect> {
         ];
         Rect::around(&turned(pts))
     };
-    let half = stroke_width(s) / 2.0;
+    let half = stroke_width(s) / 2.0 + crate::sketch::margin(s);
     match s.kind {
         ShapeKind::Pen => {
             let origin = |p: Point| Point::new(p.x + s.x, p.y + s.y);

@@ -2,7 +2,8 @@
 //!
 //! - **Export**: the scene (the board or the selection) is drawn by `board::svg`, the function
 //!   the server's export endpoints use, with the canvas's own text measure so labels wrap as on
-//!   screen. PNG is that SVG drawn on a canvas at 1×–3×. PNG and SVG carry the board's JSON
+//!   screen, and the hand-writing face inside when the scene uses it. PNG is that SVG drawn on
+//!   a canvas at 1×–3×. PNG and SVG carry the board's JSON
 //!   (`board::file`), so importing them brings back editable shapes. Images are embedded as
 //!   data URLs. Downloads go through an `<a download>`; copies through the async clipboard.
 //! - **Import**: `board::file::parse` reads our JSON, PNG/SVG with the scene inside,
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 
 use base64::Engine as _;
 use board::svg::{Measure, SvgOptions};
-use board::Shape;
+use board::{Font, Shape};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlCanvasElement, RequestInit, Response, Url};
@@ -29,33 +30,67 @@ use crate::{random, render};
 
 const NOT_RUNNING: &str = "The board is not ready yet.";
 
-/// Text widths from a 2D canvas, in the board's font: what the board canvas measures.
-struct CanvasMeasure(web_sys::CanvasRenderingContext2d);
+/// Text widths from a 2D canvas, in the board's fonts: what the board canvas measures. The
+/// hand-writing face travels inside the file when the scene uses it (an SVG drawn as an image,
+/// as the PNG export does, sees no face the page loaded; another machine may not have it).
+struct CanvasMeasure {
+    ctx: web_sys::CanvasRenderingContext2d,
+    /// `@font-face` with the hand-writing face as a data URL, when fetched.
+    hand_face: Option<String>,
+}
 
 impl Measure for CanvasMeasure {
-    fn width(&self, text: &str, font_size: f64) -> f64 {
-        self.0.set_font(&render::font(font_size));
-        self.0.measure_text(text).map(|m| m.width()).unwrap_or(0.0)
+    fn width(&self, text: &str, font: Font, font_size: f64) -> f64 {
+        self.ctx.set_font(&render::font(font, font_size));
+        self.ctx
+            .measure_text(text)
+            .map(|m| m.width())
+            .unwrap_or(0.0)
     }
 
     /// Where this browser's font puts the alphabetic baseline below the canvas's "middle".
-    fn baseline(&self, font_size: f64) -> f64 {
-        self.0.set_font(&render::font(font_size));
+    fn baseline(&self, font: Font, font_size: f64) -> f64 {
+        self.ctx.set_font(&render::font(font, font_size));
         let ascent = |baseline: &str| {
-            self.0.set_text_baseline(baseline);
-            self.0
+            self.ctx.set_text_baseline(baseline);
+            self.ctx
                 .measure_text("H")
                 .map(|m| m.actual_bounding_box_ascent())
                 .unwrap_or(0.0)
         };
         let offset = ascent("alphabetic") - ascent("middle");
-        self.0.set_text_baseline("alphabetic");
+        self.ctx.set_text_baseline("alphabetic");
         if offset.is_finite() && offset > 0.0 {
             offset
         } else {
-            font_size * board::svg::text::MIDDLE_TO_BASELINE
+            font_size * board::svg::text::middle_to_baseline(font)
         }
     }
+
+    fn font_face(&self, font: Font) -> Option<String> {
+        (font == Font::Hand).then(|| self.hand_face.clone())?
+    }
+}
+
+/// The hand-writing face as an `@font-face` rule with a data URL, if the scene shows text in
+/// it (and the face can be fetched).
+async fn hand_face(scene: &ExportScene) -> Option<String> {
+    let used = scene
+        .shapes
+        .iter()
+        .any(|s| s.style.font_family == Font::Hand && s.kind.has_text() && !s.text.is_empty());
+    if !used {
+        return None;
+    }
+    let response = fetch(render::HAND_FONT_URL, &RequestInit::new())
+        .await
+        .ok()?;
+    let bytes = bytes_of(response).await.ok()?;
+    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+    Some(format!(
+        "@font-face{{font-family:'{}';src:url(data:font/woff2;base64,{data}) format('woff2')}}",
+        render::HAND_FONT_NAME
+    ))
 }
 
 fn document() -> Result<web_sys::Document, String> {
@@ -205,7 +240,10 @@ pub async fn export(options: ExportOptions) -> Result<ExportedFile, String> {
         scale: options.scale,
         ..SvgOptions::default()
     };
-    let measure = CanvasMeasure(context(&new_canvas()?)?);
+    let measure = CanvasMeasure {
+        ctx: context(&new_canvas()?)?,
+        hand_face: hand_face(&scene).await,
+    };
     let draw = |metadata: Option<&str>| {
         board::svg::render(
             &scene.shapes,

@@ -4,8 +4,9 @@
 //!
 //! The renderer only paints what it is given (a [`Scene`]); deciding *when* to paint (one
 //! `requestAnimationFrame` per batch of changes) is the engine's job. Only shapes the spatial
-//! index finds in the visible area are painted, and shapes a few pixels wide on screen are
-//! drawn as a simple box.
+//! index finds in the visible area are painted, shapes a few pixels wide on screen are drawn as
+//! a simple box, and hand-drawn shapes (`sketch`) are drawn clean where their wobble would be
+//! under a pixel.
 //!
 //! One file, though long: it is one `Scene` painted top to bottom, each layer a function of a
 //! few dozen lines, and the layers share the canvas helpers at the end; split, every part would
@@ -18,12 +19,15 @@ use std::f64::consts::TAU;
 
 use board::edit::Handle;
 use board::shape::diamond_corners;
-use board::{Point, Rect, Shape, ShapeKind, Viewport};
+use board::{Font, Point, Rect, Shape, ShapeKind, Viewport};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, Path2d};
 
 use super::presence::PeerView;
 use super::tools::STICKY_PAPER;
+pub use sketch::SketchCache;
+
+mod sketch;
 
 mod badge;
 pub use badge::link_badge;
@@ -37,12 +41,19 @@ const GRID_STEP: f64 = 24.0;
 const MIN_GRID_PX: f64 = 14.0;
 const SELECTION: &str = "#1c7ed6";
 const LABEL_FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
-/// The board's text face.
-pub const FONT_FAMILY: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+/// The hand-writing face's name and file (`public/fonts`, declared in `style/main.css`).
+pub const HAND_FONT_NAME: &str = "Architects Daughter";
+pub const HAND_FONT_URL: &str = "/fonts/architects-daughter-latin-400-normal.woff2";
 /// Line height as a multiple of the font size.
 pub const LINE_HEIGHT: f64 = 1.25;
 /// Screen size under which a shape is drawn as a plain box.
 const DETAIL_PX: f64 = 3.0;
+/// Hand-drawn shapes are drawn clean when their lines would stray less than about a pixel from
+/// the clean geometry (`board::sketch` moves points up to 2 units × the roughness): below 0.5×
+/// for artist, 0.25× for cartoonist. Zoomed out, a view holds thousands of shapes, and their
+/// curves would cost several times the frame of clean ones for no visible difference (the
+/// editor benchmark's 10k board: bench/README.md). Exports always draw the lines.
+const SKETCH_MIN_PX: f64 = 1.0;
 const HANDLE_PX: f64 = 8.0;
 /// The rotate handle's distance above the selection (screen pixels).
 pub const ROTATE_OFFSET_PX: f64 = 24.0;
@@ -96,10 +107,12 @@ pub struct Scene<'a> {
     pub color: &'a str,
 }
 
-/// What painting needs beyond the scene: loaded images, cached stroke outlines, the theme.
+/// What painting needs beyond the scene: loaded images, cached stroke outlines and hand-drawn
+/// paths, the theme.
 pub struct Assets<'a> {
     pub images: &'a HashMap<String, HtmlImageElement>,
     pub pens: &'a mut PenCache,
+    pub sketches: &'a mut SketchCache,
     /// The page shows the dark theme (the canvas is inverted by CSS).
     pub dark: bool,
 }
@@ -279,15 +292,20 @@ fn paint_trail(
     ctx.restore();
 }
 
-/// The CSS font for text of `size` board units.
-pub fn font(size: f64) -> String {
-    format!("{size}px {FONT_FAMILY}")
+/// The CSS font for text in `face` of `size` board units (the faces of `board::svg::text`).
+pub fn font(face: Font, size: f64) -> String {
+    format!("{size}px {}", board::svg::family(face))
 }
 
-/// The box (width, height) free text of `size` needs, in board units.
-pub fn measure_text(ctx: &CanvasRenderingContext2d, text: &str, size: f64) -> (f64, f64) {
+/// The box (width, height) free text in `face` of `size` needs, in board units.
+pub fn measure_text(
+    ctx: &CanvasRenderingContext2d,
+    text: &str,
+    face: Font,
+    size: f64,
+) -> (f64, f64) {
     ctx.save();
-    ctx.set_font(&font(size));
+    ctx.set_font(&font(face, size));
     let lines: Vec<&str> = text.split('\n').collect();
     let width = lines
         .iter()
@@ -305,7 +323,7 @@ pub fn measure_text(ctx: &CanvasRenderingContext2d, text: &str, size: f64) -> (f
 struct FontSet<'a>(&'a CanvasRenderingContext2d);
 
 impl board::svg::Measure for FontSet<'_> {
-    fn width(&self, text: &str, _font_size: f64) -> f64 {
+    fn width(&self, text: &str, _font: Font, _font_size: f64) -> f64 {
         self.0.measure_text(text).map(|m| m.width()).unwrap_or(0.0)
     }
 }
@@ -344,6 +362,17 @@ pub fn paint_shape(
             shape.w.max(1.0 / zoom),
             shape.h.max(1.0 / zoom),
         );
+    } else if board::sketch::is_sketched(shape)
+        && 2.0 * shape.style.sloppiness.roughness() * zoom >= SKETCH_MIN_PX
+    {
+        ctx.set_line_width(style.stroke_width);
+        ctx.set_stroke_style_str(&style.stroke);
+        ctx.set_line_cap("round");
+        ctx.set_line_join("round");
+        assets.sketches.paint(ctx, shape);
+        if shape.kind.is_closed() && !hide_text && !shape.text.is_empty() {
+            paint_label(ctx, shape, zoom);
+        }
     } else {
         ctx.set_line_width(style.stroke_width);
         ctx.set_stroke_style_str(&style.stroke);
@@ -453,9 +482,9 @@ fn paint_label(ctx: &CanvasRenderingContext2d, shape: &Shape, zoom: f64) {
     if shape.style.font_size * zoom < 4.0 {
         return;
     }
-    ctx.set_font(&font(shape.style.font_size));
-    let size = shape.style.font_size;
-    let lines = board::svg::wrap(&shape.text, area.w, size, &FontSet(ctx));
+    let (face, size) = (shape.style.font_family, shape.style.font_size);
+    ctx.set_font(&font(face, size));
+    let lines = board::svg::wrap(&shape.text, area.w, face, size, &FontSet(ctx));
     paint_text(ctx, shape, &area, &lines, true);
 }
 
@@ -479,7 +508,7 @@ fn paint_frame(ctx: &CanvasRenderingContext2d, frame: &Shape, zoom: f64, hide_na
     let name = board::frame::name(frame);
     // Cut to the frame's width, as the box is.
     let mut line = name.to_owned();
-    ctx.set_font(&font(label.style.font_size));
+    ctx.set_font(&font(board::Font::Sans, label.style.font_size));
     while line.chars().count() > 1
         && ctx.measure_text(&line).map_or(0.0, |m| m.width()) > frame.w.max(area.w)
     {
@@ -497,7 +526,7 @@ fn paint_text(
     centred: bool,
 ) {
     let size = shape.style.font_size;
-    ctx.set_font(&font(size));
+    ctx.set_font(&font(shape.style.font_family, size));
     ctx.set_fill_style_str(&shape.style.stroke);
     ctx.set_text_baseline("middle");
     let line_h = size * LINE_HEIGHT;
@@ -565,7 +594,7 @@ fn paint_line_label(ctx: &CanvasRenderingContext2d, shape: &Shape, zoom: f64) {
     let Some(mid) = board::route::midpoint(&pts) else {
         return;
     };
-    ctx.set_font(&font(size));
+    ctx.set_font(&font(shape.style.font_family, size));
     let lines: Vec<String> = shape.text.split('\n').map(str::to_owned).collect();
     let width = lines
         .iter()

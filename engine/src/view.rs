@@ -109,6 +109,10 @@ pub enum StyleChange {
     FontSize(f64),
     /// Lines and arrows: routed with right angles (true) or straight.
     Elbow(bool),
+    /// Hand-drawn outlines (Excalidraw's sloppiness).
+    Sloppiness(board::Sloppiness),
+    /// The face of text, notes and labels.
+    Font(board::Font),
 }
 
 /// A file format of the Export dialog.
@@ -273,6 +277,8 @@ pub struct TextEdit {
     pub h: f64,
     /// Font size on screen.
     pub font_px: f64,
+    /// The face the text is set in (the editor shows it too).
+    pub font: board::Font,
     pub color: String,
     /// Sticky notes and labels wrap and centre their text in the box; free text grows.
     pub centred: bool,
@@ -312,6 +318,9 @@ pub struct StyleMix {
     pub dash: bool,
     pub opacity: bool,
     pub font_size: bool,
+    pub sloppiness: bool,
+    /// Font faces differ among the shapes that show text.
+    pub font: bool,
     /// A selected shape shows text (a text, a note, a shape with a label).
     pub text: bool,
     /// A line or an arrow is selected (the arrow type applies).
@@ -330,8 +339,8 @@ impl StyleMix {
         };
         let a = &first.style;
         let mut mix = Self::default();
-        // Font sizes are compared among the shapes that show text only.
-        let mut font = shows_text(first).then_some(a.font_size);
+        // Font sizes and faces are compared among the shapes that show text only.
+        let mut font = shows_text(first).then_some((a.font_size, a.font_family));
         for s in shapes {
             mix.lines |= matches!(s.kind, board::ShapeKind::Line | board::ShapeKind::Arrow);
             let b = &s.style;
@@ -340,9 +349,11 @@ impl StyleMix {
             mix.stroke_width |= a.stroke_width != b.stroke_width;
             mix.dash |= a.dash != b.dash;
             mix.opacity |= a.opacity != b.opacity;
+            mix.sloppiness |= a.sloppiness != b.sloppiness;
             if shows_text(s) {
-                mix.font_size |= font.is_some_and(|f| f != b.font_size);
-                font.get_or_insert(b.font_size);
+                mix.font_size |= font.is_some_and(|(f, _)| f != b.font_size);
+                mix.font |= font.is_some_and(|(_, f)| f != b.font_family);
+                font.get_or_insert((b.font_size, b.font_family));
             }
         }
         mix.text = font.is_some();
@@ -584,6 +595,16 @@ mod tests {
         let labelled = shape(ShapeKind::Ellipse, "#000", 16.0, "Start");
         assert!(StyleMix::of([&a, &t, &labelled]).font_size);
         assert_eq!(StyleMix::of([&a]), StyleMix::default());
+        // Sloppiness differs among any shapes; faces only among those showing text.
+        let mut rough = a.clone();
+        rough.style.sloppiness = board::Sloppiness::Artist;
+        rough.style.font_family = board::Font::Mono;
+        let mix = StyleMix::of([&a, &rough]);
+        assert!(mix.sloppiness && !mix.font);
+        let mut code = t.clone();
+        code.style.font_family = board::Font::Mono;
+        let mix = StyleMix::of([&t, &code, &rough]);
+        assert!(mix.font && mix.sloppiness && !mix.font_size);
     }
 
     #[test]

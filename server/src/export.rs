@@ -207,14 +207,20 @@ pub fn svg(scene: &Scene, images: &HashMap<String, String>, opts: &SvgOptions) -
     )
 }
 
+/// The hand-writing face of board text (Architects Daughter, Latin, SIL OFL: `fonts/OFL.txt`),
+/// the browser's `public/fonts` face as TrueType, which is what the rasteriser reads.
+const HAND_FONT: &[u8] = include_bytes!("../fonts/ArchitectsDaughter-latin.ttf");
+
 /// Fonts for rasterising, loaded once: the system's, with Liberation Sans (metric-compatible
-/// with the widths `BuiltinMetrics` assumes) as the sans-serif face when it is installed.
+/// with the widths `BuiltinMetrics` assumes) as the sans-serif face when it is installed, and
+/// the hand-writing face, whose widths `BuiltinMetrics` has too.
 fn fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
     static FONTS: OnceLock<std::sync::Arc<resvg::usvg::fontdb::Database>> = OnceLock::new();
     FONTS
         .get_or_init(|| {
             let mut db = resvg::usvg::fontdb::Database::new();
             db.load_system_fonts();
+            db.load_font_data(HAND_FONT.to_vec());
             let has = |family: &str| {
                 db.faces()
                     .any(|f| f.families.iter().any(|(name, _)| name == family))
@@ -384,5 +390,18 @@ mod tests {
         assert!(q(Some(4.0), None).options().is_err());
         assert!(q(None, Some(-1.0)).options().is_err());
         assert!(q(None, Some(5000.0)).options().is_err());
+    }
+
+    #[test]
+    fn the_rasteriser_has_the_hand_writing_face_the_svg_names() {
+        let db = fonts();
+        let name = board::svg::text::HAND_FAMILY
+            .split(',')
+            .next()
+            .map(|f| f.trim().trim_matches('\''));
+        assert_eq!(name, Some("Architects Daughter"));
+        assert!(db
+            .faces()
+            .any(|f| f.families.iter().any(|(n, _)| Some(n.as_str()) == name)));
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Element by element: rectangle, ellipse, diamond, line, arrow, freedraw (→ pen), text and
 //! image become shapes with the same box (before rotation, as here), angle, colours, stroke
-//! and opacity. A text bound to a rectangle, ellipse or diamond (`containerId`) becomes its
+//! and opacity; `roughness` (0, 1, 2; absent = Excalidraw's default 1) becomes the sloppiness
+//! and `fontFamily` (absent = Excalidraw's default, Excalifont) the font: [`font_of`]. A text
+//! bound to a rectangle, ellipse or diamond (`containerId`) becomes its
 //! label. Arrows keep their bindings (`startBinding`/`endBinding`). A frame (or magic frame)
 //! is a frame with its name, and `frameId` says which frame a shape belongs to. `locked` is
 //! kept; a `link` is kept when it is safe ([`crate::link`]), and a link to another element of
@@ -18,7 +20,7 @@ use serde::Deserialize;
 use super::{check, ImportError, Scene};
 use crate::link::Link;
 use crate::order;
-use crate::shape::{Dash, Point, Shape, ShapeKind, Style};
+use crate::shape::{Dash, Font, Point, Shape, ShapeKind, Sloppiness, Style};
 
 /// Excalidraw draws a freedraw stroke with perfect-freehand at size 4.25 × `strokeWidth`,
 /// thinning 0.6, easeOutSine: at middle pressure about 3.5 × `strokeWidth` wide, which is a
@@ -69,6 +71,8 @@ pub(super) struct Element {
     text: Option<String>,
     original_text: Option<String>,
     font_size: Option<f64>,
+    font_family: Option<f64>,
+    roughness: Option<f64>,
     container_id: Option<String>,
     points: Option<Vec<[f32; 2]>>,
     pressures: Option<Vec<f32>>,
@@ -122,6 +126,8 @@ impl Element {
             opacity: self.opacity.map_or(1.0, |o| o / 100.0),
             font_size: self.font_size.unwrap_or(defaults.font_size),
             elbow: self.elbowed == Some(true),
+            sloppiness: Sloppiness::from_roughness(self.roughness.unwrap_or(1.0)),
+            font_family: font_of(self.font_family),
         }
     }
 
@@ -250,6 +256,18 @@ fn element_link(url: &str) -> Option<&str> {
         })
 }
 
+/// The font of Excalidraw's `fontFamily`: 1 Virgil and 5 Excalifont (the default) are hand
+/// writing; 3 Cascadia and 8 Comic Shanns are code; the others (2 Helvetica, 6 Nunito, 7 Lilita
+/// One, 9 Liberation Sans, 10 Assistant, …) sans.
+pub(super) fn font_of(family: Option<f64>) -> Font {
+    match family {
+        None => Font::Hand,
+        Some(f) if f == 1.0 || f == 5.0 => Font::Hand,
+        Some(f) if f == 3.0 || f == 8.0 => Font::Mono,
+        Some(_) => Font::Sans,
+    }
+}
+
 /// A shape of the element's box, with the element's style.
 fn box_shape(e: &Element, kind: ShapeKind) -> Shape {
     Shape {
@@ -275,6 +293,7 @@ fn boxed(e: &Element, label: Option<&Element>) -> Shape {
         if let Some(size) = label.font_size {
             shape.style.font_size = size;
         }
+        shape.style.font_family = font_of(label.font_family);
     }
     shape
 }

@@ -58,7 +58,7 @@ use std::fmt;
 use super::{check, ImportError, Scene};
 use crate::edit::outline_point;
 use crate::order;
-use crate::shape::{Dash, Point, Rect, Shape, ShapeKind, Style, LABEL_PAD};
+use crate::shape::{Dash, Font, Point, Rect, Shape, ShapeKind, Style, LABEL_PAD};
 use crate::svg::text::{text_box, wrap, BuiltinMetrics, Measure, LINE_HEIGHT};
 use parse::{Direction, End, Graph, Head, NodeShape, Stroke};
 
@@ -142,8 +142,12 @@ fn kind_of(shape: NodeShape) -> ShapeKind {
 fn node_size(label: &str, shape: NodeShape) -> (f64, f64) {
     let m = BuiltinMetrics;
     let size = Style::default().font_size;
-    let lines = wrap(label, MAX_LABEL_WIDTH, size, &m);
-    let text_w = lines.iter().map(|l| m.width(l, size)).fold(0.0, f64::max) * WIDTH_SLACK;
+    let lines = wrap(label, MAX_LABEL_WIDTH, Font::Sans, size, &m);
+    let text_w = lines
+        .iter()
+        .map(|l| m.width(l, Font::Sans, size))
+        .fold(0.0, f64::max)
+        * WIDTH_SLACK;
     let text_h = lines.len() as f64 * size * LINE_HEIGHT;
     let (w, h) = (text_w + 2.0 * NODE_PAD.0, text_h + 2.0 * NODE_PAD.1);
     let stroke = Style::default().stroke_width;
@@ -181,7 +185,8 @@ fn build(graph: &Graph) -> Result<Scene, ImportError> {
     let holds_something = |s: usize| {
         graph.nodes.iter().any(|n| n.parent == Some(s)) || subs.iter().any(|c| c.parent == Some(s))
     };
-    let title_width = |s: usize| text_box(&subs[s].title, SMALL_FONT, &m).0 * WIDTH_SLACK;
+    let title_width =
+        |s: usize| text_box(&subs[s].title, Font::Sans, SMALL_FONT, &m).0 * WIDTH_SLACK;
     let empty: Vec<usize> = (0..subs.len()).filter(|&s| !holds_something(s)).collect();
     let mut sizes: Vec<(f64, f64)> = graph
         .nodes
@@ -262,7 +267,7 @@ fn build(graph: &Graph) -> Result<Scene, ImportError> {
         );
         rect.group.clone_from(&group);
         framing.push(rect);
-        let (w, h) = text_box(&subs[s].title, SMALL_FONT, &m);
+        let (w, h) = text_box(&subs[s].title, Font::Sans, SMALL_FONT, &m);
         let at = Rect {
             x: frame.x + SUBGRAPH_PAD / 2.0,
             y: frame.y + 4.0,
@@ -400,7 +405,7 @@ fn link_arrow(id: String, stroke: Stroke, a: &Shape, b: &Shape) -> Shape {
 /// A link's label: a small text beside the middle of its arrow (to the right when the chart
 /// runs down or up, above when it runs across), or above a loop.
 fn link_label(id: String, text: &str, arrow: &Shape, direction: Direction) -> Shape {
-    let (w, h) = text_box(text, SMALL_FONT, &BuiltinMetrics);
+    let (w, h) = text_box(text, Font::Sans, SMALL_FONT, &BuiltinMetrics);
     let w = w * WIDTH_SLACK;
     let at = if arrow.start_bind.is_none() {
         Rect {

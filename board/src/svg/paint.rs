@@ -12,7 +12,34 @@ use super::{
 };
 use crate::frame::{self, FRAME_COLOR, NAME_PX};
 use crate::shape::diamond_corners;
+use crate::sketch::{self, Seg, Sketch};
 use crate::{Point, Rect, Shape, ShapeKind};
+
+/// A sketch's path as SVG path data, moved from the shape's frame to the board's.
+fn path_data(segs: &[Seg], origin: Point) -> String {
+    let mut d = String::new();
+    let at = |p: Point| (N(p.x + origin.x), N(p.y + origin.y));
+    for seg in segs {
+        if !d.is_empty() {
+            d.push(' ');
+        }
+        let _ = match *seg {
+            Seg::Move(p) => {
+                let (x, y) = at(p);
+                write!(d, "M{x} {y}")
+            }
+            Seg::Line(p) => {
+                let (x, y) = at(p);
+                write!(d, "L{x} {y}")
+            }
+            Seg::Curve(a, b, c) => {
+                let ((ax, ay), (bx, by), (cx, cy)) = (at(a), at(b), at(c));
+                write!(d, "C{ax} {ay} {bx} {by} {cx} {cy}")
+            }
+        };
+    }
+    d
+}
 
 /// The document being written.
 pub(super) struct Svg<'a> {
@@ -83,6 +110,41 @@ impl Svg<'_> {
             let _ = write!(self.out, "<g{turn}>");
         }
         let r = boxed(s);
+        if let Some(sketch) = sketch::sketch(s) {
+            self.sketch(s, &sketch);
+        } else {
+            self.clean(s, &r, &turn);
+        }
+        if grouped {
+            self.out.push_str("</g>");
+        }
+    }
+
+    /// A hand-drawn shape ([`sketch`]): its fill, its rough outline (dashed as styled) and an
+    /// arrow's head, with a closed shape's label.
+    fn sketch(&mut self, s: &Shape, sketch: &Sketch) {
+        let origin = Point::new(s.x, s.y);
+        if let Some(fill) = s.style.fill.as_ref().filter(|_| !sketch.fill.is_empty()) {
+            let paint = self.paint("fill", fill, opacity(s));
+            let d = path_data(&sketch.fill, origin);
+            let _ = write!(self.out, "<path d=\"{d} Z\"{paint}/>");
+        }
+        for (segs, solid) in [(&sketch.stroke, false), (&sketch.head, true)] {
+            if segs.is_empty() {
+                continue;
+            }
+            let stroke = self.stroke(s, solid);
+            let d = path_data(segs, origin);
+            let _ = write!(self.out, "<path d=\"{d}\" fill=\"none\"{stroke}/>");
+        }
+        if s.kind.is_closed() {
+            self.label(s);
+        }
+    }
+
+    /// A shape drawn clean: its geometry as is.
+    fn clean(&mut self, s: &Shape, r: &Rect, turn: &str) {
+        let r = *r;
         match s.kind {
             ShapeKind::Rectangle | ShapeKind::Ellipse | ShapeKind::Diamond => {
                 let fill = match &s.style.fill {
@@ -154,9 +216,6 @@ impl Svg<'_> {
             }
             ShapeKind::Image => self.image(s, &r),
         }
-        if grouped {
-            self.out.push_str("</g>");
-        }
     }
 
     /// A pen stroke: its outline ([`Shape::pen_outline`]) filled in the stroke colour, with
@@ -224,7 +283,7 @@ impl Svg<'_> {
         let lines: Vec<String> = s.text.split('\n').map(str::to_owned).collect();
         let width = lines
             .iter()
-            .map(|l| self.m.width(l, size))
+            .map(|l| self.m.width(l, s.style.font_family, size))
             .fold(0.0, f64::max);
         let area = super::line_label_box(mid, width, lines.len(), size);
         let fill = self.paint("fill", super::BACKGROUND, 1.0);
@@ -279,7 +338,7 @@ impl Svg<'_> {
         let Some(area) = s.label_box() else {
             return;
         };
-        let lines = wrap(&s.text, area.w, font_size(s), self.m);
+        let lines = wrap(&s.text, area.w, s.style.font_family, font_size(s), self.m);
         self.text(s, &area, &lines, true);
     }
 
@@ -331,13 +390,14 @@ impl Svg<'_> {
         } else {
             ""
         };
+        let font = s.style.font_family;
         let _ = write!(
             self.out,
             "<g font-family=\"{}\" font-size=\"{}\"{fill}{anchor}>",
-            self.m.font_family(),
+            self.m.font_family(font),
             N(size)
         );
-        let baseline = self.m.baseline(size);
+        let baseline = self.m.baseline(font, size);
         for (i, line) in lines.iter().enumerate() {
             if line.trim().is_empty() {
                 continue;

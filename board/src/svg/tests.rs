@@ -89,7 +89,7 @@ fn a_label_wraps_to_the_label_box_and_centres() {
     // Label box: 100 − 2 × (6 + 1) = 86 wide; "Hello Hello" is 2 × 45.56 + 5.56 > 86.
     let area = r.label_box().unwrap();
     assert_eq!(area.w, 86.0);
-    let lines = wrap(&r.text, area.w, 20.0, &BuiltinMetrics);
+    let lines = wrap(&r.text, area.w, crate::Font::Sans, 20.0, &BuiltinMetrics);
     assert_eq!(lines, ["Hello", "Hello"]);
     assert_eq!(svg.matches("<text ").count(), 2);
     assert_eq!(attr(&svg, "<text", "x"), "50");
@@ -442,4 +442,109 @@ fn write_sample() {
     let dark = SvgOptions { dark: true, ..opts };
     let svg = render(&shapes, &no_images, &BuiltinMetrics, &dark, None);
     std::fs::write(dir.join("svg-sample-dark.svg"), svg).unwrap();
+}
+
+#[test]
+fn hand_drawn_shapes_are_the_sketch_s_paths() {
+    use crate::sketch::{sketch, Seg};
+    use crate::Sloppiness;
+    let mut r = shape(ShapeKind::Rectangle, 10.0, 20.0, 100.0, 60.0);
+    r.style.sloppiness = Sloppiness::Artist;
+    r.style.fill = Some("#a5d8ff".into());
+    r.style.dash = Dash::Dashed;
+    let mut a = polyline(ShapeKind::Arrow, 200.0, 0.0, &[(0.0, 0.0), (120.0, 40.0)]);
+    (a.w, a.h) = (120.0, 40.0);
+    a.style.sloppiness = Sloppiness::Cartoonist;
+    let svg = draw(&[r.clone(), a.clone()]);
+    assert!(!svg.contains("<rect x=\"10\""), "no clean rectangle");
+    // The fill, the dashed outline, the arrow's shaft and its solid head.
+    let paths: Vec<&str> = svg.split("<path ").skip(1).collect();
+    assert_eq!(paths.len(), 4, "{svg}");
+    assert!(paths[0].contains("fill=\"#a5d8ff\"") && paths[0].contains(" Z\""));
+    assert!(paths[1].contains("fill=\"none\"") && paths[1].contains("stroke-dasharray"));
+    assert!(!paths[3].contains("stroke-dasharray"));
+    // The outline starts where the sketch does, in board coordinates, and curves.
+    let Some(Seg::Move(p)) = sketch(&r).unwrap().stroke.first().copied() else {
+        panic!("a sketch starts with a move")
+    };
+    let outline = format!("<path {}", paths[1]);
+    let d = attr(&outline, "<path", "d");
+    assert!(
+        d.starts_with(&format!("M{} {} C", N(p.x + 10.0), N(p.y + 20.0))),
+        "{d}"
+    );
+    // Every collaborator and every export draws the same lines: the same bytes each time.
+    assert_eq!(svg, draw(&[r.clone(), a]));
+    let mut other = r.clone();
+    other.id = "another".into();
+    assert_ne!(
+        attr(&draw(&[other]), "<path", "d"),
+        attr(&svg, "<path", "d")
+    );
+    // The view box holds the wobble: wider than the clean rectangle's.
+    r.style.sloppiness = Sloppiness::Architect;
+    assert!(
+        bounds(&[r.clone()], &SvgOptions::default()).w < {
+            r.style.sloppiness = Sloppiness::Artist;
+            bounds(&[r], &SvgOptions::default()).w
+        }
+    );
+}
+
+#[test]
+fn text_is_set_and_wrapped_in_its_font() {
+    use crate::Font;
+    let mut note = shape(ShapeKind::Sticky, 0.0, 0.0, 200.0, 200.0);
+    note.text = "Hand written".into();
+    note.style.font_family = Font::Hand;
+    let mut code = shape(ShapeKind::Text, 0.0, 300.0, 200.0, 25.0);
+    code.text = "let x = 1;".into();
+    code.style.font_family = Font::Mono;
+    let svg = draw(&[note, code]);
+    let families: Vec<&str> = svg
+        .split("<g font-family=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(
+        families,
+        [text::HAND_FAMILY, text::BUILTIN_MONO_FAMILY],
+        "{svg}"
+    );
+    assert!(
+        !svg.contains("<style>"),
+        "the built-in metrics carry no face"
+    );
+
+    /// A measure that carries its faces, as the browser's does.
+    struct WithFaces;
+    impl Measure for WithFaces {
+        fn width(&self, text: &str, font: Font, size: f64) -> f64 {
+            BuiltinMetrics.width(text, font, size)
+        }
+        fn font_face(&self, font: Font) -> Option<String> {
+            (font == Font::Hand).then(|| "@font-face{font-family:'Architects Daughter'}".into())
+        }
+    }
+    let mut hand = shape(ShapeKind::Text, 0.0, 0.0, 100.0, 25.0);
+    hand.text = "hi".into();
+    let plain = render(
+        &[hand.clone()],
+        &no_images,
+        &WithFaces,
+        &SvgOptions::default(),
+        None,
+    );
+    assert!(!plain.contains("@font-face"), "sans text needs no face");
+    hand.style.font_family = Font::Hand;
+    let svg = render(
+        &[hand],
+        &no_images,
+        &WithFaces,
+        &SvgOptions::default(),
+        None,
+    );
+    assert!(svg.contains(
+        "<defs><style><![CDATA[@font-face{font-family:'Architects Daughter'}]]></style></defs>"
+    ));
 }

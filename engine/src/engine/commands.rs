@@ -10,7 +10,7 @@ use board::edit;
 use board::layout::BoardDoc;
 use board::link::Link;
 use board::shape::{MAX_FONT_SIZE, MIN_FONT_SIZE, MIN_OPACITY};
-use board::{Point, Rect, Shape, ShapeKind};
+use board::{Font, Point, Rect, Shape, ShapeKind, Sloppiness};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use yrs::{Any, TransactionMut};
@@ -210,16 +210,29 @@ impl Engine {
                 self.style.elbow = *on;
                 ("route", on.then(|| "elbow".into()))
             }
+            StyleChange::Sloppiness(s) => {
+                self.style.sloppiness = *s;
+                // Architect is the absent field, as on boards made before the option.
+                let stored = (*s != Sloppiness::Architect).then(|| s.as_str().into());
+                ("sloppiness", stored)
+            }
+            StyleChange::Font(f) => {
+                self.style.font_family = *f;
+                let stored = (*f != Font::Sans).then(|| f.as_str().into());
+                ("fontFamily", stored)
+            }
         };
         let targets: Vec<Shape> = self.editable_selection();
         if !targets.is_empty() {
-            let font = matches!(change, StyleChange::FontSize(_));
+            // A text shape's box follows its size and face.
+            let font = matches!(change, StyleChange::FontSize(_) | StyleChange::Font(_));
             let resized: Vec<Shape> = targets
                 .iter()
                 .filter(|s| font && s.kind == ShapeKind::Text)
                 .map(|s| {
                     let mut s = s.clone();
                     s.style.font_size = self.style.font_size;
+                    s.style.font_family = self.style.font_family;
                     self.fit_text(&mut s);
                     s
                 })
@@ -470,6 +483,7 @@ impl Engine {
                         w: (s.w * z).max(120.0),
                         h: area.h * z,
                         font_px: board::frame::NAME_PX,
+                        font: board::Font::Sans,
                         color: board::frame::FRAME_COLOR.to_owned(),
                         centred: false,
                         text: e.typed.unwrap_or(s.text),
@@ -491,6 +505,7 @@ impl Engine {
                         w,
                         h,
                         font_px,
+                        font: s.style.font_family,
                         color: s.style.stroke.clone(),
                         centred: true,
                         text: e.typed.unwrap_or(s.text),
@@ -507,6 +522,7 @@ impl Engine {
                         w: area.w * z,
                         h: area.h * z,
                         font_px: s.style.font_size * z,
+                        font: s.style.font_family,
                         color: s.style.stroke.clone(),
                         centred,
                         text: e.typed.unwrap_or(s.text),
@@ -521,6 +537,7 @@ impl Engine {
                         w: 0.0,
                         h: self.style.font_size * z * render::LINE_HEIGHT,
                         font_px: self.style.font_size * z,
+                        font: self.style.font_family,
                         color: self.style.stroke.clone(),
                         centred: false,
                         text: e.typed.unwrap_or_default(),
@@ -642,7 +659,9 @@ impl Engine {
 
     /// Sizes a text shape's box to its text.
     fn fit_text(&self, shape: &mut Shape) {
-        let (w, h) = render::measure_text(&self.ctx, &shape.text, shape.style.font_size);
+        let style = &shape.style;
+        let (w, h) =
+            render::measure_text(&self.ctx, &shape.text, style.font_family, style.font_size);
         shape.w = w;
         shape.h = h;
     }

@@ -206,6 +206,14 @@ pub struct Engine {
     images: HashMap<String, HtmlImageElement>,
     /// Pen stroke outlines, ready to fill.
     pens: render::PenCache,
+    /// Hand-drawn shapes' paths, built once per shape version.
+    sketches: render::SketchCache,
+    /// The hand-writing face was asked for (it is loaded only once a shape or the style uses
+    /// it; the frame after it arrives repaints).
+    hand_font_requested: bool,
+    /// The id the shape being drawn will have: its preview is drawn with it, so that a
+    /// hand-drawn shape (whose lines are seeded by its id) keeps its lines when it lands.
+    next_id: String,
     /// The dark theme is on (images are drawn counter-inverted).
     dark: bool,
 
@@ -343,6 +351,9 @@ impl Engine {
             frame_requested: false,
             images: HashMap::new(),
             pens: render::PenCache::default(),
+            sketches: render::SketchCache::default(),
+            hand_font_requested: false,
+            next_id: crate::random::shape_id(),
             dark: false,
             tool,
             style: Style::default(),

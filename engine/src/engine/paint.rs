@@ -1,7 +1,8 @@
 //! Painting: animation frames, the scene drawn on the canvas and the minimap, images seen in
-//! the document, the canvas size, the theme and the zoom.
+//! the document, the hand-writing face once something uses it, the canvas size, the theme and
+//! the zoom.
 
-use board::Point;
+use board::{Font, Point};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlImageElement;
@@ -55,7 +56,7 @@ impl Engine {
             self.publish_slides();
         }
         let preview = self.gesture.drawn_shape(
-            String::new(),
+            self.next_id.clone(),
             String::new(),
             &self.style,
             self.viewport.zoom,
@@ -64,6 +65,14 @@ impl Engine {
         let visible = self
             .index
             .query(&self.viewport.visible(self.size.width, self.size.height));
+        if !self.hand_font_requested {
+            let hand = |s: &board::Shape| s.style.font_family == Font::Hand && s.kind.has_text();
+            if self.style.font_family == Font::Hand
+                || visible.iter().any(|&i| hand(&self.shapes[i]))
+            {
+                self.load_hand_font();
+            }
+        }
         let (faded, guides, marquee, trail) = match &self.gesture {
             Gesture::Erase { hits, trail, .. } => (hits.clone(), Vec::new(), None, trail.clone()),
             Gesture::Move { guides, .. } => (Vec::new(), guides.clone(), None, Vec::new()),
@@ -122,10 +131,12 @@ impl Engine {
         let mut assets = render::Assets {
             images: &self.images,
             pens: &mut self.pens,
+            sketches: &mut self.sketches,
             dark: self.dark,
         };
         let missing = render::paint(&self.ctx, &scene, &mut assets);
         self.pens.trim(&self.positions);
+        self.sketches.trim(&self.positions);
         for src in missing {
             self.load_image(src);
         }
@@ -143,6 +154,26 @@ impl Engine {
                 )
                 .ok();
         }
+    }
+
+    /// Asks the page for the hand-writing face (`@font-face` in the style sheet; a canvas
+    /// does not load faces by itself) and paints again once it is there: until then, text in
+    /// it shows in a fallback face.
+    fn load_hand_font(&mut self) {
+        self.hand_font_requested = true;
+        let Some(document) = self.window.document() else {
+            return;
+        };
+        let promise = document.fonts().load(&render::font(Font::Hand, 20.0));
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if wasm_bindgen_futures::JsFuture::from(promise).await.is_err() {
+                warn("the hand-writing font did not load");
+            }
+            if let Some(client) = me.upgrade() {
+                client.run(Engine::request_frame);
+            }
+        });
     }
 
     /// The minimap's throttle timer fired: paint once more.

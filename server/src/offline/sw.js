@@ -4,7 +4,8 @@
 // IndexedDB copy (engine/src/offline.rs) and syncs when the network returns.
 //
 // Pages and the bundle: network first (a deployed update is picked up at once), the cached copy
-// when the network fails. Uploaded images (immutable, named by their hash): cache first. The
+// when the network fails. Uploaded images (immutable, named by their hash) and the fonts of
+// board text (fetched only when a board shows them): cache first. The
 // socket, the HTTP fallback and every other endpoint pass through untouched.
 const CACHE = 'whiteboard-shell-v1'
 const SHELL = ['/', '/pkg/whiteboard.js', '/pkg/whiteboard.wasm', '/pkg/whiteboard.css', '/favicon.svg']
@@ -68,7 +69,7 @@ self.addEventListener('fetch', event => {
     event.respondWith(networkFirst(request, url.pathname))
   } else if (url.pathname.startsWith('/pkg/')) {
     event.respondWith(networkFirst(request))
-  } else if (/^\/boards\/[^/]+\/images\/[0-9a-f]{64}$/.test(url.pathname)) {
+  } else if (/^\/boards\/[^/]+\/images\/[0-9a-f]{64}$/.test(url.pathname) || url.pathname.startsWith('/fonts/')) {
     event.respondWith(cacheFirst(request))
   }
 })

@@ -10,13 +10,14 @@ fn sample() -> String {
     r##"{"type":"excalidraw","version":2,"source":"https://excalidraw.com","elements":[
  {"id":"rect","type":"rectangle","x":100,"y":100,"width":200,"height":100,"angle":0.5,
   "strokeColor":"#1971c2","backgroundColor":"#a5d8ff","strokeWidth":4,"strokeStyle":"dashed",
-  "opacity":50,"groupIds":["inner","outer"],
+  "opacity":50,"roughness":0,"groupIds":["inner","outer"],
   "boundElements":[{"type":"text","id":"label"},{"type":"arrow","id":"arrow"}]},
  {"id":"label","type":"text","x":150,"y":137.5,"width":100,"height":25,"text":"Hello\nworld",
-  "originalText":"Hello world","fontSize":28,"containerId":"rect"},
+  "originalText":"Hello world","fontSize":28,"fontFamily":3,"containerId":"rect"},
  {"id":"ell","type":"ellipse","x":400,"y":100,"width":80,"height":60,
   "backgroundColor":"transparent","opacity":0,"boundElements":[{"type":"arrow","id":"arrow"}]},
- {"id":"dia","type":"diamond","x":600,"y":100,"width":80,"height":80,"strokeStyle":"dotted"},
+ {"id":"dia","type":"diamond","x":600,"y":100,"width":80,"height":80,"strokeStyle":"dotted",
+  "roughness":2},
  {"id":"line","type":"line","x":10,"y":300,"width":100,"height":50,
   "points":[[0,0],[50,50],[100,0]],"startArrowhead":null,"endArrowhead":null},
  {"id":"arrow","type":"arrow","x":300,"y":150,"width":100,"height":20,"points":[[0,0],[100,-20]],
@@ -24,7 +25,8 @@ fn sample() -> String {
   "endBinding":{"elementId":"ell","focus":0,"gap":1},"startArrowhead":null,"endArrowhead":"arrow"},
  {"id":"pen","type":"freedraw","x":50,"y":400,"width":20,"height":5,
   "points":[[0,0],[10,5],[20,0]],"pressures":[0.1,0.6,0.9],"simulatePressure":false,"strokeWidth":2},
- {"id":"txt","type":"text","x":50,"y":500,"width":120,"height":35,"text":"Standalone","fontSize":20},
+ {"id":"txt","type":"text","x":50,"y":500,"width":120,"height":35,"text":"Standalone","fontSize":20,
+  "fontFamily":6},
  {"id":"img","type":"image","x":700,"y":300,"width":64,"height":64,"fileId":"file1","status":"saved"},
  {"id":"frame","type":"frame","x":0,"y":600,"width":400,"height":300,"name":"Frame 1"},
  {"id":"kid1","type":"rectangle","x":10,"y":610,"width":50,"height":50,"frameId":"frame","groupIds":["g"]},
@@ -73,6 +75,11 @@ fn every_kind_imports_with_positions_labels_and_bindings() {
         (4.0, Dash::Dashed, 0.5)
     );
     assert_eq!(rect.group.as_deref(), Some("outer"));
+    // roughness 0, and the label's Cascadia.
+    assert_eq!(
+        (rect.style.sloppiness, rect.style.font_family),
+        (Sloppiness::Architect, Font::Mono)
+    );
 
     let ell = by_id(&scene, "ell");
     assert_eq!(
@@ -84,6 +91,12 @@ fn every_kind_imports_with_positions_labels_and_bindings() {
     assert_eq!(
         (dia.kind, dia.style.dash),
         (ShapeKind::Diamond, Dash::Dotted)
+    );
+    assert_eq!(dia.style.sloppiness, Sloppiness::Cartoonist);
+    assert_eq!(
+        ell.style.sloppiness,
+        Sloppiness::Artist,
+        "Excalidraw's default"
     );
 
     let line = by_id(&scene, "line");
@@ -113,6 +126,7 @@ fn every_kind_imports_with_positions_labels_and_bindings() {
         (ShapeKind::Text, "Standalone")
     );
     assert_eq!((txt.w, txt.h, txt.style.font_size), (120.0, 35.0, 20.0));
+    assert_eq!(txt.style.font_family, Font::Sans, "Nunito");
 
     let img = by_id(&scene, "img");
     assert_eq!(img.kind, ShapeKind::Image);
@@ -266,6 +280,12 @@ fn the_fixture_file_imports() {
     assert_eq!(rect.text, "Ship the import");
     assert!(rect.frame.is_some());
     assert_eq!(rect.frame, by_id(&scene, "kid-two").frame, "one frame");
+    assert_eq!(
+        (rect.style.sloppiness, rect.style.font_family),
+        (Sloppiness::Artist, Font::Hand),
+        "roughness 1; the label's Excalifont"
+    );
+    assert_eq!(by_id(&scene, "text-Ck4v").style.font_family, Font::Hand);
     let arrow = by_id(&scene, "arrow-Zp4c");
     assert_eq!(arrow.start_bind.as_deref(), Some("rect-Lk29a"));
     assert_eq!(arrow.end_bind.as_deref(), Some("ellipse-Uu81"));

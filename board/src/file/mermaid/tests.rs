@@ -545,9 +545,11 @@ fn a_realistic_flowchart_lays_out_without_overlaps() {
         let label = a.label_box().unwrap();
         let m = BuiltinMetrics;
         let size = a.style.font_size;
-        let lines = wrap(&a.text, label.w, size, &m);
+        let lines = wrap(&a.text, label.w, Font::Sans, size, &m);
         assert!(
-            lines.iter().all(|l| m.width(l, size) <= label.w),
+            lines
+                .iter()
+                .all(|l| m.width(l, Font::Sans, size) <= label.w),
             "{}",
             a.id
         );

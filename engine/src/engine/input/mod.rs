@@ -479,7 +479,8 @@ impl Engine {
                 self.drawn();
             }
             gesture @ (Gesture::Pen { .. } | Gesture::Box { .. } | Gesture::Line { .. }) => {
-                let id = random::shape_id();
+                // The id the preview was drawn with.
+                let id = std::mem::replace(&mut self.next_id, random::shape_id());
                 let style = self.style.clone();
                 let zoom = self.viewport.zoom;
                 let frame_name = board::frame::next_name(&self.shapes);
