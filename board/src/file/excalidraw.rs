@@ -7,6 +7,7 @@
 //! label. Arrows keep their bindings (`startBinding`/`endBinding`). A frame is no shape: its
 //! children become one group. Deleted elements are ignored; the rest (embeddables, iframes,
 //! …) are counted in [`Scene::skipped`], as are images whose file is missing or unsupported.
+//! The way back, shapes as elements, is [`export`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -33,7 +34,7 @@ struct File {
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct FileData {
+pub(super) struct FileData {
     #[serde(rename = "dataURL")]
     data_url: Option<String>,
 }
@@ -141,8 +142,16 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
         Ok(file) => file,
         Err(e) => return Err(check::locate::<Element>(bytes, "elements", "element", e)),
     };
-    let live: Vec<(usize, &Element)> = file
-        .elements
+    scene(&file.elements, file.files.unwrap_or_default())
+}
+
+/// The shapes of a list of elements (a drawing's, or one library item's), checked; `files`
+/// holds the images' data by file id.
+pub(super) fn scene(
+    elements: &[Element],
+    files: HashMap<String, FileData>,
+) -> Result<Scene, ImportError> {
+    let live: Vec<(usize, &Element)> = elements
         .iter()
         .enumerate()
         .filter(|(_, e)| e.is_deleted != Some(true))
@@ -165,7 +174,6 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
             (e.kind() == "text" && closed).then_some((container, *e))
         })
         .collect();
-    let files = file.files.unwrap_or_default();
     let mut scene = Scene::default();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let mut index: Option<String> = None;
@@ -312,5 +320,6 @@ fn image(
     Some(shape)
 }
 
+pub mod export;
 #[cfg(test)]
 mod tests;
