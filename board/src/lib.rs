@@ -6,10 +6,12 @@
 //!   draw on a board), plus reading and writing them in a transaction.
 //! - [`edit`]: editing geometry: arrow bindings, handles, resize, rotate, align, distribute,
 //!   snapping and z-order moves.
+//! - [`library`]: the board's own library of reusable shapes, kept in its document (the items
+//!   and `.excalidrawlib` files are in [`file::library`]).
 //! - [`flow`]: flowchart keys: where the next node goes (`Ctrl+Arrow`).
 //! - [`find`]: find on the board: the shapes whose text matches, in reading order.
 //! - [`file`]: boards as files: the JSON format, Excalidraw and Mermaid import, boards inside
-//!   PNG and SVG.
+//!   PNG and SVG, library items and `.excalidrawlib` files.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
 //! - [`spatial`]: a grid index of shapes' boxes for viewport culling and hit-testing.
 //! - [`svg`]: a board drawn as SVG exactly as the canvas paints it (exports, thumbnails).
@@ -29,6 +31,7 @@ pub mod flow;
 pub mod guard;
 pub mod history;
 pub mod layout;
+pub mod library;
 pub mod order;
 pub mod protocol;
 pub mod room_state;
