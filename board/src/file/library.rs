@@ -106,7 +106,7 @@ pub fn shapes_from_json(json: &str) -> Option<Vec<Shape>> {
     }
     #[derive(Deserialize)]
     struct Shapes(#[serde(deserialize_with = "check::at_most_shapes")] Vec<Shape>);
-    let Shapes(mut shapes) = serde_json::from_str(json).ok()?;
+    let Shapes(mut shapes) = serde_json::from_slice(json.as_bytes()).ok()?;
     checked(&mut shapes).ok()?;
     (!shapes.is_empty()).then_some(shapes)
 }
@@ -122,7 +122,12 @@ fn checked(shapes: &mut [Shape]) -> Result<(), ImportError> {
 
 /// A browser's library as kept in its storage: `{"version": 1, "items": [LibraryItem, …]}`.
 pub fn items_to_json(items: &[LibraryItem]) -> String {
-    serde_json::json!({ "version": 1, "items": items }).to_string()
+    #[derive(Serialize)]
+    struct Kept<'a> {
+        version: u32,
+        items: &'a [LibraryItem],
+    }
+    serde_json::to_string(&Kept { version: 1, items }).unwrap_or_default()
 }
 
 /// Reads [`items_to_json`]'s JSON; damaged items are left out, and anything unreadable is an
@@ -136,12 +141,12 @@ pub fn items_from_json(json: &str) -> Vec<LibraryItem> {
     if check::nesting_depth(json.as_bytes()) > MAX_DEPTH {
         return Vec::new();
     }
-    let Ok(kept) = serde_json::from_str::<Kept>(json) else {
+    let Ok(kept) = serde_json::from_slice::<Kept>(json.as_bytes()) else {
         return Vec::new();
     };
     let mut items: Vec<LibraryItem> = Vec::new();
-    for value in kept.items.into_iter().take(MAX_ITEMS) {
-        let Ok(mut item) = serde_json::from_value::<LibraryItem>(value) else {
+    for value in kept.items.iter().take(MAX_ITEMS) {
+        let Ok(mut item) = LibraryItem::deserialize(value) else {
             continue;
         };
         let fresh = !item.id.is_empty() && items.iter().all(|i| i.id != item.id);
@@ -285,34 +290,49 @@ pub fn parse_excalidrawlib(bytes: &[u8]) -> Result<LibraryImport, ImportError> {
 /// `items` as an `.excalidrawlib` file (version 2, compact), and the shape kinds left out
 /// (see [`excalidraw::export`]).
 pub fn to_excalidrawlib(items: &[LibraryItem]) -> (String, Vec<(String, usize)>) {
+    #[derive(Serialize)]
+    struct File<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        version: u32,
+        source: &'static str,
+        #[serde(rename = "libraryItems")]
+        library_items: Vec<Item<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Item<'a> {
+        id: &'a str,
+        status: &'static str,
+        created: f64,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        name: &'a str,
+        elements: Vec<excalidraw::export::Element<'a>>,
+    }
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out = Vec::with_capacity(items.len());
+    let mut library_items = Vec::with_capacity(items.len());
     for item in items {
         let converted = excalidraw::export::elements(&item.shapes);
         for (kind, n) in converted.skipped {
             *skipped.entry(kind).or_default() += n;
         }
-        if converted.elements.is_empty() {
-            continue;
+        if !converted.elements.is_empty() {
+            library_items.push(Item {
+                id: &item.id,
+                status: "unpublished",
+                created: item.created,
+                name: &item.name,
+                elements: converted.elements,
+            });
         }
-        let mut entry = serde_json::json!({
-            "id": item.id,
-            "status": "unpublished",
-            "created": item.created,
-            "elements": converted.elements,
-        });
-        if !item.name.is_empty() {
-            entry["name"] = item.name.as_str().into();
-        }
-        out.push(entry);
     }
-    let file = serde_json::json!({
-        "type": EXCALIDRAWLIB_TYPE,
-        "version": 2,
-        "source": "whiteboard",
-        "libraryItems": out,
-    });
-    (file.to_string(), skipped.into_iter().collect())
+    let file = File {
+        kind: EXCALIDRAWLIB_TYPE,
+        version: 2,
+        source: "whiteboard",
+        library_items,
+    };
+    let json = serde_json::to_string(&file).unwrap_or_default();
+    (json, skipped.into_iter().collect())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use super::FREEDRAW_WIDTH;
 use crate::shape::{Dash, Shape, ShapeKind};
@@ -23,13 +23,99 @@ const LINE_HEIGHT: f64 = 1.25;
 
 /// Elements converted from shapes, and the shape kinds that have none (by label, counted).
 #[derive(Debug, Default)]
-pub struct Elements {
-    pub elements: Vec<Value>,
+pub struct Elements<'a> {
+    pub elements: Vec<Element<'a>>,
     pub skipped: BTreeMap<String, usize>,
 }
 
+/// One Excalidraw element, written with the fields Excalidraw itself writes (typed rather
+/// than built as JSON values: the browser bundle stays smaller).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Element<'a> {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+    angle: f64,
+    stroke_color: &'a str,
+    background_color: &'a str,
+    fill_style: &'static str,
+    stroke_width: f64,
+    stroke_style: &'static str,
+    roughness: u8,
+    opacity: f64,
+    group_ids: Vec<&'a str>,
+    frame_id: Option<&'a str>,
+    roundness: Option<()>,
+    seed: u64,
+    version: u32,
+    version_nonce: u64,
+    is_deleted: bool,
+    bound_elements: Option<Vec<Bound>>,
+    updated: u64,
+    link: Option<&'a str>,
+    locked: bool,
+    #[serde(flatten)]
+    kind_fields: KindFields<'a>,
+}
+
+/// Another element attached to this one: a label, or an arrow's end.
+#[derive(Debug, Serialize)]
+struct Bound {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+}
+
+/// The fields of one kind of element.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum KindFields<'a> {
+    None {},
+    #[serde(rename_all = "camelCase")]
+    Text {
+        text: &'a str,
+        original_text: &'a str,
+        font_size: f64,
+        font_family: u32,
+        text_align: &'static str,
+        vertical_align: &'static str,
+        container_id: Option<&'a str>,
+        line_height: f64,
+        auto_resize: bool,
+    },
+    #[serde(rename_all = "camelCase")]
+    Linear {
+        points: Vec<[f32; 2]>,
+        last_committed_point: Option<()>,
+        start_binding: Option<Binding<'a>>,
+        end_binding: Option<Binding<'a>>,
+        start_arrowhead: Option<&'static str>,
+        end_arrowhead: Option<&'static str>,
+    },
+    #[serde(rename_all = "camelCase")]
+    Freedraw {
+        points: Vec<[f32; 2]>,
+        last_committed_point: Option<()>,
+        pressures: Vec<f32>,
+        simulate_pressure: bool,
+    },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Binding<'a> {
+    element_id: &'a str,
+    focus: f64,
+    gap: f64,
+}
+
 /// The Excalidraw elements of `shapes` (in paint order), with ids made from the shapes' ids.
-pub fn elements(shapes: &[Shape]) -> Elements {
+pub fn elements(shapes: &[Shape]) -> Elements<'_> {
     let mut out = Elements::default();
     // Which arrows attach to each shape: Excalidraw lists them on the shape too.
     let mut arrows: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -43,31 +129,35 @@ pub fn elements(shapes: &[Shape]) -> Elements {
         match s.kind {
             ShapeKind::Rectangle | ShapeKind::Ellipse | ShapeKind::Diamond | ShapeKind::Sticky => {
                 let label = (!s.text.is_empty()).then(|| format!("{}-label", s.id));
-                let mut bound: Vec<Value> = arrows
+                let mut bound: Vec<Bound> = arrows
                     .get(s.id.as_str())
                     .into_iter()
                     .flatten()
-                    .map(|id| json!({"type": "arrow", "id": id}))
+                    .map(|id| Bound {
+                        kind: "arrow",
+                        id: (*id).to_owned(),
+                    })
                     .collect();
                 if let Some(label) = &label {
-                    bound.push(json!({"type": "text", "id": label}));
+                    bound.push(Bound {
+                        kind: "text",
+                        id: label.clone(),
+                    });
                 }
                 let mut e = base(s, seed);
                 if s.kind == ShapeKind::Sticky {
-                    e.insert("type".into(), "rectangle".into());
                     // The outline keeps the text's colour: a label here is drawn in it.
-                    let paper = s.style.fill.as_deref().unwrap_or(STICKY_PAPER);
-                    e.insert("backgroundColor".into(), paper.into());
+                    e.background_color = s.style.fill.as_deref().unwrap_or(STICKY_PAPER);
                 }
-                e.insert("boundElements".into(), bound.into());
-                out.elements.push(e.into());
+                e.bound_elements = Some(bound);
+                out.elements.push(e);
                 if let Some(label) = label {
-                    out.elements.push(text(s, &label, Some(&s.id), seed).into());
+                    out.elements.push(text(s, label, Some(&s.id), seed));
                 }
             }
-            ShapeKind::Text => out.elements.push(text(s, &s.id, None, seed).into()),
+            ShapeKind::Text => out.elements.push(text(s, s.id.clone(), None, seed)),
             ShapeKind::Line | ShapeKind::Arrow | ShapeKind::Pen => {
-                out.elements.push(linear(s, seed).into());
+                out.elements.push(linear(s, seed))
             }
             ShapeKind::Image => *out.skipped.entry(s.kind.label().to_owned()).or_default() += 1,
         }
@@ -76,7 +166,7 @@ pub fn elements(shapes: &[Shape]) -> Elements {
 }
 
 /// The fields every element has, from the shape's box and style.
-fn base(s: &Shape, seed: u64) -> Map<String, Value> {
+fn base(s: &Shape, seed: u64) -> Element<'_> {
     let kind = match s.kind {
         ShapeKind::Ellipse => "ellipse",
         ShapeKind::Diamond => "diamond",
@@ -95,98 +185,89 @@ fn base(s: &Shape, seed: u64) -> Map<String, Value> {
         (Some(fill), true) => fill.as_str(),
         _ => "transparent",
     };
-    let groups: Vec<&str> = s.group.as_deref().into_iter().collect();
-    let value = json!({
-        "id": s.id,
-        "type": kind,
-        "x": s.x,
-        "y": s.y,
-        "width": s.w,
-        "height": s.h,
-        "angle": s.rotation,
-        "strokeColor": s.style.stroke,
-        "backgroundColor": fill,
-        "fillStyle": "solid",
-        "strokeWidth": s.style.stroke_width,
-        "strokeStyle": stroke_style,
-        "roughness": 0,
-        "opacity": (s.style.opacity * 100.0).round(),
-        "groupIds": groups,
-        "frameId": null,
-        "roundness": null,
-        "seed": seed,
-        "version": 1,
-        "versionNonce": seed,
-        "isDeleted": false,
-        "boundElements": null,
-        "updated": 1,
-        "link": null,
-        "locked": false,
-    });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
+    Element {
+        id: s.id.clone(),
+        kind,
+        x: s.x,
+        y: s.y,
+        width: s.w,
+        height: s.h,
+        angle: s.rotation,
+        stroke_color: &s.style.stroke,
+        background_color: fill,
+        fill_style: "solid",
+        stroke_width: s.style.stroke_width,
+        stroke_style,
+        roughness: 0,
+        opacity: (s.style.opacity * 100.0).round(),
+        group_ids: s.group.as_deref().into_iter().collect(),
+        frame_id: None,
+        roundness: None,
+        seed,
+        version: 1,
+        version_nonce: seed,
+        is_deleted: false,
+        bound_elements: None,
+        updated: 1,
+        link: None,
+        locked: false,
+        kind_fields: KindFields::None {},
     }
 }
 
 /// A text element: a text shape (`container` none) or the label of the shape `container`.
-fn text(s: &Shape, id: &str, container: Option<&str>, seed: u64) -> Map<String, Value> {
-    let mut e = base(s, seed);
+fn text<'a>(s: &'a Shape, id: String, container: Option<&'a str>, seed: u64) -> Element<'a> {
     let centred = container.is_some();
-    let fields = [
-        ("id", Value::from(id)),
-        ("type", "text".into()),
-        ("backgroundColor", "transparent".into()),
-        ("text", s.text.as_str().into()),
-        ("originalText", s.text.as_str().into()),
-        ("fontSize", s.style.font_size.into()),
-        ("fontFamily", FONT_FAMILY.into()),
-        ("textAlign", if centred { "center" } else { "left" }.into()),
-        (
-            "verticalAlign",
-            if centred { "middle" } else { "top" }.into(),
-        ),
-        ("containerId", container.map_or(Value::Null, Value::from)),
-        ("lineHeight", LINE_HEIGHT.into()),
-        ("autoResize", (!centred).into()),
-    ];
-    for (key, value) in fields {
-        e.insert(key.into(), value);
-    }
+    let mut e = base(s, seed);
+    e.id = id;
+    e.kind = "text";
+    e.background_color = "transparent";
     if centred {
         // A label shares its shape's colour and group, not its dashes.
-        e.insert("strokeStyle".into(), "solid".into());
+        e.stroke_style = "solid";
     }
+    e.kind_fields = KindFields::Text {
+        text: &s.text,
+        original_text: &s.text,
+        font_size: s.style.font_size,
+        font_family: FONT_FAMILY,
+        text_align: if centred { "center" } else { "left" },
+        vertical_align: if centred { "middle" } else { "top" },
+        container_id: container,
+        line_height: LINE_HEIGHT,
+        auto_resize: !centred,
+    };
     e
 }
 
 /// A line, an arrow (head at the end) or a pen stroke (freedraw).
-fn linear(s: &Shape, seed: u64) -> Map<String, Value> {
+fn linear<'a>(s: &'a Shape, seed: u64) -> Element<'a> {
     let mut e = base(s, seed);
     let points: Vec<[f32; 2]> = s.points.iter().map(|p| [p.x, p.y]).collect();
-    e.insert("points".into(), json!(points));
-    e.insert("lastCommittedPoint".into(), Value::Null);
     if s.kind == ShapeKind::Pen {
-        let pressures: Vec<f32> = s.points.iter().map(|p| p.pressure).collect();
-        e.insert("pressures".into(), json!(pressures));
-        e.insert("simulatePressure".into(), false.into());
-        e.insert(
-            "strokeWidth".into(),
-            (s.style.stroke_width / FREEDRAW_WIDTH).into(),
-        );
+        e.stroke_width = s.style.stroke_width / FREEDRAW_WIDTH;
+        e.kind_fields = KindFields::Freedraw {
+            points,
+            last_committed_point: None,
+            pressures: s.points.iter().map(|p| p.pressure).collect(),
+            simulate_pressure: false,
+        };
         return e;
     }
-    let binding = |target: &Option<String>| match target {
-        Some(id) => json!({"elementId": id, "focus": 0, "gap": 1}),
-        None => Value::Null,
+    let binding = |target: Option<&'a str>| {
+        target.map(|id| Binding {
+            element_id: id,
+            focus: 0.0,
+            gap: 1.0,
+        })
     };
-    let arrow = s.kind == ShapeKind::Arrow;
-    e.insert("startBinding".into(), binding(&s.start_bind));
-    e.insert("endBinding".into(), binding(&s.end_bind));
-    e.insert("startArrowhead".into(), Value::Null);
-    e.insert(
-        "endArrowhead".into(),
-        if arrow { "arrow".into() } else { Value::Null },
-    );
+    e.kind_fields = KindFields::Linear {
+        points,
+        last_committed_point: None,
+        start_binding: binding(s.start_bind.as_deref()),
+        end_binding: binding(s.end_bind.as_deref()),
+        start_arrowhead: None,
+        end_arrowhead: (s.kind == ShapeKind::Arrow).then_some("arrow"),
+    };
     e
 }
