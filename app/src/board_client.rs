@@ -68,7 +68,19 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         title,
         find_open,
         found,
+        board_library,
+        browser_library,
+        library_status,
     } = update;
+    if let Some(items) = board_library {
+        ui.board_library.set(items);
+    }
+    if let Some(items) = browser_library {
+        ui.browser_library.set(items);
+    }
+    if let Some(status) = library_status {
+        ui.library_status.set(Some(status));
+    }
     if find_open {
         ui.find_open.update(|n| *n += 1);
     }

@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 
 pub use engine::view::{
-    Access, Command, ConnectionStatus, ExportFormat, ExportOptions, HistoryAction, Peer, Role,
-    ShapeItem, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem, ViewUpdate,
+    Access, Command, ConnectionStatus, ExportFormat, ExportOptions, HistoryAction, LibraryEntry,
+    LibrarySection, Peer, Role, ShapeItem, StyleChange, StyleMix, TextEdit, Tool, Transport,
+    VersionItem, ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -69,6 +70,13 @@ pub struct BoardUi {
     pub find_open: RwSignal<u32>,
     /// The find bar's count: the match shown (from 1) and how many there are.
     pub found: RwSignal<(Option<usize>, usize)>,
+    /// The Library panel is open.
+    pub library_open: RwSignal<bool>,
+    /// The board's library items and this browser's, newest first.
+    pub board_library: RwSignal<Vec<LibraryEntry>>,
+    pub browser_library: RwSignal<Vec<LibraryEntry>>,
+    /// What the last library action did (the panel's status line).
+    pub library_status: RwSignal<Option<String>>,
 }
 
 impl BoardUi {
@@ -102,11 +110,23 @@ impl BoardUi {
             title: RwSignal::new(String::new()),
             find_open: RwSignal::new(0),
             found: RwSignal::new((None, 0)),
+            library_open: RwSignal::new(false),
+            board_library: RwSignal::new(Vec::new()),
+            browser_library: RwSignal::new(Vec::new()),
+            library_status: RwSignal::new(None),
         }
     }
 }
 
 impl BoardUi {
+    /// A library section's items.
+    pub fn library(&self, section: LibrarySection) -> RwSignal<Vec<LibraryEntry>> {
+        match section {
+            LibrarySection::Board => self.board_library,
+            LibrarySection::Browser => self.browser_library,
+        }
+    }
+
     /// The link is view-only.
     pub fn view_only(&self) -> bool {
         self.access

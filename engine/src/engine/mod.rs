@@ -20,6 +20,8 @@
 //! - [`flowchart`]: flowchart keys (`Ctrl+Arrow` adds a connected node);
 //! - [`find`]: find on the board (`Ctrl+F`), stepping through the matches;
 //! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
+//! - [`library`]: the Library panel's items (the board's and this browser's), kept and
+//!   inserted;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
 //!   clipboard, text editing and images.
 
@@ -29,6 +31,7 @@ mod document;
 mod find;
 mod flowchart;
 mod input;
+mod library;
 mod local;
 mod paint;
 mod peers;
@@ -212,6 +215,8 @@ pub struct Engine {
     editing: Option<Editing>,
     /// The find bar's search, while the bar is open.
     finding: Option<find::Finding>,
+    /// The board's library and this browser's, as the Library panel shows them.
+    library: library::Libraries,
     /// The node the flowchart keys made last, selected when `Ctrl` goes up.
     flow_made: Option<String>,
     /// The timer for the minimap's throttled redraw.
@@ -285,6 +290,7 @@ impl Engine {
         let session = SyncSession::new(board.clone(), || js_sys::Date::now() as u64);
         let history = History::new(&board, || js_sys::Date::now() as u64);
         let changes = board.watch();
+        let library = library::Libraries::new(board.watch_library());
         Self {
             me,
             window,
@@ -335,6 +341,7 @@ impl Engine {
             selection: Vec::new(),
             editing: None,
             finding: None,
+            library,
             flow_made: None,
             step_key: None,
             typed_at: 0.0,

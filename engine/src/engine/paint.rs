@@ -53,6 +53,7 @@ impl Engine {
             self.refresh_title();
             self.reload_shapes();
         }
+        self.refresh_library();
         let preview = self.gesture.drawn_shape(
             String::new(),
             String::new(),
