@@ -6,6 +6,7 @@
 //!   minimap, text editor, shortcuts dialog, the accessible shape list.
 //! - [`find_bar`]: the find bar (`Ctrl+F`).
 //! - [`files_ui`]: the Export dialog, the Import button and the History panel.
+//! - [`library_panel`]: the Library panel (the board's items and this browser's).
 //! - [`style_panel`]: the style panel (styles of the selection or new shapes, its actions).
 //! - [`share`]: the Share dialog: edit and view links, Reset links.
 //! - [`name_prompt`]: asking a person's name once, on their first board.
@@ -21,6 +22,7 @@
 pub mod board_page;
 pub mod files_ui;
 pub mod find_bar;
+pub mod library_panel;
 pub mod name_prompt;
 pub mod pages;
 pub mod share;
