@@ -3,7 +3,6 @@
 //! selection kept as an item; an item inserted at the view's centre or where it was dropped,
 //! as one undo step.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -25,11 +24,19 @@ pub(super) struct Libraries {
     board_changed: Arc<AtomicBool>,
     board: Vec<LibraryItem>,
     browser: Vec<LibraryItem>,
-    /// Thumbnails by section and id, with what they were drawn from (shape count, creation
-    /// time): items do not change once made, so this is enough to tell a stale one.
-    thumbnails: HashMap<(LibrarySection, String), (usize, u64, String)>,
+    /// Thumbnails drawn so far (a list: libraries are small, and published rarely).
+    thumbnails: Vec<Thumbnail>,
     /// This browser's items were published once (the board's are, when first read).
     browser_shown: bool,
+}
+
+/// An item's thumbnail, with what it was drawn from (shape count, creation time): items do
+/// not change once made, so this is enough to tell a stale one.
+struct Thumbnail {
+    section: LibrarySection,
+    id: String,
+    drawn_from: (usize, u64),
+    url: String,
 }
 
 impl Libraries {
@@ -38,7 +45,7 @@ impl Libraries {
             board_changed,
             board: Vec::new(),
             browser: crate::library::load(),
-            thumbnails: HashMap::new(),
+            thumbnails: Vec::new(),
             browser_shown: false,
         }
     }
@@ -81,25 +88,36 @@ impl Engine {
             LibrarySection::Browser => &self.library.browser,
         };
         let thumbnails = &mut self.library.thumbnails;
+        thumbnails.retain(|t| t.section != section || items.iter().any(|i| i.id == t.id));
         let mut entries = Vec::with_capacity(items.len());
         for item in items {
             let drawn_from = (item.shapes.len(), item.created.to_bits());
-            let key = (section, item.id.clone());
-            let thumbnail = match thumbnails.get(&key) {
-                Some((n, created, url)) if (*n, *created) == drawn_from => url.clone(),
+            let drawn = thumbnails
+                .iter()
+                .position(|t| t.section == section && t.id == item.id);
+            let url = match drawn {
+                Some(i) if thumbnails[i].drawn_from == drawn_from => thumbnails[i].url.clone(),
                 _ => {
                     let url = thumbnail(item);
-                    thumbnails.insert(key, (drawn_from.0, drawn_from.1, url.clone()));
+                    let fresh = Thumbnail {
+                        section,
+                        id: item.id.clone(),
+                        drawn_from,
+                        url: url.clone(),
+                    };
+                    match drawn {
+                        Some(i) => thumbnails[i] = fresh,
+                        None => thumbnails.push(fresh),
+                    }
                     url
                 }
             };
             entries.push(LibraryEntry {
                 id: item.id.clone(),
                 label: item.label(),
-                thumbnail,
+                thumbnail: url,
             });
         }
-        thumbnails.retain(|(s, id), _| *s != section || items.iter().any(|i| &i.id == id));
         match section {
             LibrarySection::Board => self.after.view.board_library = Some(entries),
             LibrarySection::Browser => self.after.view.browser_library = Some(entries),

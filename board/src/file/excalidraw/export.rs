@@ -8,7 +8,7 @@
 //! since Excalidraw has no notes. Images are left out and counted: a library carries no image files. Strokes
 //! are drawn clean (`roughness` 0), as on this board.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -117,25 +117,22 @@ struct Binding<'a> {
 /// The Excalidraw elements of `shapes` (in paint order), with ids made from the shapes' ids.
 pub fn elements(shapes: &[Shape]) -> Elements<'_> {
     let mut out = Elements::default();
-    // Which arrows attach to each shape: Excalidraw lists them on the shape too.
-    let mut arrows: HashMap<&str, Vec<&str>> = HashMap::new();
-    for s in shapes.iter().filter(|s| s.kind == ShapeKind::Arrow) {
-        for target in [&s.start_bind, &s.end_bind].into_iter().flatten() {
-            arrows.entry(target.as_str()).or_default().push(&s.id);
-        }
-    }
     for (n, s) in shapes.iter().enumerate() {
         let seed = n as u64 + 1;
         match s.kind {
             ShapeKind::Rectangle | ShapeKind::Ellipse | ShapeKind::Diamond | ShapeKind::Sticky => {
                 let label = (!s.text.is_empty()).then(|| format!("{}-label", s.id));
-                let mut bound: Vec<Bound> = arrows
-                    .get(s.id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .map(|id| Bound {
+                // Excalidraw lists the arrows attached to a shape on the shape too.
+                let attached = |a: &&Shape| {
+                    let to_this = |end: &Option<String>| end.as_deref() == Some(s.id.as_str());
+                    a.kind == ShapeKind::Arrow && (to_this(&a.start_bind) || to_this(&a.end_bind))
+                };
+                let mut bound: Vec<Bound> = shapes
+                    .iter()
+                    .filter(attached)
+                    .map(|a| Bound {
                         kind: "arrow",
-                        id: (*id).to_owned(),
+                        id: a.id.clone(),
                     })
                     .collect();
                 if let Some(label) = &label {
