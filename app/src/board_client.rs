@@ -72,6 +72,9 @@ fn show(ui: BoardUi, update: ViewUpdate) {
         slides,
         selection_info,
         focus_link,
+        board_library,
+        browser_library,
+        library_status,
     } = update;
     if let Some(presenting) = presenting {
         ui.presenting.set(presenting);
@@ -84,6 +87,15 @@ fn show(ui: BoardUi, update: ViewUpdate) {
     }
     if focus_link {
         ui.focus_link.update(|n| *n = n.wrapping_add(1));
+    }
+    if let Some(items) = board_library {
+        ui.board_library.set(items);
+    }
+    if let Some(items) = browser_library {
+        ui.browser_library.set(items);
+    }
+    if let Some(status) = library_status {
+        ui.library_status.set(Some(status));
     }
     if find_open {
         ui.find_open.update(|n| *n += 1);

@@ -7,8 +7,9 @@
 //!
 //! Long, but one page: each component below is a few dozen lines of markup read top to bottom
 //! in the order it appears on screen. The Share dialog lives in `crate::share`, the style panel
-//! in `crate::style_panel`, Export/Import/History in `crate::files_ui`; the shortcuts dialog
-//! and the top bar's overflow menu are the next seams to split along.
+//! in `crate::style_panel`, Export/Import/History in `crate::files_ui`, the Library panel in
+//! `crate::library_panel`; the shortcuts dialog and the top bar's overflow menu are the next
+//! seams to split along.
 //!
 //! About 700 lines: the page's markup is one `view!` tree, hard to split without passing every
 //! signal around; the style panel (`style_panel.rs`) and the files dialogs (`files_ui.rs`)
@@ -20,6 +21,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::files_ui::{ExportDialog, FilesUi, HistoryPanel};
 use crate::find_bar::FindBar;
+use crate::library_panel::LibraryPanel;
 use crate::name_prompt::NamePrompt;
 use crate::pages::NotFound;
 use crate::present::{FollowPresenter, PresentButtons, SlideControls, SlidesPanel};
@@ -97,6 +99,7 @@ pub fn BoardPage() -> impl IntoView {
     let style_open = RwSignal::new(false);
     let more_open = RwSignal::new(false);
     let name_prompt = RwSignal::new(false);
+    let library_toggle = NodeRef::<leptos::html::Button>::new();
 
     #[cfg(feature = "hydrate")]
     {
@@ -284,11 +287,27 @@ pub fn BoardPage() -> impl IntoView {
                     <button
                         type="button"
                         class="tool"
+                        node_ref=library_toggle
+                        aria-label="Library"
+                        title="Library: shapes kept to use again, on this board or in this browser"
+                        aria-expanded=move || ui.library_open.get().to_string()
+                        on:click=move |_| {
+                            more_open.set(false);
+                            files.history_open.set(false);
+                            ui.library_open.update(|open| *open = !*open);
+                        }
+                    >
+                        <Icon path="M4 5a2 2 0 012-2h3v18H6a2 2 0 01-2-2zM9 3h4v18H9zM14.5 4.2l3.4-.9 3.6 16.6-3.4.9z"/>
+                    </button>
+                    <button
+                        type="button"
+                        class="tool"
                         aria-label="History"
                         title="History: earlier versions of this board"
                         aria-expanded=move || files.history_open.get().to_string()
                         on:click=move |_| {
                             more_open.set(false);
+                            ui.library_open.set(false);
                             files.history_open.update(|open| *open = !*open);
                         }
                     >
@@ -376,6 +395,7 @@ pub fn BoardPage() -> impl IntoView {
                 <SlideControls ui/>
                 <FollowPresenter ui/>
                 <HistoryPanel ui files/>
+                <LibraryPanel ui toggle=library_toggle/>
                 <NamePrompt ui open=name_prompt/>
                 {move || ui.following.get().map(|name| view! {
                     <div class="following" aria-live="polite">
@@ -468,7 +488,7 @@ fn ShapeList(ui: BoardUi) -> impl IntoView {
 /// The files picked in a file input, which is then emptied (picking the same file again
 /// fires again).
 #[cfg(feature = "hydrate")]
-fn take_picked(input: NodeRef<leptos::html::Input>) -> Vec<web_sys::File> {
+pub(crate) fn take_picked(input: NodeRef<leptos::html::Input>) -> Vec<web_sys::File> {
     let Some(input) = input.get() else {
         return Vec::new();
     };

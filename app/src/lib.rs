@@ -7,6 +7,7 @@
 //! - [`find_bar`]: the find bar (`Ctrl+F`).
 //! - [`present`]: presenting frames as slides: the buttons, the slides panel, the controls.
 //! - [`files_ui`]: the Export dialog, the Import button and the History panel.
+//! - [`library_panel`]: the Library panel (the board's items and this browser's).
 //! - [`style_panel`]: the style panel (styles of the selection or new shapes, its actions).
 //! - [`lock_link`]: the style panel's lock button and link editor.
 //! - [`share`]: the Share dialog: edit and view links, Reset links.
@@ -23,6 +24,7 @@
 pub mod board_page;
 pub mod files_ui;
 pub mod find_bar;
+pub mod library_panel;
 pub mod lock_link;
 pub mod name_prompt;
 pub mod pages;

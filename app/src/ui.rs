@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 
 pub use engine::view::{
-    Access, Command, ConnectionStatus, ExportFormat, ExportOptions, HistoryAction, Peer, Role,
-    SelectionInfo, ShapeItem, Slide, StyleChange, StyleMix, TextEdit, Tool, Transport, VersionItem,
-    ViewUpdate,
+    Access, Command, ConnectionStatus, ExportFormat, ExportOptions, HistoryAction, LibraryEntry,
+    LibrarySection, Peer, Role, SelectionInfo, ShapeItem, Slide, StyleChange, StyleMix, TextEdit,
+    Tool, Transport, VersionItem, ViewUpdate,
 };
 
 /// Sends a command to the board client (in the browser; nothing happens on the server).
@@ -80,6 +80,13 @@ pub struct BoardUi {
     pub selection_info: RwSignal<SelectionInfo>,
     /// Incremented to focus the link field (`Ctrl+K`).
     pub focus_link: RwSignal<u32>,
+    /// The Library panel is open.
+    pub library_open: RwSignal<bool>,
+    /// The board's library items and this browser's, newest first.
+    pub board_library: RwSignal<Vec<LibraryEntry>>,
+    pub browser_library: RwSignal<Vec<LibraryEntry>>,
+    /// What the last library action did (the panel's status line).
+    pub library_status: RwSignal<Option<String>>,
 }
 
 impl BoardUi {
@@ -118,11 +125,23 @@ impl BoardUi {
             slides_open: RwSignal::new(false),
             selection_info: RwSignal::new(SelectionInfo::default()),
             focus_link: RwSignal::new(0),
+            library_open: RwSignal::new(false),
+            board_library: RwSignal::new(Vec::new()),
+            browser_library: RwSignal::new(Vec::new()),
+            library_status: RwSignal::new(None),
         }
     }
 }
 
 impl BoardUi {
+    /// A library section's items.
+    pub fn library(&self, section: LibrarySection) -> RwSignal<Vec<LibraryEntry>> {
+        match section {
+            LibrarySection::Board => self.board_library,
+            LibrarySection::Browser => self.browser_library,
+        }
+    }
+
     /// The link is view-only.
     pub fn view_only(&self) -> bool {
         self.access

@@ -43,9 +43,11 @@
 //! Import ([`parse`]) is all or nothing: a file is refused whole with an [`ImportError`] a
 //! person can read, or every shape comes in checked and sanitised ([`check`] holds the limits).
 //! Foreign formats: Excalidraw ([`excalidraw`]) and Mermaid flowchart text ([`mermaid`]).
+//! Libraries of reusable shapes, and Excalidraw's `.excalidrawlib` files: [`library`].
 
 pub mod check;
 pub mod excalidraw;
+pub mod library;
 pub mod mermaid;
 pub mod place;
 pub mod png;
@@ -299,7 +301,9 @@ fn parse_json(bytes: &[u8]) -> Result<Scene, ImportError> {
             parse_whiteboard(bytes)
         }
         "excalidraw" | "excalidraw/clipboard" => excalidraw::parse(bytes),
-        "excalidrawlib" => Err(not_a_board("an Excalidraw library, not a drawing")),
+        "excalidrawlib" => Err(not_a_board(
+            "an Excalidraw library, not a drawing: import it in the Library panel",
+        )),
         other => {
             let shown: String = other.chars().take(40).collect();
             Err(ImportError::NotABoard {

@@ -1,4 +1,4 @@
-//! Undo and redo of one person's own changes to the shapes.
+//! Undo and redo of one person's own changes to the shapes and the board's library.
 //!
 //! A [`History`] records only the transactions made with the local origin
 //! ([`LOCAL_ORIGIN`]): changes that arrive from other people are never undone. Steps are
@@ -43,6 +43,7 @@ impl History {
         options.tracked_origins.insert(LOCAL_ORIGIN.into());
         let mut manager = UndoManager::with_options(options);
         manager.expand_scope(board.doc(), board.shapes_map());
+        manager.expand_scope(board.doc(), board.library_map());
         Self {
             board: board.clone(),
             manager,

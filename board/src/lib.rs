@@ -8,12 +8,14 @@
 //!   snapping and z-order moves.
 //! - [`route`]: elbow arrows' right-angled routes, and where a line's label sits.
 //! - [`frame`]: frames: which frame a shape belongs to, a frame's name and where it is drawn.
+//! - [`library`]: the board's own library of reusable shapes, kept in its document (the items
+//!   and `.excalidrawlib` files are in [`file::library`]).
 //! - [`flow`]: flowchart keys: where the next node goes (`Ctrl+Arrow`).
 //! - [`find`]: find on the board: the shapes whose text matches, in reading order.
 //! - [`lock`]: what a locked shape is kept from (clicks, the marquee, edits).
 //! - [`link`]: links on shapes (a web address or another shape): parsing and the safety rules.
 //! - [`file`]: boards as files: the JSON format, Excalidraw and Mermaid import, boards inside
-//!   PNG and SVG.
+//!   PNG and SVG, library items and `.excalidrawlib` files.
 //! - [`order`]: fractional-index keys that order shapes front to back without renumbering.
 //! - [`sketch`]: the hand-drawn look: the rough outlines of a shape, the same for every
 //!   collaborator and export (seeded by the shape's id), for the canvas and SVG alike.
@@ -36,6 +38,7 @@ pub mod frame;
 pub mod guard;
 pub mod history;
 pub mod layout;
+pub mod library;
 pub mod link;
 pub mod lock;
 pub mod order;

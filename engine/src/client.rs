@@ -20,7 +20,7 @@ use yrs::Doc;
 
 use crate::engine::{After, Callbacks, Engine, Keys, Parts, PointerInput};
 use crate::presence::Identity;
-use crate::view::{Command, HistoryAction, Tool, ViewUpdate};
+use crate::view::{Command, HistoryAction, LibrarySection, Tool, ViewUpdate, LIBRARY_DRAG_TYPE};
 use crate::{images, random, render, tools};
 
 /// Where the engine's view changes go: the page's controls.
@@ -497,16 +497,30 @@ fn attach_canvas_listeners(client: &Rc<Client>, canvas: &HtmlCanvasElement) {
         }
     });
 
-    // Images dropped on the board are uploaded and placed where they land.
+    // Images dropped on the board are uploaded and placed where they land; so are library
+    // items dragged from the Library panel.
     listen(target, "dragover", |ev| ev.prevent_default());
-    let el = canvas.clone();
+    let (c, el) = (Rc::clone(client), canvas.clone());
     listen(target, "drop", move |ev| {
         let Some(ev) = ev.dyn_ref::<web_sys::DragEvent>() else {
             return;
         };
         ev.prevent_default();
-        let files = ev.data_transfer().and_then(|d| d.files()).map(file_list);
         let at = canvas_point(ev, &el.get_bounding_client_rect());
+        let data = ev.data_transfer();
+        let item = data
+            .as_ref()
+            .and_then(|d| d.get_data(LIBRARY_DRAG_TYPE).ok())
+            .and_then(|text| {
+                let (section, id) = text.split_once(':')?;
+                Some((LibrarySection::parse(section)?, id.to_owned()))
+            });
+        if let Some((section, id)) = item {
+            c.run(|e| e.insert_from_library(section, &id, Some(at)));
+            let _ = el.focus();
+            return;
+        }
+        let files = data.and_then(|d| d.files()).map(file_list);
         crate::files::receive(files.unwrap_or_default(), Some(at));
     });
 
@@ -680,6 +694,17 @@ fn attach_window_listeners(client: &Rc<Client>, window: &web_sys::Window) {
     let c = Rc::clone(client);
     listen(target, "blur", move |_| {
         c.run(Engine::release_space);
+    });
+
+    // Another tab of this browser changed the browser's library.
+    let c = Rc::clone(client);
+    listen(target, "storage", move |ev| {
+        let key = ev
+            .dyn_ref::<web_sys::StorageEvent>()
+            .and_then(web_sys::StorageEvent::key);
+        if key.as_deref() == Some(crate::library::STORAGE_KEY) {
+            c.run(Engine::browser_library_changed);
+        }
     });
 
     let c = Rc::clone(client);

@@ -295,7 +295,7 @@ mod tests {
     }
 }
 
-fn file_stem(title: Option<&str>) -> String {
+pub(crate) fn file_stem(title: Option<&str>) -> String {
     let stem: String = title
         .unwrap_or("")
         .chars()

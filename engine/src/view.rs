@@ -179,6 +179,59 @@ pub struct VersionItem {
     pub bytes: u64,
 }
 
+/// Which library: the board's own (everyone on the board shares it, it stays with the board)
+/// or this browser's (on every board opened here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LibrarySection {
+    Board,
+    Browser,
+}
+
+impl LibrarySection {
+    pub const ALL: [LibrarySection; 2] = [LibrarySection::Board, LibrarySection::Browser];
+
+    /// The section's heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            LibrarySection::Board => "This board",
+            LibrarySection::Browser => "This browser",
+        }
+    }
+
+    /// Whose library, in a sentence ("Added to this board's library").
+    pub fn owner(self) -> &'static str {
+        match self {
+            LibrarySection::Board => "this board's",
+            LibrarySection::Browser => "this browser's",
+        }
+    }
+
+    /// Stable value for attributes and drag data.
+    pub fn key(self) -> &'static str {
+        match self {
+            LibrarySection::Board => "board",
+            LibrarySection::Browser => "browser",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// One library item as the Library panel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LibraryEntry {
+    pub id: String,
+    /// Its name, or how many shapes it holds ("3 shapes").
+    pub label: String,
+    /// The item drawn as SVG, as a `data:` URL.
+    pub thumbnail: String,
+}
+
+/// The type of the drag data a library item carries onto the canvas: `section:id`.
+pub const LIBRARY_DRAG_TYPE: &str = "application/x-whiteboard-library";
+
 /// What the controls outside the canvas ask the board to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -243,6 +296,12 @@ pub enum Command {
     SetLink(String),
     /// Follow the link of the one selected shape.
     FollowLink,
+    /// Keep the selection as a new item of a library.
+    AddToLibrary(LibrarySection),
+    /// Take an item (by id) out of a library.
+    RemoveFromLibrary(LibrarySection, String),
+    /// Insert a library item's shapes at the view's centre, selected, as one undo step.
+    InsertFromLibrary(LibrarySection, String),
 }
 
 /// The slide shown while presenting.
@@ -554,6 +613,12 @@ pub struct ViewUpdate {
     pub selection_info: Option<SelectionInfo>,
     /// Move the keyboard focus to the link field (`Ctrl+K`).
     pub focus_link: bool,
+    /// The board's library items, newest first, when they change.
+    pub board_library: Option<Vec<LibraryEntry>>,
+    /// This browser's library items, newest first, when they change.
+    pub browser_library: Option<Vec<LibraryEntry>>,
+    /// What the last library action did, for the Library panel's status line.
+    pub library_status: Option<String>,
 }
 
 #[cfg(test)]

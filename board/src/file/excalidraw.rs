@@ -12,6 +12,7 @@
 //! the drawing (Excalidraw's "Copy link to object": an address with `?element=<id>`) becomes a
 //! link to that shape. Deleted elements are ignored; the rest (embeddables, iframes,
 //! …) are counted in [`Scene::skipped`], as are images whose file is missing or unsupported.
+//! The way back, shapes as elements, is [`export`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -39,7 +40,7 @@ struct File {
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct FileData {
+pub(super) struct FileData {
     #[serde(rename = "dataURL")]
     data_url: Option<String>,
 }
@@ -127,7 +128,13 @@ impl Element {
             font_size: self.font_size.unwrap_or(defaults.font_size),
             elbow: self.elbowed == Some(true),
             sloppiness: Sloppiness::from_roughness(self.roughness.unwrap_or(1.0)),
-            font_family: font_of(self.font_family),
+            // Only text has a font in Excalidraw (its default is the hand font); a shape without
+            // one keeps ours, and a label takes its text's font.
+            font_family: if self.kind() == "text" || self.font_family.is_some() {
+                font_of(self.font_family)
+            } else {
+                Font::Sans
+            },
         }
     }
 
@@ -158,8 +165,16 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
         Ok(file) => file,
         Err(e) => return Err(check::locate::<Element>(bytes, "elements", "element", e)),
     };
-    let live: Vec<(usize, &Element)> = file
-        .elements
+    scene(&file.elements, file.files.unwrap_or_default())
+}
+
+/// The shapes of a list of elements (a drawing's, or one library item's), checked; `files`
+/// holds the images' data by file id.
+pub(super) fn scene(
+    elements: &[Element],
+    files: HashMap<String, FileData>,
+) -> Result<Scene, ImportError> {
+    let live: Vec<(usize, &Element)> = elements
         .iter()
         .enumerate()
         .filter(|(_, e)| e.is_deleted != Some(true))
@@ -182,7 +197,6 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Scene, ImportError> {
             (e.kind() == "text" && closed).then_some((container, *e))
         })
         .collect();
-    let files = file.files.unwrap_or_default();
     let mut scene = Scene::default();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let mut index: Option<String> = None;
@@ -366,5 +380,6 @@ fn image(
     Some(shape)
 }
 
+pub mod export;
 #[cfg(test)]
 mod tests;

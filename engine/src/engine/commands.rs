@@ -136,6 +136,11 @@ impl Engine {
             Command::SlideStep(by) => self.slide_step(by),
             Command::StopPresenting => self.stop_presenting(),
             Command::MoveSlide { id, by } => self.move_slide(&id, by),
+            Command::AddToLibrary(section) => self.add_selection_to_library(section),
+            Command::RemoveFromLibrary(section, id) => self.remove_from_library(section, &id),
+            Command::InsertFromLibrary(section, id) => {
+                self.insert_from_library(section, &id, None);
+            }
             Command::ZoomIn => self.zoom_by(ZOOM_STEP),
             Command::ZoomOut => self.zoom_by(1.0 / ZOOM_STEP),
             Command::ZoomReset => self.zoom_by(1.0 / self.viewport.zoom),
@@ -368,7 +373,7 @@ impl Engine {
     /// Where something pasted or dropped goes: the drop point, else the pointer when it is
     /// over the canvas, else the view's centre; moved down and right of the last thing placed
     /// when that went to the same spot, so that repeated pastes do not pile up.
-    fn place_point(&mut self, screen: Option<Point>) -> Point {
+    pub(super) fn place_point(&mut self, screen: Option<Point>) -> Point {
         let base = match (screen, self.cursor) {
             (Some(s), _) => self.viewport.to_board(s),
             (None, Some(c)) => Point::new(c.x, c.y),

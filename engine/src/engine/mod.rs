@@ -23,6 +23,8 @@
 //! - [`find`]: find on the board (`Ctrl+F`), stepping through the matches;
 //! - [`links`]: locking shapes, and setting and following their links;
 //! - [`scene`]: the board as a whole: exports, imports, a version previewed or restored;
+//! - [`library`]: the Library panel's items (the board's and this browser's), kept and
+//!   inserted;
 //! - [`commands`]: what the panels ask for (styles, z-order, groups, alignment, zoom), the
 //!   clipboard, text editing and images.
 
@@ -33,6 +35,7 @@ mod find;
 mod flowchart;
 mod frames;
 mod input;
+mod library;
 mod links;
 mod local;
 mod paint;
@@ -232,6 +235,8 @@ pub struct Engine {
     /// The shape the page's address names (`#shape=<id>`, a copied link to a shape): selected
     /// and brought into view once it has arrived.
     arrival: Option<String>,
+    /// The board's library and this browser's, as the Library panel shows them.
+    library: library::Libraries,
     /// The node the flowchart keys made last, selected when `Ctrl` goes up.
     flow_made: Option<String>,
     /// The slide show in progress.
@@ -310,6 +315,7 @@ impl Engine {
         let history = History::new(&board, || js_sys::Date::now() as u64);
         let changes = board.watch();
         let arrival = links::shape_in_address(&window);
+        let library = library::Libraries::new(board.watch_library());
         Self {
             me,
             window,
@@ -364,6 +370,7 @@ impl Engine {
             editing: None,
             finding: None,
             arrival,
+            library,
             flow_made: None,
             presenting: None,
             shown_slides: Vec::new(),

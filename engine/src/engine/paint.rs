@@ -55,6 +55,7 @@ impl Engine {
             self.reload_shapes();
             self.publish_slides();
         }
+        self.refresh_library();
         let preview = self.gesture.drawn_shape(
             self.next_id.clone(),
             String::new(),
