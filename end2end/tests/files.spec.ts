@@ -179,9 +179,11 @@ test('an Excalidraw file imports with its kinds, labels and arrows, and says wha
   failOnPageErrors(page)
   await newBoard(page, server.url)
   await importFile(page, fileURLToPath(new URL('../../board/tests/fixtures/every-kind.excalidraw', import.meta.url)))
-  await expect(page.getByRole('alert')).toContainText('Imported 10 shapes. Skipped what this board cannot show: 1 embeddable.')
+  await expect(page.getByRole('alert')).toContainText('Imported 11 shapes. Skipped what this board cannot show: 1 embeddable.')
   const items = shapeItems(page)
-  await expect(items).toHaveCount(10)
+  await expect(items).toHaveCount(11)
+  // The frame keeps its name and lists the shapes inside it.
+  await expect(items.filter({ hasText: /^Frame at .*: Overview/ })).toHaveCount(1)
   await expect(items.filter({ hasText: /^Rectangle .*: Ship the/ })).toHaveCount(1)
   await expect(items.filter({ hasText: /^Arrow/ })).toHaveCount(1)
   await expect(items.filter({ hasText: /^Pen stroke/ })).toHaveCount(1)
