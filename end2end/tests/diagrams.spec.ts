@@ -169,11 +169,14 @@ test('a frame takes in what it is drawn around and what is dropped into it, move
 
 test('Present shows the frames as slides in the order set in the slides panel; others can follow', async ({ browser }) => {
   const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
-  await draw(alice, 'Frame', 500, 100, 700, 250)
-  await draw(alice, 'Frame', 100, 100, 300, 250)
-  // Reading order first; the panel moves Frame 1 ahead, for everyone.
+  await draw(alice, 'Frame', 700, 100, 900, 250)
+  await expect(shapeItems(bob)).toHaveText([/^Frame at 700, 100,.*Frame 1$/])
+  // The open panel lists each frame as it is drawn, in reading order; it moves Frame 1
+  // ahead, for everyone.
   await alice.getByRole('button', { name: 'Slides', exact: true }).click()
   const panel = alice.getByRole('complementary', { name: 'Slides' })
+  await expect(panel.locator('.slide-name')).toHaveText(['Frame 1'])
+  await draw(alice, 'Frame', 400, 100, 600, 250)
   await expect(panel.locator('.slide-name')).toHaveText(['Frame 2', 'Frame 1'])
   await panel.getByRole('button', { name: 'Move Frame 1 earlier' }).click()
   await expect(panel.locator('.slide-name')).toHaveText(['Frame 1', 'Frame 2'])

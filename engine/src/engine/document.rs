@@ -150,6 +150,10 @@ impl Engine {
             minimap.invalidate();
         }
         self.publish_selection();
+        // The title and the slides are published from here, not from the frame that follows:
+        // a local change re-reads at once and clears `doc_dirty`, so the frame would not see it.
+        self.refresh_title();
+        self.publish_slides();
         self.arrive();
     }
 

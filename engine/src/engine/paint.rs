@@ -51,9 +51,7 @@ impl Engine {
     pub(super) fn paint_now(&mut self) {
         self.write_gesture();
         if self.doc_dirty {
-            self.refresh_title();
             self.reload_shapes();
-            self.publish_slides();
         }
         self.refresh_library();
         let preview = self.gesture.drawn_shape(
