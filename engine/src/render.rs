@@ -84,6 +84,8 @@ pub struct Scene<'a> {
     pub shapes: &'a [Shape],
     /// Positions in `shapes` that may be visible, in paint order.
     pub visible: &'a [usize],
+    /// Where each shape is in `shapes`, by id (a shape's frame is looked up there).
+    pub positions: &'a HashMap<String, usize>,
     /// The shape being drawn, not yet in the document.
     pub preview: Option<&'a Shape>,
     pub selected: &'a [Shape],
@@ -151,15 +153,14 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
     };
     board_transform();
     // Shapes in a frame are clipped to it.
-    let frames: HashMap<&str, Rect> = scene
-        .shapes
-        .iter()
-        .filter(|s| s.kind == ShapeKind::Frame)
-        .map(|f| (f.id.as_str(), f.bounds()))
-        .collect();
+    let frame_of = |shape: &Shape| {
+        let at = *scene.positions.get(shape.frame.as_deref()?)?;
+        let frame = scene.shapes.get(at)?;
+        (frame.kind == ShapeKind::Frame).then(|| frame.bounds())
+    };
     let shapes = scene.visible.iter().map(|&i| &scene.shapes[i]);
     for shape in shapes.chain(scene.preview) {
-        let clip = shape.frame.as_deref().and_then(|f| frames.get(f));
+        let clip = frame_of(shape);
         if Some(shape.id.as_str()) == scene.hidden && shape.kind == ShapeKind::Text {
             continue;
         }

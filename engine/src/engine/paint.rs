@@ -113,6 +113,7 @@ impl Engine {
             size: self.size,
             shapes: &self.shapes,
             visible: &visible,
+            positions: &self.positions,
             preview: preview.as_ref(),
             selected: &selected,
             handles: self.gesture == Gesture::Idle || self.gesture.edits(),
