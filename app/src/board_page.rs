@@ -22,6 +22,7 @@ use leptos_router::hooks::use_params_map;
 use crate::files_ui::{ExportDialog, FilesUi, HistoryPanel};
 use crate::find_bar::FindBar;
 use crate::library_panel::LibraryPanel;
+use crate::mermaid_dialog::MermaidDialog;
 use crate::name_prompt::NamePrompt;
 use crate::pages::NotFound;
 use crate::present::{FollowPresenter, PresentButtons, SlideControls, SlidesPanel};
@@ -287,6 +288,20 @@ pub fn BoardPage() -> impl IntoView {
                     <button
                         type="button"
                         class="tool"
+                        aria-label="Mermaid"
+                        title="Mermaid: type a flowchart, get shapes joined by arrows"
+                        aria-haspopup="dialog"
+                        hidden=move || ui.view_only()
+                        on:click=move |_| {
+                            more_open.set(false);
+                            files.mermaid_open.set(true);
+                        }
+                    >
+                        <Icon path="M3 4h7v5H3zM14 15h7v5h-7zM6.5 9v4.5h11V15"/>
+                    </button>
+                    <button
+                        type="button"
+                        class="tool"
                         node_ref=library_toggle
                         aria-label="Library"
                         title="Library: shapes kept to use again, on this board or in this browser"
@@ -332,6 +347,8 @@ pub fn BoardPage() -> impl IntoView {
                     role="status"
                     data-status=move || ui.status.get().key()
                     data-transport=move || ui.transport.get().key()
+                    // Where the bar shows only the dot, pointing at it tells the status.
+                    title=move || ui.status.get().label()
                 >
                     <span class="dot" aria-hidden="true"></span>
                     {move || match ui.status.get() {
@@ -431,6 +448,7 @@ pub fn BoardPage() -> impl IntoView {
             />
             <ShortcutsDialog ui/>
             <ExportDialog ui files/>
+            <MermaidDialog ui files/>
             <ShareDialog ui board=id.clone()/>
             <ShapeList ui/>
         </div>

@@ -12,6 +12,7 @@ use crate::ui::{BoardUi, ExportFormat, ExportOptions, VersionItem};
 pub struct FilesUi {
     pub export_open: RwSignal<bool>,
     pub history_open: RwSignal<bool>,
+    pub mermaid_open: RwSignal<bool>,
     /// The version shown on the canvas, if any.
     pub previewing: RwSignal<Option<VersionItem>>,
 }
@@ -21,6 +22,7 @@ impl FilesUi {
         Self {
             export_open: RwSignal::new(false),
             history_open: RwSignal::new(false),
+            mermaid_open: RwSignal::new(false),
             previewing: RwSignal::new(None),
         }
     }

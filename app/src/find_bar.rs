@@ -77,7 +77,7 @@ pub fn FindBar(ui: BoardUi) -> impl IntoView {
 
 /// Gives the keyboard back to the board.
 #[cfg(feature = "hydrate")]
-fn focus_canvas() {
+pub(crate) fn focus_canvas() {
     use leptos::wasm_bindgen::JsCast;
     if let Some(canvas) = web_sys::window()
         .and_then(|w| w.document())

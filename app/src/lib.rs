@@ -26,6 +26,7 @@ pub mod files_ui;
 pub mod find_bar;
 pub mod library_panel;
 pub mod lock_link;
+pub mod mermaid_dialog;
 pub mod name_prompt;
 pub mod pages;
 pub mod present;

@@ -238,3 +238,40 @@ test('an elbow arrow turns at right angles between the shapes it joins, re-route
   await editor.press('Escape')
   await expect(shapeItems(bob).filter({ hasText: /^Arrow/ })).toHaveText([/: yes$/])
 })
+
+test('the Mermaid dialog previews what is typed, lists the lines it cannot read and inserts nothing, then inserts shapes with labelled arrows as one undo step', async ({ browser }) => {
+  const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
+  await alice.getByRole('button', { name: 'Mermaid', exact: true }).click()
+  const dialog = alice.getByRole('dialog', { name: 'Mermaid flowchart' })
+  const field = dialog.getByRole('textbox', { name: 'Mermaid flowchart text' })
+  await expect(field).toBeFocused()
+  // The example it opens with is previewed.
+  await expect(dialog.getByRole('img', { name: 'What will be inserted' })).toBeVisible()
+
+  await field.fill('flowchart TD\n  A[One] --> B[Two]\n  B -->|next| C{Three?}\n  C --> D[unclosed\n  C --> E((Five\n')
+  const problems = dialog.getByRole('list', { name: 'Problems' }).getByRole('listitem')
+  await expect(problems).toHaveCount(2)
+  await expect(problems.first()).toContainText('line 4')
+  await expect(problems.last()).toContainText('line 5')
+  await expect(dialog.getByRole('button', { name: 'Insert' })).toBeDisabled()
+  await field.press('Control+Enter')
+  await expect(dialog).toBeVisible()
+  expect(await shapeItems(alice).count()).toBe(0)
+
+  await field.fill('flowchart TD\n  A[One] --> B[Two]\n  B -->|next| C{Three?}\n')
+  await expect(problems).toHaveCount(0)
+  await expect(dialog.getByRole('img', { name: 'What will be inserted' })).toBeVisible()
+  await field.press('Control+Enter')
+  await expect(dialog).toBeHidden()
+  await expect(alice.getByRole('alert')).toContainText('Imported 5 shapes')
+  const items = shapeItems(bob)
+  await expect(items.filter({ hasText: /^Rectangle.*: (One|Two)$/ })).toHaveCount(2)
+  await expect(items.filter({ hasText: /^Diamond.*: Three\?$/ })).toHaveCount(1)
+  await expect(items.filter({ hasText: /^Arrow.*: next$/ })).toHaveCount(1)
+  await expect(items.filter({ hasText: /^Arrow/ })).toHaveCount(2)
+
+  // One undo takes the whole chart back, for Bob too.
+  await alice.locator('canvas.board-canvas').focus()
+  await alice.keyboard.press('Control+z')
+  await expect(items).toHaveCount(0)
+})

@@ -237,7 +237,9 @@ test('a pasted Mermaid flowchart becomes shapes joined by bound arrows; a broken
   await expect(items.filter({ hasText: /^Diamond.*Ready\?/ })).toHaveCount(1)
   await expect(items.filter({ hasText: /^Ellipse.*Ship it/ })).toHaveCount(1)
   await expect(items.filter({ hasText: /^Arrow/ })).toHaveCount(3)
-  await expect(items.filter({ hasText: /^Text.*yes/ })).toHaveCount(1)
+  // A link's label is its arrow's label.
+  await expect(items.filter({ hasText: /^Arrow.*: yes$/ })).toHaveCount(1)
+  await expect(items.filter({ hasText: /^Text/ })).toHaveCount(0)
 })
 
 test('Copy PNG puts an image of the board on the clipboard', async ({ browser }) => {

@@ -177,3 +177,30 @@ for (const screen of SCREENS) {
     })
   })
 }
+
+test.describe('desktop 1280 × 800', () => {
+  test.use({ viewport: { width: 1280, height: 800 } })
+
+  test('with three others on the board, every top-bar control is on screen and the bar does not scroll', async ({ browser, page }) => {
+    failOnPageErrors(page)
+    const url = await newBoard(page, server.url)
+    const others: Page[] = []
+    for (let i = 0; i < 3; i++) {
+      const other = await (await browser.newContext()).newPage()
+      await other.goto(url)
+      others.push(other)
+    }
+    await expect(page.getByRole('list', { name: 'People on this board' }).getByRole('listitem')).toHaveCount(3)
+    const header = page.locator('header.topbar')
+    expect(await header.evaluate(el => el.scrollWidth - el.clientWidth), 'the top bar scrolls sideways').toBeLessThanOrEqual(0)
+    const names = await header.getByRole('button').evaluateAll(els => els
+      .filter(el => (el as HTMLElement).offsetParent !== null && !el.closest('.people'))
+      .map(el => el.getAttribute('aria-label') ?? el.textContent ?? ''))
+    expect(names).toContain('Keyboard shortcuts')
+    for (const name of names) {
+      const button = header.getByRole('button', { name, exact: true })
+      expect.soft(await onScreen(page, button), `${name} lies inside the viewport`).toBe(true)
+    }
+    await Promise.all(others.map(o => o.context().close()))
+  })
+})

@@ -544,6 +544,61 @@ pub async fn duplicate(version: Option<i64>) -> Result<String, String> {
         .ok_or_else(|| "the server's answer was not understood".into())
 }
 
+/// Shapes drawn as SVG, as a `data:` URL for an `<img>` (a picture cannot run scripts or
+/// fetch anything; images show as their placeholder), `padding` board units around them. In
+/// stored colours: the dark theme inverts it, as it does the canvas. Library thumbnails and
+/// the Mermaid preview.
+pub(crate) fn picture(shapes: &[Shape], padding: f64) -> String {
+    let options = SvgOptions {
+        background: false,
+        dark: false,
+        padding,
+        scale: 1.0,
+    };
+    let svg = board::svg::render(
+        shapes,
+        &|_| None,
+        &board::svg::BuiltinMetrics,
+        &options,
+        None,
+    );
+    let data = base64::engine::general_purpose::STANDARD.encode(svg);
+    format!("data:image/svg+xml;base64,{data}")
+}
+
+// ----- Mermaid typed in its dialog -----
+
+/// What a Mermaid flowchart typed in the dialog would insert, drawn as a picture (see
+/// [`picture`]), or every problem with it, by line. Nothing touches the board.
+pub fn mermaid_preview(text: &str) -> Result<String, Vec<String>> {
+    if text.trim().is_empty() {
+        return Err(Vec::new());
+    }
+    if !board::file::mermaid::looks_like_mermaid(text) {
+        return Err(vec![MERMAID_HEADER.into()]);
+    }
+    match board::file::mermaid::parse(text) {
+        Ok(scene) if scene.shapes.is_empty() => Err(vec!["The flowchart has no nodes yet.".into()]),
+        Ok(scene) => Ok(picture(&scene.shapes, 8.0)),
+        Err(board::file::ImportError::Mermaid(problems)) => {
+            Err(problems.iter().map(ToString::to_string).collect())
+        }
+        Err(e) => Err(vec![e.to_string()]),
+    }
+}
+
+const MERMAID_HEADER: &str =
+    "line 1: a flowchart starts with `flowchart TD` (top down) or `flowchart LR` (left to right)";
+
+/// Inserts a Mermaid flowchart typed in the dialog as an import (one undo step, selected, at
+/// the view's centre); its problems, by line, when it cannot be read.
+pub async fn insert_mermaid(text: String) -> Result<String, String> {
+    if !board::file::mermaid::looks_like_mermaid(&text) {
+        return Err(MERMAID_HEADER.into());
+    }
+    import_bytes(text.as_bytes()).await
+}
+
 // ----- Dropped and pasted files -----
 
 fn notify(message: String) {

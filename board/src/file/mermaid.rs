@@ -33,13 +33,13 @@
 //! arrows; the board has arrows with one head only, so `---`, `--o`, `--x` and `<-->` are
 //! arrows too (a line without a head cannot stay attached to its shapes), dotted links are
 //! dotted and thick ones twice as wide; a link from a node to itself is an unbound loop.
-//! Arrows have no text here, so a link's label is a small text shape beside the arrow's
-//! middle, in no group. A top-level subgraph is a frame named by its title; what lies inside it
+//! A link's label is the arrow's label (drawn halfway along it, moving with it), and layers
+//! are set far enough apart for the longest label to fit between them. A top-level subgraph is a frame named by its title; what lies inside it
 //! joins it when the shapes land on the board ([`crate::frame::reassign`]). Frames do not
 //! nest, so a nested subgraph is a group (every shape inside it, deeper subgraphs included,
 //! shares the group of the second-level subgraph) plus an unfilled dashed rectangle behind
 //! its members with its title as a text shape in its top-left corner. Paint order: frames and
-//! subgraph rectangles (outer first) and titles, then arrows, link labels, and nodes on top.
+//! subgraph rectangles (outer first) and titles, then arrows, and nodes on top.
 //!
 //! Why no crates: the Rust Mermaid parsers on crates.io are either young single-release
 //! crates, pest- or lalrpop-based parsers of every diagram kind, or whole renderers; none
@@ -204,6 +204,21 @@ fn build(graph: &Graph) -> Result<Scene, ImportError> {
             _ => None,
         })
         .collect();
+    // Layers sit far enough apart for the longest link label to show between them.
+    let vertical = matches!(graph.direction, Direction::Down | Direction::Up);
+    let label_room = graph
+        .edges
+        .iter()
+        .filter_map(|e| e.label.as_deref())
+        .map(|text| {
+            let (w, h) = text_box(text, Font::Sans, SMALL_FONT, &m);
+            if vertical {
+                h
+            } else {
+                w * WIDTH_SLACK
+            }
+        })
+        .fold(0.0, f64::max);
     let centres = layout::layout(&layout::Input {
         sizes: &sizes,
         edges: &edges,
@@ -211,6 +226,7 @@ fn build(graph: &Graph) -> Result<Scene, ImportError> {
         direction: graph.direction,
         border_space: SUBGRAPH_PAD + TITLE_HEIGHT + 10.0,
         nesting_space: 2.0 * SUBGRAPH_PAD + TITLE_HEIGHT + 10.0,
+        label_room,
     });
     let mut boxes: Vec<Rect> = centres
         .iter()
@@ -317,7 +333,7 @@ fn build(graph: &Graph) -> Result<Scene, ImportError> {
             }),
         }
     };
-    let (mut arrows, mut labels) = (Vec::new(), Vec::new());
+    let mut arrows = Vec::new();
     for (i, e) in graph.edges.iter().enumerate() {
         if e.stroke == Stroke::Invisible {
             continue;
@@ -325,20 +341,16 @@ fn build(graph: &Graph) -> Result<Scene, ImportError> {
         let (Some(a), Some(b)) = (end_shape(e.from), end_shape(e.to)) else {
             continue;
         };
-        let arrow = link_arrow(format!("link:{i}"), e.stroke, &a, &b);
+        let mut arrow = link_arrow(format!("link:{i}"), e.stroke, &a, &b);
         if let Some(text) = &e.label {
-            labels.push(link_label(
-                format!("link-label:{i}"),
-                text,
-                &arrow,
-                graph.direction,
-            ));
+            arrow.text = text.clone();
+            arrow.style.font_size = SMALL_FONT;
         }
         arrows.push(arrow);
     }
 
-    // Paint order: frames and titles, arrows, link labels, nodes.
-    let mut shapes: Vec<Shape> = [framing, arrows, labels, nodes].concat();
+    // Paint order: frames and titles, arrows, nodes.
+    let mut shapes: Vec<Shape> = [framing, arrows, nodes].concat();
     let mut key: Option<String> = None;
     for (i, shape) in shapes.iter_mut().enumerate() {
         shape.index = order::key_after(key.as_deref());
@@ -353,7 +365,7 @@ fn build(graph: &Graph) -> Result<Scene, ImportError> {
     })
 }
 
-/// Link labels and subgraph titles.
+/// Subgraph titles.
 fn small_text() -> Style {
     Style {
         font_size: SMALL_FONT,
@@ -399,41 +411,6 @@ fn link_arrow(id: String, stroke: Stroke, a: &Shape, b: &Shape) -> Shape {
         start_bind: Some(a.id.clone()),
         end_bind: Some(b.id.clone()),
         ..Shape::polyline(id, ShapeKind::Arrow, String::new(), style, &points)
-    }
-}
-
-/// A link's label: a small text beside the middle of its arrow (to the right when the chart
-/// runs down or up, above when it runs across), or above a loop.
-fn link_label(id: String, text: &str, arrow: &Shape, direction: Direction) -> Shape {
-    let (w, h) = text_box(text, Font::Sans, SMALL_FONT, &BuiltinMetrics);
-    let w = w * WIDTH_SLACK;
-    let at = if arrow.start_bind.is_none() {
-        Rect {
-            x: arrow.x + arrow.w / 2.0,
-            y: arrow.y - h - 4.0,
-            w,
-            h,
-        }
-    } else {
-        let c = arrow.center();
-        match direction {
-            Direction::Down | Direction::Up => Rect {
-                x: c.x + 8.0,
-                y: c.y - h / 2.0,
-                w,
-                h,
-            },
-            Direction::Right | Direction::Left => Rect {
-                x: c.x - w / 2.0,
-                y: c.y - h - 4.0,
-                w,
-                h,
-            },
-        }
-    };
-    Shape {
-        text: text.to_owned(),
-        ..Shape::boxed(id, ShapeKind::Text, at, small_text(), String::new())
     }
 }
 

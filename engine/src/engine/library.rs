@@ -6,9 +6,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use base64::Engine as _;
 use board::file::library::LibraryItem;
-use board::svg::{BuiltinMetrics, SvgOptions};
 use board::Point;
 
 use super::{now, warn, Engine};
@@ -98,7 +96,7 @@ impl Engine {
             let url = match drawn {
                 Some(i) if thumbnails[i].drawn_from == drawn_from => thumbnails[i].url.clone(),
                 _ => {
-                    let url = thumbnail(item);
+                    let url = crate::files::picture(&item.shapes, THUMBNAIL_PADDING);
                     let fresh = Thumbnail {
                         section,
                         id: item.id.clone(),
@@ -258,19 +256,4 @@ impl Engine {
     pub fn library_of(&self, section: LibrarySection) -> Vec<LibraryItem> {
         self.library_items(section).to_vec()
     }
-}
-
-/// An item drawn as SVG, as a `data:` URL for an `<img>` (a picture cannot run scripts or
-/// fetch anything; images show as their placeholder). In stored colours: the dark theme
-/// inverts it, as it does the canvas.
-fn thumbnail(item: &LibraryItem) -> String {
-    let options = SvgOptions {
-        background: false,
-        dark: false,
-        padding: THUMBNAIL_PADDING,
-        scale: 1.0,
-    };
-    let svg = board::svg::render(&item.shapes, &|_| None, &BuiltinMetrics, &options, None);
-    let data = base64::engine::general_purpose::STANDARD.encode(svg);
-    format!("data:image/svg+xml;base64,{data}")
 }

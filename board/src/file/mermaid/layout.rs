@@ -25,6 +25,8 @@ use super::parse::Direction;
 pub const NODE_GAP: f64 = 50.0;
 /// Space between layers.
 pub const LAYER_GAP: f64 = 70.0;
+/// Space kept between a link's label and the boxes the link joins.
+const LABEL_MARGIN: f64 = 16.0;
 /// Space kept between a subgraph's frame and its neighbours.
 pub const FRAME_GAP: f64 = 20.0;
 /// Ordering sweeps (each one down and one up).
@@ -45,6 +47,9 @@ pub struct Input<'a> {
     pub border_space: f64,
     /// Extra space between layers for each level of subgraph nesting.
     pub nesting_space: f64,
+    /// The longest link label along the chart's direction: layers are at least this far
+    /// apart, plus a margin either side.
+    pub label_room: f64,
 }
 
 /// The centre of every box.
@@ -79,7 +84,7 @@ pub fn layout(input: &Input) -> Vec<Point> {
         .map(|&(w, h)| if vertical { (h, w) } else { (w, h) })
         .unzip();
     let nesting = input.chains.iter().map(Vec::len).max().unwrap_or(0) as f64;
-    let gap = LAYER_GAP + nesting * input.nesting_space;
+    let gap = LAYER_GAP.max(input.label_room + 2.0 * LABEL_MARGIN) + nesting * input.nesting_space;
     let mut along = vec![0.0; n];
     let mut start = 0.0;
     for l in &layers {

@@ -148,7 +148,7 @@ fn every_link_kind_and_label_form() {
 }
 
 #[test]
-fn links_become_bound_arrows_with_labels_beside_them() {
+fn links_become_bound_arrows_with_their_labels() {
     let s = scene("graph TD\n  A -->|yes| B\n  A -.-> C\n  B ==> C\n  C ~~~ A");
     let a = arrows(&s);
     assert_eq!(a.len(), 3, "the invisible link draws nothing");
@@ -164,17 +164,39 @@ fn links_become_bound_arrows_with_labels_beside_them() {
             assert!(p.distance(q) < 1e-3, "{} moved", before.id);
         }
     }
-    let label = s
-        .shapes
-        .iter()
-        .find(|t| t.kind == ShapeKind::Text && t.text == "yes")
-        .expect("label");
-    assert_eq!(label.group, None);
-    let pts = a[0].absolute_points();
-    let mid = Point::new((pts[0].x + pts[1].x) / 2.0, (pts[0].y + pts[1].y) / 2.0);
+    // The label is the arrow's own, so it moves with it; no text shape stands beside it.
+    assert_eq!(a[0].text, "yes");
+    assert_eq!(a[1].text, "");
+    assert!(!s.shapes.iter().any(|t| t.kind == ShapeKind::Text));
+}
+
+#[test]
+fn layers_make_room_for_the_longest_link_label() {
+    let gap = |text: &str| {
+        let s = scene(text);
+        let node = |id: &str| {
+            s.shapes
+                .iter()
+                .find(|n| n.id == format!("node:{id}"))
+                .expect("node")
+                .bounds()
+        };
+        let (a, b) = (node("A"), node("B"));
+        b.x - (a.x + a.w)
+    };
+    let plain = gap("graph LR\n  A --> B");
+    let long = "a label much wider than the usual gap between two layers";
+    let labelled = gap(&format!("graph LR\n  A -->|{long}| B"));
+    assert!(labelled > plain + 100.0, "{labelled} vs {plain}");
+    let (w, _) = crate::svg::text::text_box(
+        long,
+        crate::shape::Font::Sans,
+        16.0,
+        &crate::svg::text::BuiltinMetrics,
+    );
     assert!(
-        label.bounds().inflate(20.0).contains(mid),
-        "beside the middle"
+        labelled >= w,
+        "the label ({w}) fits in the gap ({labelled})"
     );
 }
 
