@@ -512,7 +512,7 @@ impl ConnectionStatus {
 }
 
 /// One entry of the accessible shape list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ShapeItem {
     pub id: String,
     /// Starts with the kind ("Rectangle", "Ellipse", "Pen stroke", …), then position and size
