@@ -4,7 +4,7 @@
 // nothing. See bench/editor/README.md.
 //
 //   node bench/editor/run.mjs
-//   BENCH_BOARDS=A,A-sketch node bench/editor/run.mjs   # only those boards
+//   BENCH_BOARDS=A,A-sketch node bench/editor/run.mjs   # only those boards (or A,A-frames)
 //   BENCH_BUILD_DIR=/path/to/target node bench/editor/run.mjs   # another build
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -53,6 +53,12 @@ const ALL_BOARDS = [
     label: '10,000 mixed shapes, all text in the hand-writing face',
     seed: 1,
     spec: { ...MIXED, style: { fontFamily: 'hand' } }
+  },
+  {
+    key: 'A-frames',
+    label: '10,000 mixed shapes in 100 frames, every line and arrow labelled',
+    seed: 1,
+    spec: { ...MIXED, frames: 10, lineLabels: true }
   },
   {
     key: 'B',

@@ -112,11 +112,34 @@ function indexKey (n) {
 /**
  * The shapes of one board as plain field objects keyed by id. `spec`: count, mix, area (board
  * units, centred on the origin, which the editor shows first), size [min, max], penPoints
- * [min, max], and optionally style (fields set on every shape, e.g. { sloppiness: 'artist' }).
+ * [min, max], and optionally style (fields set on every shape, e.g. { sloppiness: 'artist' }),
+ * frames (a side: the area is cut into side × side named frames, behind the shapes, and each
+ * shape belongs to the one holding its corner) and lineLabels (every line and arrow labelled).
  */
 export function generateShapes (spec, seed) {
   const rng = prng(seed)
   const shapes = new Map()
+  const side = spec.frames ?? 0
+  const cell = side > 0 ? spec.area / side : 0
+  for (let i = 0; i < side * side; i++) {
+    const [col, row] = [i % side, Math.floor(i / side)]
+    shapes.set(`bench-frame-${i}`, {
+      type: 'frame',
+      x: Math.round(-spec.area / 2 + col * cell),
+      y: Math.round(-spec.area / 2 + row * cell),
+      w: Math.round(cell),
+      h: Math.round(cell),
+      stroke: '#1e1e1e',
+      strokeWidth: 1,
+      text: `Frame ${i + 1}`,
+      index: indexKey(i)
+    })
+  }
+  const frameAt = (x, y) => {
+    const col = Math.min(side - 1, Math.max(0, Math.floor((x + spec.area / 2) / cell)))
+    const row = Math.min(side - 1, Math.max(0, Math.floor((y + spec.area / 2) / cell)))
+    return `bench-frame-${row * side + col}`
+  }
   for (let n = 0; n < spec.count; n++) {
     const type = pickType(rng, spec.mix)
     const fields = {
@@ -127,12 +150,14 @@ export function generateShapes (spec, seed) {
       h: randomInt(rng, spec.size[0], spec.size[1]),
       stroke: pick(rng, COLOURS),
       strokeWidth: pick(rng, [1, 2, 2, 4]),
-      index: indexKey(n)
+      index: indexKey(n + side * side)
     }
     if (['rect', 'ellipse', 'diamond'].includes(type) && rng() < 0.5) fields.fill = pick(rng, FILLS)
     Object.assign(fields, EXTRA_FIELDS[type]?.(rng, spec))
     // Fields every shape gets (the same random shapes in another style).
     Object.assign(fields, spec.style)
+    if (side > 0) fields.frame = frameAt(fields.x, fields.y)
+    if (spec.lineLabels && (type === 'line' || type === 'arrow')) fields.text = pick(rng, WORDS)
     shapes.set(`bench-${n.toString(36)}`, fields)
   }
   return shapes

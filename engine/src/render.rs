@@ -152,11 +152,15 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
         );
     };
     board_transform();
-    // Shapes in a frame are clipped to it.
+    // Shapes in a frame are clipped to it; one well inside it (with room for its stroke,
+    // arrow heads and a hand-drawn wobble) needs no clip, which saves a save/clip/restore for
+    // most shapes of a board of frames.
     let frame_of = |shape: &Shape| {
         let at = *scene.positions.get(shape.frame.as_deref()?)?;
         let frame = scene.shapes.get(at)?;
-        (frame.kind == ShapeKind::Frame).then(|| frame.bounds())
+        let margin = 4.0 * shape.style.stroke_width + 8.0 + 4.0 * shape.style.sloppiness.roughness();
+        let inside = frame.bounds().contains_rect(&shape.aabb().inflate(margin));
+        (frame.kind == ShapeKind::Frame && !inside).then(|| frame.bounds())
     };
     let shapes = scene.visible.iter().map(|&i| &scene.shapes[i]);
     for shape in shapes.chain(scene.preview) {
