@@ -158,7 +158,8 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, assets: &mut Assets)
     let frame_of = |shape: &Shape| {
         let at = *scene.positions.get(shape.frame.as_deref()?)?;
         let frame = scene.shapes.get(at)?;
-        let margin = 4.0 * shape.style.stroke_width + 8.0 + 4.0 * shape.style.sloppiness.roughness();
+        let margin =
+            4.0 * shape.style.stroke_width + 8.0 + 4.0 * shape.style.sloppiness.roughness();
         let inside = frame.bounds().contains_rect(&shape.aabb().inflate(margin));
         (frame.kind == ShapeKind::Frame && !inside).then(|| frame.bounds())
     };
