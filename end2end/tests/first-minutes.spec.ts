@@ -135,8 +135,14 @@ test('the style panel marks mixed values, shows font sizes only with text, and k
   // With text, the font size shows, its largest size read as XL.
   await pickTool(page, 'Text')
   await expect(panel.getByRole('button', { name: 'Font size Extra large' })).toHaveText('XL')
-  // The status keeps one width whatever it says ("Reconnecting…" does not move the bar).
-  await expect(page.getByRole('status')).toHaveCSS('width', '120px')
+  // The status keeps one width whatever it says ("Reconnecting…" does not move the bar). At
+  // this width it shows only its dot, and tells its label as a tooltip.
+  const status = page.getByRole('status')
+  await expect(status).toHaveAttribute('title', 'Connected')
+  const width = () => status.evaluate(el => el.getBoundingClientRect().width)
+  const connected = await width()
+  await status.evaluate(el => { el.append('Reconnecting… 3 changes saved only on this device') })
+  expect(await width()).toBe(connected)
 })
 
 test('dark mode: the home page follows the system, and swatches show the colours the canvas draws', async ({ browser }) => {
