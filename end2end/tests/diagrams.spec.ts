@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { clickCanvas, drag, draw, failOnPageErrors, newBoard, selectedItems, shapeItems, twoPeopleOnANewBoard } from './helpers'
+import { clickCanvas, drag, draw, failOnPageErrors, newBoard, selectedItems, shapeItems, twoPeopleOnANewBoard, pasteText } from './helpers'
 
 // Diagramming on the board: find, flowchart keys, locked shapes and links.
 
@@ -9,14 +9,7 @@ let server: TestServer
 test.beforeAll(async () => { server = await TestServer.start() })
 test.afterAll(async () => { await server?.dispose() })
 
-/** Pastes text as the system clipboard would (a Mermaid chart becomes shapes). */
-async function paste (page: Page, text: string): Promise<void> {
-  await page.evaluate((t) => {
-    const data = new DataTransfer()
-    data.setData('text/plain', t)
-    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
-  }, text)
-}
+const paste = pasteText
 
 /** The canvas's middle, relative to the canvas. */
 async function middle (page: Page): Promise<{ x: number, y: number }> {

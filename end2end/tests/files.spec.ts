@@ -3,27 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { shapeItems, draw, newBoard, failOnPageErrors, openPage, pickTool, clickCanvas } from './helpers'
+import { shapeItems, draw, newBoard, failOnPageErrors, openPage, pickTool, clickCanvas, exportFile, pasteText } from './helpers'
 
 let server: TestServer
 
 // Versions are kept one second after a board goes quiet here (a minute by default).
 test.beforeAll(async () => { server = await TestServer.start({ WB_VERSION_QUIET_SECS: '1' }) })
 test.afterAll(async () => { await server?.dispose() })
-
-async function exportFile (page: Page, format: string): Promise<string> {
-  await page.getByRole('button', { name: 'Export' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Export' })
-  await dialog.getByRole('group', { name: 'Format' }).getByRole('button', { name: format, exact: true }).click()
-  const download = page.waitForEvent('download')
-  await dialog.getByRole('button', { name: 'Download' }).click()
-  const file = await download
-  await expect(dialog.getByRole('status')).toHaveText(/^Saved /)
-  await dialog.getByRole('button', { name: 'Close' }).click()
-  const path = await file.path()
-  if (!path) throw new Error('no download')
-  return path
-}
 
 async function importFile (page: Page, path: string): Promise<void> {
   await page.locator('input[data-import]').setInputFiles(path)
@@ -223,11 +209,7 @@ test('a board file dropped on the canvas, or Excalidraw shapes pasted, are impor
 test('a pasted Mermaid flowchart becomes shapes joined by bound arrows; a broken one is reported by line', async ({ page }) => {
   failOnPageErrors(page)
   await newBoard(page, server.url)
-  const paste = (text: string) => page.evaluate((t) => {
-    const data = new DataTransfer()
-    data.setData('text/plain', t)
-    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
-  }, text)
+  const paste = (text: string) => pasteText(page, text)
   await paste('graph TD\n  A[Start] --> B{Ready?}\n  B -->|yes| C((Ship it))\n  B -->|no| A\n  D[unclosed --> C\n')
   await expect(page.getByRole('alert')).toContainText('line 5')
   await expect(shapeItems(page)).toHaveCount(0)

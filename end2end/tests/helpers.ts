@@ -1,4 +1,7 @@
 import { expect, type Browser, type Page, type Locator } from '@playwright/test'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import WebSocket from 'ws'
 
 /** The accessible list with one item per shape. */
 export function shapeItems (page: Page): Locator {
@@ -93,4 +96,45 @@ export async function labels (page: Page): Promise<Array<ReturnType<typeof parse
 export function boardOf (url: string): { id: string, key: string } {
   const u = new URL(url)
   return { id: u.pathname.split('/b/')[1], key: u.searchParams.get('key') ?? '' }
+}
+
+/** Pastes text on the page as if from the system clipboard. */
+export async function pasteText (page: Page, text: string): Promise<void> {
+  await page.evaluate((t) => {
+    const data = new DataTransfer()
+    data.setData('text/plain', t)
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+  }, text)
+}
+
+/** The board at `url`'s shapes as an official Yjs client reads them from the server at
+ * `wsBase` (every stored field), in paint order. */
+export async function storedShapes (wsBase: string, url: string): Promise<Array<Record<string, unknown>>> {
+  const doc = new Y.Doc()
+  const { id, key } = boardOf(url)
+  const provider = new WebsocketProvider(wsBase, id, doc, { params: { key }, WebSocketPolyfill: WebSocket as any, disableBc: true })
+  try {
+    await expect.poll(() => provider.synced).toBe(true)
+    const shapes = doc.getMap('shapes')
+    return [...shapes.entries()].map(([id, m]) => ({ id, ...(m as Y.Map<unknown>).toJSON() }))
+      .sort((a: any, b: any) => (a.index < b.index ? -1 : 1))
+  } finally {
+    provider.destroy()
+    doc.destroy()
+  }
+}
+
+/** Exports the board from the Export dialog in `format` (PNG, SVG, JSON); returns the file's path. */
+export async function exportFile (page: Page, format: string): Promise<string> {
+  await page.getByRole('button', { name: 'Export' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Export' })
+  await dialog.getByRole('group', { name: 'Format' }).getByRole('button', { name: format, exact: true }).click()
+  const download = page.waitForEvent('download')
+  await dialog.getByRole('button', { name: 'Download' }).click()
+  const file = await download
+  await expect(dialog.getByRole('status')).toHaveText(/^Saved /)
+  await dialog.getByRole('button', { name: 'Close' }).click()
+  const path = await file.path()
+  if (!path) throw new Error('no download')
+  return path
 }

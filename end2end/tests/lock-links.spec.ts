@@ -3,7 +3,7 @@ import { test, expect, type Page } from '@playwright/test'
 import { TestServer } from '../support/server.mjs'
 import {
   clickCanvas, drag, draw, failOnPageErrors, newBoard, openPage, pickTool, selectedItems,
-  shapeItems, twoPeopleOnANewBoard
+  shapeItems, twoPeopleOnANewBoard, pasteText
 } from './helpers'
 
 let server: TestServer
@@ -15,14 +15,7 @@ const canvas = (page: Page) => page.locator('canvas.board-canvas')
 const lockButton = (page: Page) => page.getByRole('button', { name: 'Lock', exact: true })
 const linkField = (page: Page) => page.getByRole('textbox', { name: 'Link' })
 
-/** Pastes text as if from the system clipboard. */
-async function paste (page: Page, text: string): Promise<void> {
-  await page.evaluate((t) => {
-    const data = new DataTransfer()
-    data.setData('text/plain', t)
-    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
-  }, text)
-}
+const paste = pasteText
 
 /** Pans the view down by pressing ArrowDown on the canvas with nothing selected. */
 async function panDown (page: Page, presses: number): Promise<void> {

@@ -2,46 +2,17 @@
 // document for the others, drawn the same on their canvas and in their exports, undoable.
 import { test, expect, type Page } from '@playwright/test'
 import { readFileSync } from 'node:fs'
-import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
-import WebSocket from 'ws'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { shapeItems, draw, clickCanvas, pickTool, twoPeopleOnANewBoard, boardOf } from './helpers'
+import { shapeItems, draw, clickCanvas, pickTool, twoPeopleOnANewBoard, exportFile, storedShapes as storedOn } from './helpers'
 
 let server: TestServer
 test.beforeAll(async () => { server = await TestServer.start() })
 test.afterAll(async () => { await server?.dispose() })
 
-/** The board's shapes as an official Yjs client reads them (every stored field). */
-async function storedShapes (url: string): Promise<Array<Record<string, unknown>>> {
-  const doc = new Y.Doc()
-  const { id, key } = boardOf(url)
-  const provider = new WebsocketProvider(server.wsBase, id, doc, { params: { key }, WebSocketPolyfill: WebSocket as any, disableBc: true })
-  try {
-    await expect.poll(() => provider.synced).toBe(true)
-    const shapes = doc.getMap('shapes')
-    return [...shapes.entries()].map(([id, m]) => ({ id, ...(m as Y.Map<unknown>).toJSON() }))
-      .sort((a: any, b: any) => (a.index < b.index ? -1 : 1))
-  } finally {
-    provider.destroy()
-    doc.destroy()
-  }
-}
-
-async function exportSvg (page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'Export' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Export' })
-  await dialog.getByRole('group', { name: 'Format' }).getByRole('button', { name: 'SVG', exact: true }).click()
-  const download = page.waitForEvent('download')
-  await dialog.getByRole('button', { name: 'Download' }).click()
-  const file = await download
-  await expect(dialog.getByRole('status')).toHaveText(/^Saved /)
-  await dialog.getByRole('button', { name: 'Close' }).click()
-  const path = await file.path()
-  if (!path) throw new Error('no download')
-  return readFileSync(path, 'utf8')
-}
+/** The board's shapes as stored on this spec's server. */
+const storedShapes = async (url: string) => await storedOn(server.wsBase, url)
+const exportSvg = async (page: Page) => readFileSync(await exportFile(page, 'SVG'), 'utf8')
 
 /** Presses a style panel button with the keyboard (focus, then Enter). */
 async function press (page: Page, name: string): Promise<void> {

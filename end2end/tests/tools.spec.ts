@@ -1,33 +1,17 @@
 import { test, expect, type Page } from '@playwright/test'
-import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
-import WebSocket from 'ws'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
 import {
   shapeItems, draw, drag, clickCanvas, pickTool, selectedItems, labels, parseLabel,
-  twoPeopleOnANewBoard, newBoard, failOnPageErrors, boardOf
+  twoPeopleOnANewBoard, newBoard, failOnPageErrors, storedShapes as storedOn
 } from './helpers'
 
 let server: TestServer
 test.beforeAll(async () => { server = await TestServer.start() })
 test.afterAll(async () => { await server?.dispose() })
 
-/** The board's shapes as an official Yjs client reads them (every stored field). */
-async function storedShapes (url: string): Promise<Array<Record<string, unknown>>> {
-  const doc = new Y.Doc()
-  const { id, key } = boardOf(url)
-  const provider = new WebsocketProvider(server.wsBase, id, doc, { params: { key }, WebSocketPolyfill: WebSocket as any, disableBc: true })
-  try {
-    await expect.poll(() => provider.synced).toBe(true)
-    const shapes = doc.getMap('shapes')
-    return [...shapes.entries()].map(([id, m]) => ({ id, ...(m as Y.Map<unknown>).toJSON() }))
-      .sort((a: any, b: any) => (a.index < b.index ? -1 : 1))
-  } finally {
-    provider.destroy()
-    doc.destroy()
-  }
-}
+/** The board's shapes as stored on this spec's server. */
+const storedShapes = async (url: string) => await storedOn(server.wsBase, url)
 
 async function alone (page: Page): Promise<string> {
   failOnPageErrors(page)
