@@ -526,8 +526,8 @@ impl Engine {
                         self.reframe(std::slice::from_ref(&shape.id));
                     }
                     if shape.kind != ShapeKind::Pen {
-                        self.doc_dirty = true;
-                        self.reload_shapes();
+                        // Re-read unless `reframe` just did.
+                        self.refresh();
                         self.select(vec![shape.id.clone()]);
                         self.drawn();
                     }
