@@ -67,10 +67,12 @@ fn Section(ui: BoardUi, section: LibrarySection) -> impl IntoView {
     };
     let export = move |_| {
         #[cfg(feature = "hydrate")]
-        ui.library_status
-            .set(Some(match engine::library::export(section) {
+        leptos::task::spawn_local(async move {
+            let message = match engine::library::export(section).await {
                 Ok(done) | Err(done) => done,
-            }));
+            };
+            ui.library_status.set(Some(message));
+        });
     };
     let empty_hint = match section {
         LibrarySection::Board => "Nothing yet. Select shapes and press Add selection: everyone on this board will see them here.",
@@ -105,7 +107,7 @@ fn Section(ui: BoardUi, section: LibrarySection) -> impl IntoView {
                 data-library-import=key on:change=on_pick/>
             <p class="muted library-empty" hidden=move || !items.with(Vec::is_empty)>{empty_hint}</p>
             <ul class="library-items" aria-label=format!("{} items", section.title())>
-                <For each=move || items.get() key=|e| (e.id.clone(), e.label.clone()) let:entry>
+                <For each=move || items.get() key=|e| (e.id.clone(), e.label.clone(), e.thumbnail.is_empty()) let:entry>
                     <Item ui section id=entry.id label=entry.label thumbnail=entry.thumbnail/>
                 </For>
             </ul>
@@ -140,7 +142,7 @@ fn Item(
                 title=format!("{label}: press to insert at the centre, or drag onto the board")
                 draggable="true" on:dragstart=on_drag
                 on:click=move |_| send(Command::InsertFromLibrary(section, insert_id.clone()))>
-                <img src=thumbnail alt="" draggable="false"/>
+                {(!thumbnail.is_empty()).then(|| view! { <img src=thumbnail alt="" draggable="false"/> })}
             </button>
             <button type="button" class="library-remove" aria-label=remove_label
                 title="Remove from the library"

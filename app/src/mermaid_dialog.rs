@@ -26,10 +26,22 @@ pub fn MermaidDialog(ui: BoardUi, files: FilesUi) -> impl IntoView {
     // Worked out in the browser while the dialog is open, after hydration, so the page the
     // server sent and the one the browser hydrates agree.
     let preview = RwSignal::new(Err::<String, Vec<String>>(Vec::new()));
+    // The drawing code is fetched on first use: a preview that comes back after newer text
+    // was asked for is dropped.
+    #[cfg(feature = "hydrate")]
+    let asked = StoredValue::new(0_u64);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         if files.mermaid_open.get() {
-            preview.set(text.with(|text| engine::files::mermaid_preview(text)));
+            let typed = text.get();
+            let turn = asked.get_value() + 1;
+            asked.set_value(turn);
+            leptos::task::spawn_local(async move {
+                let shown = engine::files::mermaid_preview(&typed).await;
+                if asked.get_value() == turn {
+                    preview.set(shown);
+                }
+            });
         }
     });
     #[cfg(feature = "hydrate")]

@@ -234,12 +234,17 @@ test('an elbow arrow turns at right angles between the shapes it joins, re-route
 
 test('the Mermaid dialog previews what is typed, lists the lines it cannot read and inserts nothing, then inserts shapes with labelled arrows as one undo step', async ({ browser }) => {
   const { alice, bob } = await twoPeopleOnANewBoard(browser, server.url)
+  // Reading Mermaid is not part of the page's first download: it is fetched when first used.
+  const wasmFetched = () => alice.evaluate(() => performance.getEntriesByType('resource')
+    .map(entry => new URL(entry.name).pathname).filter(path => path.endsWith('.wasm')))
+  expect(await wasmFetched()).toEqual(['/pkg/whiteboard.wasm'])
   await alice.getByRole('button', { name: 'Mermaid', exact: true }).click()
   const dialog = alice.getByRole('dialog', { name: 'Mermaid flowchart' })
   const field = dialog.getByRole('textbox', { name: 'Mermaid flowchart text' })
   await expect(field).toBeFocused()
   // The example it opens with is previewed.
   await expect(dialog.getByRole('img', { name: 'What will be inserted' })).toBeVisible()
+  expect((await wasmFetched()).length).toBeGreaterThan(1)
 
   await field.fill('flowchart TD\n  A[One] --> B[Two]\n  B -->|next| C{Three?}\n  C --> D[unclosed\n  C --> E((Five\n')
   const problems = dialog.getByRole('list', { name: 'Problems' }).getByRole('listitem')

@@ -107,6 +107,7 @@ test('a browser item dragged onto the canvas lands where it is dropped; Enter on
   failOnPageErrors(page)
   await newBoard(page, server.url)
   await draw(page, 'Rectangle', 400, 200, 520, 280)
+  await expect(shapeItems(page)).toHaveCount(1)
   const [drawn] = await labels(page)
   // Board units per canvas pixel are 1 on a new board; the offset is the view's origin.
   const dx = drawn.x - 400

@@ -87,6 +87,10 @@ test('a board opened before opens with no network, from this device', async ({ b
     // Still a working board: drawing offline counts as unsent.
     await draw(again, 'Ellipse', 350, 100, 450, 200)
     await expect(status(again)).toContainText('1 change saved only on this device')
+    // What loads on first use (reading Mermaid, drawing previews) was kept too.
+    await again.getByRole('button', { name: 'Mermaid', exact: true }).click()
+    const dialog = again.getByRole('dialog', { name: 'Mermaid flowchart' })
+    await expect(dialog.getByRole('img', { name: 'What will be inserted' })).toBeVisible()
   } finally {
     await server.spawn()
   }

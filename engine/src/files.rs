@@ -12,6 +12,9 @@
 //!   change at the view's centre, selected. The server keeps a version of the board first.
 //! - **History**: the versions list, one version's shapes (previewed read-only on the canvas),
 //!   restoring one as a change of ours, duplicating a version as a new board.
+//!
+//! The reading and drawing themselves are called through `crate::lazy`, so that their code is
+//! fetched when first used rather than with the page.
 
 use std::collections::HashMap;
 
@@ -26,7 +29,7 @@ use crate::client::with_engine;
 use crate::engine::ExportScene;
 use crate::http::fetch;
 use crate::view::{ExportFormat, ExportOptions, VersionItem};
-use crate::{random, render};
+use crate::{lazy, random, render};
 
 const NOT_RUNNING: &str = "The board is not ready yet.";
 
@@ -228,7 +231,7 @@ fn fitting_scale(w: f64, h: f64, wanted: f64) -> f64 {
 pub async fn export(options: ExportOptions) -> Result<ExportedFile, String> {
     let scene = with_engine(|e| e.export_scene(options.selection_only)).ok_or(NOT_RUNNING)?;
     let images = image_data(&scene).await;
-    let json = board::file::to_json(scene.title.as_deref(), &scene.shapes, &images);
+    let json = lazy::scene_json(scene.title.as_deref(), &scene.shapes, &images).await?;
     let name = format!(
         "{}.{}",
         file_stem(scene.title.as_deref()),
@@ -244,21 +247,16 @@ pub async fn export(options: ExportOptions) -> Result<ExportedFile, String> {
         ctx: context(&new_canvas()?)?,
         hand_face: hand_face(&scene).await,
     };
-    let draw = |metadata: Option<&str>| {
-        board::svg::render(
-            &scene.shapes,
-            &|src| images.get(src).cloned(),
-            &measure,
-            &svg_options,
-            metadata,
-        )
-    };
     let mut note = None;
     let (bytes, mime) = match options.format {
         ExportFormat::Json => (json.into_bytes(), "application/json"),
-        ExportFormat::Svg => (draw(Some(&json)).into_bytes(), "image/svg+xml"),
+        ExportFormat::Svg => {
+            let svg =
+                lazy::svg(&scene.shapes, &images, &measure, &svg_options, Some(&json)).await?;
+            (svg.into_bytes(), "image/svg+xml")
+        }
         ExportFormat::Png => {
-            let area = board::svg::bounds(&scene.shapes, &svg_options);
+            let area = lazy::svg_area(&scene.shapes, &svg_options).await?;
             let scale = fitting_scale(area.w, area.h, options.scale);
             if scale < options.scale {
                 note = Some(format!(
@@ -268,9 +266,9 @@ pub async fn export(options: ExportOptions) -> Result<ExportedFile, String> {
             }
             let width = (area.w * scale).floor().max(1.0) as u32;
             let height = (area.h * scale).floor().max(1.0) as u32;
-            let png = rasterise(&draw(None), width, height).await?;
-            let png = board::file::png_with_scene(&png, &json).map_err(|e| e.to_string())?;
-            (png, "image/png")
+            let svg = lazy::svg(&scene.shapes, &images, &measure, &svg_options, None).await?;
+            let png = rasterise(&svg, width, height).await?;
+            (lazy::png_with_scene(&png, &json).await?, "image/png")
         }
     };
     Ok(ExportedFile {
@@ -359,7 +357,7 @@ pub async fn copy(file: &ExportedFile) -> Result<(), String> {
 /// Whether a file picked, dropped or pasted may hold a board (rather than a plain image).
 pub async fn holds_scene(file: &web_sys::File) -> bool {
     match blob_bytes(file).await {
-        Ok(bytes) => board::file::parse(&bytes).is_ok(),
+        Ok(bytes) => lazy::parse_scene(&bytes).await.is_ok(),
         Err(_) => false,
     }
 }
@@ -372,7 +370,11 @@ pub async fn import(file: &web_sys::File) -> Result<String, String> {
 
 /// Imports a file's bytes (see [`import`]).
 pub async fn import_bytes(bytes: &[u8]) -> Result<String, String> {
-    let mut scene = board::file::parse(bytes).map_err(|e| e.to_string())?;
+    import_scene(lazy::parse_scene(bytes).await?).await
+}
+
+/// Imports a scene read from a file (see [`import`]).
+async fn import_scene(mut scene: board::file::Scene) -> Result<String, String> {
     let (board_id, key, may_edit) = with_engine(|e| {
         let s = e.export_scene(false);
         (s.board_id, s.key, e.may_edit())
@@ -491,9 +493,7 @@ async fn version_shapes(version: i64) -> Result<Vec<Shape>, String> {
     )
     .await?;
     let bytes = bytes_of(response).await?;
-    Ok(board::file::parse(&bytes)
-        .map_err(|e| e.to_string())?
-        .shapes)
+    Ok(lazy::parse_scene(&bytes).await?.shapes)
 }
 
 /// Shows a version read-only on the canvas (`None`: the board again).
@@ -570,31 +570,17 @@ pub(crate) fn picture(shapes: &[Shape], padding: f64) -> String {
 
 /// What a Mermaid flowchart typed in the dialog would insert, drawn as a picture (see
 /// [`picture`]), or every problem with it, by line. Nothing touches the board.
-pub fn mermaid_preview(text: &str) -> Result<String, Vec<String>> {
-    if text.trim().is_empty() {
-        return Err(Vec::new());
-    }
-    if !board::file::mermaid::looks_like_mermaid(text) {
-        return Err(vec![MERMAID_HEADER.into()]);
-    }
-    match board::file::mermaid::parse(text) {
-        Ok(scene) if scene.shapes.is_empty() => Err(vec!["The flowchart has no nodes yet.".into()]),
-        Ok(scene) => Ok(picture(&scene.shapes, 8.0)),
-        Err(board::file::ImportError::Mermaid(problems)) => {
-            Err(problems.iter().map(ToString::to_string).collect())
-        }
-        Err(e) => Err(vec![e.to_string()]),
-    }
+pub async fn mermaid_preview(text: &str) -> Result<String, Vec<String>> {
+    lazy::mermaid_picture(text)
+        .await
+        .unwrap_or_else(|failure| Err(vec![failure.0]))
 }
-
-const MERMAID_HEADER: &str =
-    "line 1: a flowchart starts with `flowchart TD` (top down) or `flowchart LR` (left to right)";
 
 /// Inserts a Mermaid flowchart typed in the dialog as an import (one undo step, selected, at
 /// the view's centre); its problems, by line, when it cannot be read.
 pub async fn insert_mermaid(text: String) -> Result<String, String> {
     if !board::file::mermaid::looks_like_mermaid(&text) {
-        return Err(MERMAID_HEADER.into());
+        return Err(lazy::MERMAID_HEADER.into());
     }
     import_bytes(text.as_bytes()).await
 }
@@ -637,19 +623,27 @@ pub fn receive(files: Vec<web_sys::File>, screen: Option<board::Point>) {
 
 /// Pasted text that is a board or an Excalidraw clipboard is imported, and so is text that
 /// reads as a Mermaid flowchart (`graph TD`, `flowchart LR` …), even one with mistakes: the
-/// notice then lists the lines that could not be read, and nothing is inserted. Returns false
-/// for any other text.
+/// notice then lists the lines that could not be read, and nothing is inserted. Text in braces
+/// that turns out to be no board is pasted as text after all. Returns false for any other
+/// text (for the caller to paste).
 pub fn paste_scene(text: &str) -> bool {
     let trimmed = text.trim_start();
     let mermaid = board::file::mermaid::looks_like_mermaid(text);
-    let board = trimmed.starts_with('{') && board::file::parse(trimmed.as_bytes()).is_ok();
-    if !mermaid && !board {
+    if !mermaid && !trimmed.starts_with('{') {
         return false;
     }
     // Mermaid's problems are reported by line, counted from the text's first line.
-    let bytes = if mermaid { text } else { trimmed }.as_bytes().to_vec();
+    let text = if mermaid { text } else { trimmed }.to_owned();
     wasm_bindgen_futures::spawn_local(async move {
-        match import_bytes(&bytes).await {
+        let message = match lazy::parse_scene(text.as_bytes()).await {
+            Ok(scene) => import_scene(scene).await,
+            Err(_) if !mermaid => {
+                with_engine(|e| e.paste_text(&text));
+                return;
+            }
+            Err(failure) => Err(failure.0),
+        };
+        match message {
             Ok(message) | Err(message) => notify(message),
         }
     });

@@ -16,6 +16,7 @@
 //! - `tools`: the pointer gestures, hit-testing and the shape list labels.
 //! - `presence`: our name and colour, and other people's presence made safe to show.
 //! - [`files`]: export (PNG, SVG, JSON, copy), import, and the History panel's requests.
+//! - `lazy`: the split points: reading and writing files, fetched as WASM chunks on first use.
 //! - [`library`]: this browser's library (`localStorage`), `.excalidrawlib` import and export.
 //! - `http`: `fetch` with the server's message on a refusal.
 //! - `images`: uploading an image file and reading its size.
@@ -38,6 +39,8 @@ pub mod files;
 mod http;
 #[cfg(feature = "browser")]
 mod images;
+#[cfg(feature = "browser")]
+mod lazy;
 #[cfg(feature = "browser")]
 pub mod library;
 #[cfg(feature = "browser")]

@@ -48,8 +48,7 @@ pub async fn import(file: &web_sys::File, section: LibrarySection) -> Result<Str
         .await
         .map_err(|_| "The file could not be read.")?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let found = format::parse_excalidrawlib(&bytes)
-        .map_err(|e| format!("The library could not be imported: {e}."))?;
+    let found = crate::lazy::parse_library(&bytes).await?;
     let existing = with_engine(|e| e.library_of(section)).ok_or(NOT_RUNNING)?;
     let mut items = Vec::with_capacity(found.items.len());
     let mut already = 0;
@@ -96,7 +95,7 @@ pub async fn import(file: &web_sys::File, section: LibrarySection) -> Result<Str
 }
 
 /// Downloads a section as an `.excalidrawlib` file; returns the message to show.
-pub fn export(section: LibrarySection) -> Result<String, String> {
+pub async fn export(section: LibrarySection) -> Result<String, String> {
     let (items, title) =
         with_engine(|e| (e.library_of(section), e.export_scene(false).title)).ok_or(NOT_RUNNING)?;
     if items.is_empty() {
@@ -105,7 +104,7 @@ pub fn export(section: LibrarySection) -> Result<String, String> {
             capitalised(section.owner())
         ));
     }
-    let (json, left_out) = format::to_excalidrawlib(&items);
+    let (json, left_out) = crate::lazy::excalidrawlib(&items).await?;
     let stem = match section {
         LibrarySection::Board => format!("{}-library", crate::files::file_stem(title.as_deref())),
         LibrarySection::Browser => "library".to_owned(),

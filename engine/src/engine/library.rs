@@ -26,6 +26,8 @@ pub(super) struct Libraries {
     thumbnails: Vec<Thumbnail>,
     /// This browser's items were published once (the board's are, when first read).
     browser_shown: bool,
+    /// The sections whose thumbnails are being drawn in the background.
+    drawing: Vec<LibrarySection>,
 }
 
 /// An item's thumbnail, with what it was drawn from (shape count, creation time): items do
@@ -45,6 +47,7 @@ impl Libraries {
             browser: crate::library::load(),
             thumbnails: Vec::new(),
             browser_shown: false,
+            drawing: Vec::new(),
         }
     }
 }
@@ -79,7 +82,9 @@ impl Engine {
         }
     }
 
-    /// Tells the panel a section's items, drawing the thumbnails it lacks.
+    /// Tells the panel a section's items, with the thumbnails drawn so far; the ones it lacks
+    /// are drawn in the background (the drawing code is fetched on first use, see
+    /// `crate::lazy`) and the section is published again when they are there.
     pub(super) fn publish_library(&mut self, section: LibrarySection) {
         let items = match section {
             LibrarySection::Board => &self.library.board,
@@ -88,38 +93,74 @@ impl Engine {
         let thumbnails = &mut self.library.thumbnails;
         thumbnails.retain(|t| t.section != section || items.iter().any(|i| i.id == t.id));
         let mut entries = Vec::with_capacity(items.len());
+        let mut missing = Vec::new();
         for item in items {
             let drawn_from = (item.shapes.len(), item.created.to_bits());
-            let drawn = thumbnails
+            let url = thumbnails
                 .iter()
-                .position(|t| t.section == section && t.id == item.id);
-            let url = match drawn {
-                Some(i) if thumbnails[i].drawn_from == drawn_from => thumbnails[i].url.clone(),
-                _ => {
-                    let url = crate::files::picture(&item.shapes, THUMBNAIL_PADDING);
-                    let fresh = Thumbnail {
-                        section,
-                        id: item.id.clone(),
-                        drawn_from,
-                        url: url.clone(),
-                    };
-                    match drawn {
-                        Some(i) => thumbnails[i] = fresh,
-                        None => thumbnails.push(fresh),
-                    }
-                    url
-                }
-            };
+                .find(|t| t.section == section && t.id == item.id && t.drawn_from == drawn_from)
+                .map(|t| t.url.clone());
+            if url.is_none() {
+                missing.push(item.clone());
+            }
             entries.push(LibraryEntry {
                 id: item.id.clone(),
                 label: item.label(),
-                thumbnail: url,
+                thumbnail: url.unwrap_or_default(),
             });
         }
         match section {
             LibrarySection::Board => self.after.view.board_library = Some(entries),
             LibrarySection::Browser => self.after.view.browser_library = Some(entries),
         }
+        if !missing.is_empty() && !self.library.drawing.contains(&section) {
+            self.library.drawing.push(section);
+            self.draw_thumbnails(section, missing);
+        }
+    }
+
+    /// Draws thumbnails in the background, then keeps them and publishes the section again
+    /// (which draws what changed meanwhile).
+    fn draw_thumbnails(&self, section: LibrarySection, items: Vec<LibraryItem>) {
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut drawn = Vec::with_capacity(items.len());
+            for item in &items {
+                match crate::lazy::picture(&item.shapes, THUMBNAIL_PADDING).await {
+                    Ok(url) => drawn.push(Thumbnail {
+                        section,
+                        id: item.id.clone(),
+                        drawn_from: (item.shapes.len(), item.created.to_bits()),
+                        url,
+                    }),
+                    Err(failure) => {
+                        warn(&failure.0);
+                        break;
+                    }
+                }
+            }
+            if let Some(client) = me.upgrade() {
+                client.run(|e| e.thumbnails_drawn(section, drawn));
+            }
+        });
+    }
+
+    fn thumbnails_drawn(&mut self, section: LibrarySection, drawn: Vec<Thumbnail>) {
+        self.library.drawing.retain(|s| *s != section);
+        if drawn.is_empty() {
+            return;
+        }
+        let thumbnails = &mut self.library.thumbnails;
+        for fresh in drawn {
+            match thumbnails
+                .iter()
+                .position(|t| t.section == fresh.section && t.id == fresh.id)
+            {
+                Some(i) => thumbnails[i] = fresh,
+                None => thumbnails.push(fresh),
+            }
+        }
+        self.publish_library(section);
     }
 
     /// Another tab of this browser changed the browser's library.

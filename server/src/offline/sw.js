@@ -1,5 +1,5 @@
 // The whiteboard's service worker (served as /sw.js by server/src/offline.rs): keeps the app
-// shell (the board pages this browser opened, the script, the WASM and the styles) so that a
+// shell (the board pages this browser opened, the script, the WASM with its chunks, the styles) so that a
 // board opened before opens with the network off; the board itself comes from this device's
 // IndexedDB copy (engine/src/offline.rs) and syncs when the network returns.
 //
@@ -8,7 +8,9 @@
 // board text (fetched only when a board shows them): cache first. The
 // socket, the HTTP fallback and every other endpoint pass through untouched.
 const CACHE = 'whiteboard-shell-v1'
-const SHELL = ['/', '/pkg/whiteboard.js', '/pkg/whiteboard.wasm', '/pkg/whiteboard.css', '/favicon.svg']
+// The bundle: the server lists what its pkg directory holds here, split-off WASM chunks included.
+const BUNDLE = ['/pkg/whiteboard.js', '/pkg/whiteboard.wasm', '/pkg/whiteboard.css']
+const SHELL = ['/', ...BUNDLE, '/favicon.svg']
 
 self.addEventListener('install', event => {
   event.waitUntil(caches.open(CACHE).then(cache => cache.addAll(SHELL)).then(() => self.skipWaiting()))
