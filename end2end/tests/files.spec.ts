@@ -204,6 +204,9 @@ test('a board file dropped on the canvas, or Excalidraw shapes pasted, are impor
     document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
   }, clipboard)
   await expect(shapeItems(page)).toHaveText([/^Ellipse/, /^Rectangle/])
+  // Text in braces that is no board is pasted as text.
+  await pasteText(page, '{ not a board }')
+  await expect(shapeItems(page)).toHaveText([/^Ellipse/, /^Rectangle/, /^Text.*not a board/])
 })
 
 test('a pasted Mermaid flowchart becomes shapes joined by bound arrows; a broken one is reported by line', async ({ page }) => {

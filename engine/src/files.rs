@@ -629,7 +629,7 @@ pub fn receive(files: Vec<web_sys::File>, screen: Option<board::Point>) {
 pub fn paste_scene(text: &str) -> bool {
     let trimmed = text.trim_start();
     let mermaid = board::file::mermaid::looks_like_mermaid(text);
-    if !mermaid && !trimmed.starts_with('{') {
+    if !mermaid && (!trimmed.starts_with('{') || crate::engine::is_board_clipboard(trimmed)) {
         return false;
     }
     // Mermaid's problems are reported by line, counted from the text's first line.

@@ -40,6 +40,15 @@ struct Clipboard {
     shapes: Vec<Shape>,
 }
 
+/// Whether pasted text is shapes copied from a board (`Engine::paste_text` reads it; no file
+/// reader is needed, nor fetched, for it).
+pub fn is_board_clipboard(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix(r#"{"kind":""#)
+        .and_then(|rest| rest.strip_prefix(CLIPBOARD_KIND))
+        .is_some_and(|rest| rest.starts_with('"'))
+}
+
 /// Only images stored on this board's server are shown (no tracking pixels from elsewhere).
 pub fn safe_image_src(src: &str) -> bool {
     src.starts_with("/boards/") && !src.contains("..") && !src.contains("//")
@@ -815,6 +824,12 @@ mod tests {
         .unwrap();
         let back: Clipboard = serde_json::from_str(&text).unwrap();
         assert_eq!(back.shapes, vec![shape]);
+        // Pasting it needs no file reader.
+        assert!(is_board_clipboard(&format!("\n  {text}")));
+        assert!(!is_board_clipboard(
+            r#"{"type":"excalidraw/clipboard","elements":[]}"#
+        ));
+        assert!(!is_board_clipboard(r#"{"kind":"whiteboard/shapesX"}"#));
         // Foreign JSON with missing fields still parses into defaults, not an error.
         let partial: Clipboard =
             serde_json::from_str(r#"{"kind":"whiteboard/shapes","shapes":[{"kind":"rectangle"}]}"#)

@@ -64,7 +64,7 @@ use crate::client::Client;
 use crate::view::{ConnectionStatus, Peer, ShapeItem, Tool, ViewUpdate};
 use board::session::SyncSession;
 
-pub use commands::safe_image_src;
+pub use commands::{is_board_clipboard, safe_image_src};
 pub use input::{Keys, PointerInput};
 pub use scene::ExportScene;
 
