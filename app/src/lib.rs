@@ -65,6 +65,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                <EarlyBoardRead/>
                 <MetaTags/>
             </head>
             <body>
@@ -72,6 +73,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// On a board page, starts reading the whole board (`/boards/{id}/state`, compressed) while
+/// the WASM downloads, unless this device holds a copy of it (the mark `engine::offline` keeps
+/// in `localStorage`); the engine takes the read (`engine::http::board_state`) instead of
+/// starting its own once it runs. On a big board, the board is most of what a first visit
+/// downloads: read beside the bundle, it no longer waits for it. The script is inline (the
+/// page's nonce allows it) because a script file would be one more round trip before the read.
+#[component]
+fn EarlyBoardRead() -> impl IntoView {
+    const SCRIPT: &str = r#"(function(){var m=/^\/b\/([A-Za-z0-9_-]+)$/.exec(location.pathname);if(!m)return;try{if(localStorage.getItem("whiteboard.copy."+m[1]))return}catch(e){}var k=new URLSearchParams(location.search).get("key");var p=fetch("/boards/"+m[1]+"/state"+(k?"?key="+encodeURIComponent(k):"")).then(function(r){return r.ok?r.arrayBuffer():r.text().then(function(t){throw t||r.statusText})});p.catch(function(){});window.whiteboardState=p})()"#;
+    view! { <script nonce=leptos::nonce::use_nonce()>{SCRIPT}</script> }
 }
 
 /// The Content Security Policy of every page, sent as a header: scripts from this site only,

@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test'
 // @ts-ignore: plain ESM helper shared with the Node interop tests
 import { TestServer } from '../support/server.mjs'
-import { draw, expectConnected, failOnPageErrors, newBoard, openPage, shapeItems } from './helpers'
+import { boardOf, draw, expectConnected, failOnPageErrors, newBoard, openPage, shapeItems, storedShapes } from './helpers'
 
 // Offline that lasts: this device keeps each board it opened (IndexedDB) and the app shell
 // (service worker), so changes made offline survive reloads and merge when the network returns,
@@ -125,4 +125,41 @@ test('a full storage quota gets a clear message, and the board keeps working', a
   await expect(page.getByRole('alert')).toContainText("storage for the board is full")
   // Nothing is lost for the others: the change still went to the server.
   await expect(shapeItems(bob)).toHaveCount(1)
+})
+
+test('a board this device never held is read over HTTP before its socket syncs; once held, it is not read again', async ({ browser }) => {
+  const alice = await (await browser.newContext()).newPage()
+  failOnPageErrors(alice)
+  const url = await newBoard(alice, server.url)
+  await draw(alice, 'Rectangle', 100, 100, 300, 250)
+  await draw(alice, 'Ellipse', 350, 100, 450, 200)
+  await expect.poll(async () => (await storedShapes(server.wsBase, url)).length).toBe(2)
+
+  const bob = await (await browser.newContext()).newPage()
+  failOnPageErrors(bob)
+  const reads: string[] = []
+  bob.on('request', request => {
+    if (/^\/boards\/[^/]+\/state$/.test(new URL(request.url()).pathname)) reads.push(request.url())
+  })
+  // At first Bob's socket and the HTTP fallback reach no server: what he sees, he has read.
+  let live = false
+  await bob.routeWebSocket(/\/ws\//, ws => { if (live) ws.connectToServer() })
+  await bob.route('**/poll/**', route => live ? route.continue() : route.abort())
+  await bob.goto(url)
+  await expect(shapeItems(bob)).toHaveText([/^Rectangle at 100, 100/, /^Ellipse at 350, 100/])
+  expect(reads).toHaveLength(1)
+  await expect(bob.getByRole('status')).not.toHaveAttribute('data-status', 'connected')
+
+  // Now this device holds the board: a reload opens it from here and reads nothing.
+  const { id } = boardOf(url)
+  await savedOnDevice(bob, id)
+  await expect.poll(() => bob.evaluate(id => localStorage.getItem(`whiteboard.copy.${id}`), id)).toBe('1')
+  live = true
+  await bob.reload()
+  await expectConnected(bob)
+  await expect(shapeItems(bob)).toHaveCount(2)
+  expect(reads).toHaveLength(1)
+  // (Below the name prompt in the middle of a first board.)
+  await draw(bob, 'Rectangle', 100, 420, 250, 520)
+  await expect(shapeItems(alice)).toHaveCount(3)
 })

@@ -28,6 +28,8 @@ pub type ViewSink = Box<dyn Fn(ViewUpdate)>;
 
 /// How often the engine checks for a silent socket, renews presence and expires peers.
 const HEARTBEAT_MS: i32 = 1_000;
+/// How long the heartbeat leaves the connection to the page's first read of the board.
+const START_HOLD_MS: f64 = 15_000.0;
 
 thread_local! {
     /// The board page's client, for commands from the panels (one board per page).
@@ -291,12 +293,32 @@ fn try_start(
         e.update_cursor();
         e.publish_presence();
     });
-    // This device's copy is painted first, then the connection opens (the heartbeat opens it
-    // anyway a second later, should storage be slow).
+    // This device's copy is painted first. A board this device has no copy of is read whole
+    // over HTTP first (compressed, which the socket's first sync is not; the page's head has
+    // started that read beside the WASM's download, `app::shell`), so that the socket then
+    // brings only what is newer. Then the connection opens (the heartbeat opens it anyway
+    // after START_HOLD_MS, should storage or the server be slow).
+    client.run(|e| e.hold_connect(START_HOLD_MS));
     let weak = Rc::downgrade(&client);
     let board = id.to_string();
+    let state_url = crate::http::with_key(&format!("/boards/{board}/state"), key.as_deref());
     wasm_bindgen_futures::spawn_local(async move {
         let stored = crate::offline::load(&board).await;
+        let fetched = match &stored {
+            Ok(stored) if stored.state.is_some() => {
+                crate::http::take_early_state();
+                None
+            }
+            _ => match crate::http::board_state(&state_url).await {
+                Ok(state) => Some(state),
+                Err(message) => {
+                    web_sys::console::warn_1(
+                        &format!("whiteboard: the board over HTTP: {message}").into(),
+                    );
+                    None
+                }
+            },
+        };
         if let Some(client) = weak.upgrade() {
             client.run(|e| {
                 match stored {
@@ -304,6 +326,9 @@ fn try_start(
                     Err(message) => web_sys::console::warn_1(
                         &format!("whiteboard: no offline copy: {message}").into(),
                     ),
+                }
+                if let Some(state) = fetched {
+                    e.apply_fetched_state(&state);
                 }
                 e.connect();
             });

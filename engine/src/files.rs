@@ -23,11 +23,11 @@ use board::svg::{Measure, SvgOptions};
 use board::{Font, Shape};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, HtmlCanvasElement, RequestInit, Response, Url};
+use web_sys::{Blob, BlobPropertyBag, HtmlCanvasElement, RequestInit, Url};
 
 use crate::client::with_engine;
 use crate::engine::ExportScene;
-use crate::http::fetch;
+use crate::http::{bytes_of, fetch, with_key};
 use crate::view::{ExportFormat, ExportOptions, VersionItem};
 use crate::{lazy, random, render};
 
@@ -117,23 +117,6 @@ fn context(canvas: &HtmlCanvasElement) -> Result<web_sys::CanvasRenderingContext
         .flatten()
         .and_then(|c| c.dyn_into().ok())
         .ok_or_else(|| "no 2D canvas".to_owned())
-}
-
-fn with_key(url: &str, key: Option<&str>) -> String {
-    match key {
-        Some(key) => {
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}key={key}")
-        }
-        None => url.to_owned(),
-    }
-}
-
-async fn bytes_of(response: Response) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(response.array_buffer().map_err(|_| "no body")?)
-        .await
-        .map_err(|_| "the answer was cut short")?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, String> {

@@ -12,6 +12,10 @@
 //! What is in `local` and not in `confirmed` is what the status counts as saved only on this
 //! device, after a reload too.
 //!
+//! Beside it, `localStorage["whiteboard.copy.{board}"]` says a whole document is held: the
+//! page's head reads it before any WASM has loaded (`app::shell`), to start reading the board
+//! over HTTP at once only when this device holds no copy of it.
+//!
 //! The browser API is small and callback-shaped; each request is turned into a future here
 //! rather than through a wrapper crate, which would add to the page's download for five calls.
 
@@ -28,6 +32,21 @@ const VERSION: u32 = 1;
 const BOARDS: &str = "boards";
 const LOCAL: &str = "local";
 const CONFIRMED: &str = "confirmed";
+/// The `localStorage` key saying this device holds a whole document of a board (`app::shell`
+/// reads it under the same name).
+pub const COPY_MARK_PREFIX: &str = "whiteboard.copy.";
+
+fn mark_copy(board: &str, held: bool) {
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
+    let key = format!("{COPY_MARK_PREFIX}{board}");
+    let _ = if held {
+        storage.set_item(&key, "1")
+    } else {
+        storage.remove_item(&key)
+    };
+}
 
 thread_local! {
     static OPEN: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
@@ -272,7 +291,9 @@ pub async fn save_state(board: &str, state: &[u8]) -> Result<(), String> {
     tx.object_store(BOARDS)
         .and_then(|s| s.put_with_key(&value, &board.into()))
         .map_err(|e| describe(&e))?;
-    committed(&tx).await
+    committed(&tx).await?;
+    mark_copy(board, true);
+    Ok(())
 }
 
 /// Marks updates the server confirmed.
@@ -317,6 +338,7 @@ pub async fn forget(board: &str) -> Result<(), String> {
             .and_then(|s| s.delete(&range))
             .map_err(err)?;
     }
+    mark_copy(board, false);
     committed(&tx).await
 }
 

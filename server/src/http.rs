@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/boards/{board}/export.svg", get(export::export_svg))
         .route("/boards/{board}/export.png", get(export::export_png))
         .route("/boards/{board}/export.json", get(export::export_json))
+        .route("/boards/{board}/state", get(crate::state::board_state))
         .route(
             "/boards/{board}/versions",
             get(history::list).post(history::keep),

@@ -45,6 +45,7 @@ pub mod room;
 pub mod rooms;
 pub mod serve;
 pub mod socket;
+pub mod state;
 pub mod store;
 pub mod tools;
 pub mod ws;

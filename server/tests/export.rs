@@ -1,7 +1,7 @@
 //! Exports and version history over HTTP: `/boards/{id}/export.svg|png|json` answer files with
 //! the board inside for view and edit links (404 otherwise, 413 past the limits, 400 for bad
-//! options); versions are kept when a board goes quiet, listed, read back and copied into a
-//! new board.
+//! options); `/boards/{id}/state` answers the board as one Yjs update; versions are kept when a
+//! board goes quiet, listed, read back and copied into a new board.
 
 mod common;
 
@@ -267,4 +267,36 @@ async fn a_copy_carries_its_images_under_its_own_keys() {
         (200, "image/png", PNG)
     );
     server.stop().await;
+}
+
+/// `GET /boards/{id}/state`: the whole board as one Yjs update, for a page that has no copy of
+/// it yet; compressed when the browser accepts it; a link that opens nothing gets 404.
+#[tokio::test]
+async fn the_state_is_the_whole_board_as_one_update() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let board = board_with_shapes(&server).await;
+    let path = |key: &str| format!("/boards/{}/state?key={key}", board.id);
+
+    let (status, mime, body) = get(&server, &path(&board.view)).await;
+    assert_eq!((status, mime.as_str()), (200, "application/octet-stream"));
+    let doc = board::BoardDoc::new(yrs::Doc::new());
+    doc.apply_remote(&body, "state").expect("a Yjs update");
+    let mut ids: Vec<String> = doc.shapes().unwrap().into_iter().map(|s| s.id).collect();
+    ids.sort();
+    assert_eq!(ids, ["a", "b"]);
+
+    let answer = reqwest::Client::new()
+        .get(server.http_url(&path(&board.edit)))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-encoding"], "gzip");
+
+    let (status, _, _) = get(&server, &path("not-a-key")).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = get(&server, "/boards/AAAAAAAAAAAAAAAAAAAAAA/state").await;
+    assert_eq!(status, 404);
 }

@@ -43,6 +43,12 @@ pub(super) struct Fallback {
 }
 
 impl Engine {
+    /// Keeps the heartbeat from opening the connection for `ms` while the page reads the board
+    /// it opens (this device's copy, or the whole board over HTTP); `connect` opens it then.
+    pub fn hold_connect(&mut self, ms: f64) {
+        self.connect_after = now() + ms;
+    }
+
     /// Opens a new socket (from idle or when the backoff timer fires).
     pub fn connect(&mut self) {
         match std::mem::replace(&mut self.link, Link::Idle) {
@@ -335,7 +341,7 @@ impl Engine {
                 }
                 self.last_presence_sent = t;
             }
-            Link::Idle => self.connect(),
+            Link::Idle if t >= self.connect_after => self.connect(),
             _ => {}
         }
         self.probe_websocket(t);

@@ -30,6 +30,18 @@ pub(super) struct LocalCopy {
 }
 
 impl Engine {
+    /// The whole board, read over HTTP before the connection opens (a board this device had
+    /// no copy of): applied like a copy, and kept on this device.
+    pub fn apply_fetched_state(&mut self, state: &[u8]) {
+        if let Err(e) = self.board.apply_remote(state, "restore") {
+            warn(&format!("the board as fetched was not usable: {e}"));
+            return;
+        }
+        self.doc_dirty = true;
+        self.local_changed();
+        self.request_frame();
+    }
+
     /// Applies what this device held of the board (before the connection, or, if storage was
     /// slow, after it: then the restored changes are sent as updates).
     pub fn restore(&mut self, stored: Stored) {

@@ -165,6 +165,9 @@ pub struct Engine {
     poll_url: String,
     key: Option<String>,
     link: Link,
+    /// Until then the heartbeat leaves an idle link alone: the page is still reading the board
+    /// it opens (`hold_connect`).
+    connect_after: f64,
     generation: u64,
     /// When WebSockets fail and the HTTP fallback takes over (see `connection`).
     fallback: connection::Fallback,
@@ -331,6 +334,7 @@ impl Engine {
             poll_url,
             key,
             link: Link::Idle,
+            connect_after: 0.0,
             generation: 0,
             fallback: connection::Fallback::default(),
             local: local::LocalCopy::default(),
