@@ -28,8 +28,11 @@ pub type ViewSink = Box<dyn Fn(ViewUpdate)>;
 
 /// How often the engine checks for a silent socket, renews presence and expires peers.
 const HEARTBEAT_MS: i32 = 1_000;
-/// How long the heartbeat leaves the connection to the page's first read of the board.
-const START_HOLD_MS: f64 = 15_000.0;
+/// How long the heartbeat leaves the connection to this device's storage at start (should it
+/// be slow, the connection opens anyway and the restored changes are sent as updates).
+const STORAGE_HOLD_MS: f64 = 1_000.0;
+/// How long it leaves the connection to a read of the whole board over HTTP.
+const READ_HOLD_MS: f64 = 15_000.0;
 
 thread_local! {
     /// The board page's client, for commands from the panels (one board per page).
@@ -297,8 +300,9 @@ fn try_start(
     // over HTTP first (compressed, which the socket's first sync is not; the page's head has
     // started that read beside the WASM's download, `app::shell`), so that the socket then
     // brings only what is newer. Then the connection opens (the heartbeat opens it anyway
-    // after START_HOLD_MS, should storage or the server be slow).
-    client.run(|e| e.hold_connect(START_HOLD_MS));
+    // after STORAGE_HOLD_MS, or READ_HOLD_MS once the read has begun, should storage or the
+    // server be slow).
+    client.run(|e| e.hold_connect(STORAGE_HOLD_MS));
     let weak = Rc::downgrade(&client);
     let board = id.to_string();
     let state_url = crate::http::with_key(&format!("/boards/{board}/state"), key.as_deref());
@@ -309,15 +313,20 @@ fn try_start(
                 crate::http::take_early_state();
                 None
             }
-            _ => match crate::http::board_state(&state_url).await {
-                Ok(state) => Some(state),
-                Err(message) => {
-                    web_sys::console::warn_1(
-                        &format!("whiteboard: the board over HTTP: {message}").into(),
-                    );
-                    None
+            _ => {
+                if let Some(client) = weak.upgrade() {
+                    client.run(|e| e.hold_connect(READ_HOLD_MS));
                 }
-            },
+                match crate::http::board_state(&state_url).await {
+                    Ok(state) => Some(state),
+                    Err(message) => {
+                        web_sys::console::warn_1(
+                            &format!("whiteboard: the board over HTTP: {message}").into(),
+                        );
+                        None
+                    }
+                }
+            }
         };
         if let Some(client) = weak.upgrade() {
             client.run(|e| {
