@@ -83,15 +83,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// page's nonce allows it) because a script file would be one more round trip before the read.
 #[component]
 fn EarlyBoardRead() -> impl IntoView {
-    const SCRIPT: &str = r#"(function(){var m=/^\/b\/([A-Za-z0-9_-]+)$/.exec(location.pathname);if(!m)return;try{if(localStorage.getItem("whiteboard.copy."+m[1]))return}catch(e){}var k=new URLSearchParams(location.search).get("key");var p=fetch("/boards/"+m[1]+"/state"+(k?"?key="+encodeURIComponent(k):"")).then(function(r){return r.ok?r.arrayBuffer():r.text().then(function(t){throw t||r.statusText})});p.catch(function(){});window.whiteboardState=p})()"#;
+    // Written into the page as it is (a `<script>`'s text is not escaped): a constant.
+    const SCRIPT: &str = concat!(
+        r#"(function(){var m=/^\/b\/([A-Za-z0-9_-]+)$/.exec(location.pathname);if(!m)return;"#,
+        r#"try{if(localStorage.getItem("whiteboard.copy."+m[1]))return}catch(e){}"#,
+        r#"var k=new URLSearchParams(location.search).get("key");"#,
+        r#"var p=fetch("/boards/"+m[1]+"/state"+(k?"?key="+encodeURIComponent(k):""))"#,
+        r#".then(function(r){return r.ok?r.arrayBuffer()"#,
+        r#":r.text().then(function(t){throw t||r.statusText})});"#,
+        r#"p.catch(function(){});window.whiteboardState=p})()"#,
+    );
     view! { <script nonce=leptos::nonce::use_nonce()>{SCRIPT}</script> }
 }
 
 /// The Content Security Policy of every page, sent as a header: scripts from this site only,
-/// the one inline script (Leptos' hydration) allowed by the response's nonce, WebAssembly
-/// compiled from this site's file, connections (the board's WebSocket, uploads) to this site,
-/// images from this site or made in the page (pasted and dropped images), no plugins, no
-/// `<base>`, no framing by other sites. Inline `style` attributes stay allowed: the canvas
+/// the inline scripts (Leptos' hydration, `EarlyBoardRead`) allowed by the response's nonce,
+/// WebAssembly compiled from this site's file, connections (the board's WebSocket, uploads) to
+/// this site, images from this site or made in the page (pasted and dropped images), no
+/// plugins, no `<base>`, no framing by other sites. Inline `style` attributes stay allowed: the canvas
 /// layout sets some. Under `cargo leptos watch` the live-reload socket (another port) is allowed.
 #[cfg(feature = "ssr")]
 fn set_page_policy() {
