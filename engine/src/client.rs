@@ -5,6 +5,9 @@
 //!
 //! The page talks to it through [`start`], which returns a [`Handle`], and through [`command`]
 //! and [`upload_images`] for the panels.
+//!
+//! Longer than one sitting (about 760 lines), most of it the `attach_*_listeners` functions;
+//! they are the seam along which it splits (a `listeners` module) when it next grows.
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -41,7 +41,11 @@ pub async fn bytes_of(response: Response) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(response.array_buffer().map_err(|_| "no body")?)
         .await
         .map_err(|_| "the answer was cut short")?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    Ok(buffer_bytes(&buffer))
+}
+
+fn buffer_bytes(buffer: &wasm_bindgen::JsValue) -> Vec<u8> {
+    js_sys::Uint8Array::new(buffer).to_vec()
 }
 
 /// A GET answered with bytes (see [`fetch`] for the errors).
@@ -70,7 +74,7 @@ pub async fn board_state(url: &str) -> Result<Vec<u8>, String> {
         return get_bytes(url).await;
     };
     match JsFuture::from(promise).await {
-        Ok(buffer) => Ok(js_sys::Uint8Array::new(&buffer).to_vec()),
+        Ok(buffer) => Ok(buffer_bytes(&buffer)),
         Err(refusal) => Err(refusal
             .as_string()
             .unwrap_or_else(|| "the board could not be read".to_owned())),
