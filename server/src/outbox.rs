@@ -3,6 +3,10 @@
 //! reports each one written ([`OutboxReceiver::written`]), so the byte count covers what is
 //! queued or being written. A full outbox means a reader too slow to keep up: the room closes
 //! it (1013) and it resyncs on reconnection, instead of the server holding its backlog.
+//!
+//! The writer takes every frame already queued with the one it waited for
+//! ([`OutboxReceiver::try_recv`]) and writes them with one system call: under load, when frames
+//! wait in the queue, each write carries more of them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -71,7 +75,13 @@ impl OutboxReceiver {
         self.rx.recv().await
     }
 
-    /// A frame of `len` bytes taken with [`Self::recv`] has been written (or dropped).
+    /// The next frame if one is queued already (the writer sends those with the one it took).
+    pub fn try_recv(&mut self) -> Option<Bytes> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Frames of `len` bytes in all, taken with [`Self::recv`] or [`Self::try_recv`], have been
+    /// written (or dropped).
     pub fn written(&self, len: usize) {
         self.queued.fetch_sub(len, Ordering::AcqRel);
     }

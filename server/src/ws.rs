@@ -20,6 +20,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Extension;
 use board::BoardId;
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::oneshot;
@@ -32,7 +33,7 @@ use crate::access::{self, KeyParam};
 use crate::clients::ClientAddr;
 use crate::connection::{self, Admitted, Inbound};
 use crate::error::AppError;
-use crate::outbox::outbox;
+use crate::outbox::{outbox, OutboxReceiver};
 use crate::room::{CloseReason, Command, Member};
 use crate::serve::ConnPermit;
 use crate::socket::{self, Socket, Upgrade};
@@ -71,6 +72,30 @@ pub async fn upgrade(
         let span = tracing::info_span!("conn", conn, board = %crate::rooms::board_tag(&id));
         serve(socket, id, conn, rooms, shutdown, held).instrument(span)
     }))
+}
+
+/// Most bytes of frames one write carries (past them, what is still queued waits for the next).
+const WRITE_BATCH_BYTES: usize = 64 * 1024;
+
+/// Writes `first` and every frame queued behind it (up to [`WRITE_BATCH_BYTES`]) with one flush:
+/// one system call for all of them when the socket has room. `taken` counts the bytes taken
+/// off the outbox, written or not.
+async fn write_queued(
+    socket: &mut Socket,
+    outbox: &mut OutboxReceiver,
+    first: Bytes,
+    taken: &mut usize,
+) -> Result<(), WsError> {
+    *taken += first.len();
+    socket.feed(WsMessage::Binary(first)).await?;
+    while *taken < WRITE_BATCH_BYTES {
+        let Some(frame) = outbox.try_recv() else {
+            break;
+        };
+        *taken += frame.len();
+        socket.feed(WsMessage::Binary(frame)).await?;
+    }
+    socket.flush().await
 }
 
 /// A connection id, unique in this process across both transports.
@@ -146,13 +171,17 @@ async fn serve(
             },
             frame = outbox.recv() => match frame {
                 Some(frame) => {
-                    let len = frame.len();
-                    metrics.bytes_out.fetch_add(len as u64, Ordering::Relaxed);
                     // A peer that stops reading stalls the send once the socket buffers are
                     // full: past the timeout it is dropped (it resyncs on reconnection), so
                     // a stalled send never keeps the kick and the pings from being seen.
-                    let sent = tokio::time::timeout(send_timeout, socket.send(WsMessage::Binary(frame))).await;
-                    outbox.written(len);
+                    let mut taken = 0;
+                    let sent = tokio::time::timeout(
+                        send_timeout,
+                        write_queued(&mut socket, &mut outbox, frame, &mut taken),
+                    )
+                    .await;
+                    metrics.bytes_out.fetch_add(taken as u64, Ordering::Relaxed);
+                    outbox.written(taken);
                     if !matches!(sent, Ok(Ok(()))) {
                         debug!(stalled = sent.is_err(), "send failed: dropping");
                         break End::Gone;
