@@ -14,6 +14,12 @@
 //! the IO layer closes that peer and rebuilds the document from storage with [`RoomState::reload`],
 //! keeping every other connection and its presence.
 //!
+//! Presence changes are held, the latest per client, until the IO layer calls
+//! [`RoomState::flush_presence`] (the server does every `WB_PRESENCE_FLUSH_MS`) or an update is
+//! sent, which takes them along: cursors are the bulk of a busy board's traffic, and one merged
+//! frame queued behind an update costs each connection no write of its own (its writer sends
+//! what is queued in one). Removals (a peer leaving, a presence expiring) go out at once.
+//!
 //! Beside it: `replay` (the fuzz target's replay of a room, `replay_fuzz_input`) and `tests`.
 
 use std::collections::{HashMap, HashSet};
@@ -120,6 +126,9 @@ pub struct RoomState<C> {
     /// The frame of every awareness state, kept until presence changes (answers to queries and
     /// to joins).
     awareness_cache: Option<Option<SharedFrame>>,
+    /// Presence changes applied but not yet sent, the latest per client id: sent as one frame
+    /// by [`Self::flush_presence`], or right behind the next update sent.
+    pending_presence: AwarenessUpdate,
 }
 
 impl<C: Copy + Eq + Hash> RoomState<C> {
@@ -133,6 +142,9 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             max_bytes,
             step2_cache: None,
             awareness_cache: None,
+            pending_presence: AwarenessUpdate {
+                clients: Default::default(),
+            },
         }
     }
 
@@ -303,16 +315,34 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         if update.clients.is_empty() {
             return;
         }
-        let frame = Message::Awareness(update.clone()).encode_v1();
-        let clients: Vec<ClientID> = update.clients.keys().copied().collect();
+        let entries = update.clients.clone();
         if self.awareness.apply_update(update).is_ok() {
             self.awareness_cache = None;
-            for client in clients {
-                peer.announced.insert(client);
-                self.owners.insert(client, conn);
+            for client in entries.keys() {
+                peer.announced.insert(*client);
+                self.owners.insert(*client, conn);
             }
-            out.push(Effect::Broadcast(frame.into()));
+            self.pending_presence.clients.extend(entries);
         }
+    }
+
+    /// Whether presence changes wait for [`Self::flush_presence`].
+    pub fn presence_pending(&self) -> bool {
+        !self.pending_presence.clients.is_empty()
+    }
+
+    /// Sends every presence change since the last flush to every connection, as one awareness
+    /// frame (the latest state of each client that changed).
+    pub fn flush_presence(&mut self, out: &mut Vec<Effect<C>>) {
+        if !self.presence_pending() {
+            return;
+        }
+        let update = AwarenessUpdate {
+            clients: std::mem::take(&mut self.pending_presence.clients),
+        };
+        out.push(Effect::Broadcast(
+            Message::Awareness(update).encode_v1().into(),
+        ));
     }
 
     /// A sync step 2 or update from `conn`.
@@ -335,6 +365,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
                 if let Some(update) = integrated {
                     self.stored_bytes += update.len();
                     out.push(Effect::Broadcast(protocol::update(update.clone()).into()));
+                    self.flush_presence(out);
                     out.push(Effect::Persist(update));
                 }
                 missing
@@ -376,6 +407,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             }) => {
                 if let Some(update) = integrated {
                     out.push(Effect::Broadcast(protocol::update(update).into()));
+                    self.flush_presence(out);
                 }
                 !missing
             }
@@ -482,6 +514,8 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         }
         for client in &removed {
             self.awareness.remove_state(*client);
+            // The removal supersedes a change not yet sent.
+            self.pending_presence.clients.remove(client);
         }
         self.awareness_cache = None;
         if let Ok(update) = self.awareness.update_with_clients(removed) {

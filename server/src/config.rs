@@ -84,6 +84,13 @@ pub struct Config {
     #[arg(long, env = "WB_AWARENESS_TIMEOUT_MS", default_value_t = 30_000)]
     pub awareness_timeout_ms: u64,
 
+    /// Milliseconds a board holds presence changes (cursors, selections) before sending them
+    /// to everyone as one frame, while the server keeps up (longer while it falls behind, up to
+    /// a second: `pace`); 0 sends them at the end of each batch. The browser client sends its
+    /// own at most every 50 ms, so each cursor still moves 20 times a second.
+    #[arg(long, env = "WB_PRESENCE_FLUSH_MS", default_value_t = 50)]
+    pub presence_flush_ms: u64,
+
     /// Open WebSocket connections the server accepts (more: HTTP 503 at upgrade).
     #[arg(long, env = "WB_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
@@ -274,6 +281,10 @@ impl Config {
     /// How often rooms look for expired awareness states.
     pub fn awareness_sweep(&self) -> Duration {
         Duration::from_millis((self.awareness_timeout_ms / 6).clamp(100, 5_000))
+    }
+
+    pub fn presence_flush(&self) -> Duration {
+        Duration::from_millis(self.presence_flush_ms.min(1_000))
     }
 
     pub fn send_timeout(&self) -> Duration {

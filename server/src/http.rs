@@ -312,6 +312,12 @@ async fn metrics(
         &get(&m.rooms_open),
     );
     metric(
+        "whiteboard_presence_window_seconds",
+        "gauge",
+        "How long boards hold presence changes before sending them (longer while the server falls behind).",
+        &state.rooms.presence_pace().window().as_secs_f64(),
+    );
+    metric(
         "whiteboard_updates_in_total",
         "counter",
         "Document updates received.",

@@ -7,6 +7,7 @@
 //!   before fanning them out.
 //! - [`rooms`]: the registry of open rooms, connection slots and the server counters.
 //! - [`outbox`]: a connection's queue of outgoing frames, bounded in frames and bytes.
+//! - [`pace`]: how long boards hold presence changes: longer while the server falls behind.
 //! - [`connection`]: admission and the per-frame checks every connection goes through.
 //! - [`ws`]: the `/ws/{board}` y-websocket endpoint.
 //! - [`poll`]: `/poll/{board}`, the same messages over HTTP when WebSockets are blocked.
@@ -39,6 +40,7 @@ pub mod listing;
 pub mod maintenance;
 pub mod offline;
 pub mod outbox;
+pub mod pace;
 pub mod poll;
 pub mod relay;
 pub mod room;

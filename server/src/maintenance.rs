@@ -10,6 +10,8 @@
 //!   the database with empty rows. Boards open in a room are left alone.
 //! - **Pruning versions** (every [`EXPIRY_SWEEP`]): versions older than
 //!   `WB_VERSION_KEEP_ALL_DAYS` thin out to one a day, and go after `WB_VERSION_KEEP_DAYS`.
+//! - **The presence pace** (every [`crate::pace::TICK`]): how long boards hold presence
+//!   changes, from how late the runtime runs.
 //! - **Forgetting idle client addresses** (every [`FORGET_CLIENTS`]): the per-address limits
 //!   keep state only for recent clients.
 
@@ -54,6 +56,8 @@ pub fn spawn(rooms: Rooms) -> Tasks {
         let r = r.clone();
         async move { prune_versions(&r).await }
     }));
+    let r = rooms.clone();
+    set.spawn(async move { r.presence_pace().watch().await });
     set.spawn(every(FORGET_CLIENTS, move || {
         let r = rooms.clone();
         async move { r.clients().forget_idle() }

@@ -15,6 +15,10 @@
 //! In a cluster (`crate::relay`) the room also applies what other nodes committed, in sequence
 //! order, and tells them what it committed: `cluster.rs`.
 //!
+//! Presence changes are held for the window `crate::pace` sets (`WB_PRESENCE_FLUSH_MS`, longer
+//! while the server falls behind) and sent as one frame, or with the next update (see
+//! `board::room_state`); removals go out at once.
+//!
 //! Over 600 lines on purpose: the loop, the turn, the commit and the fan-out share the room's
 //! state and read best in order. What is apart lives in `room/`: close reasons (`close.rs`)
 //! and the cluster half (`cluster.rs`).
@@ -131,6 +135,8 @@ pub struct Room {
     links: Option<crate::store::LinkStamp>,
     /// When the store was last told this node has the board open (cluster only).
     opened_noted: Option<Instant>,
+    /// When the presence changes held since the last flush go out (`crate::pace`).
+    presence_due: Option<Instant>,
 }
 
 impl Room {
@@ -174,6 +180,7 @@ impl Room {
             deleted: false,
             links: None,
             opened_noted: None,
+            presence_due: None,
         };
         let span = tracing::info_span!("room", board = %crate::rooms::board_tag(&id));
         let task = tokio::spawn(room.run(rx).instrument(span));
@@ -233,7 +240,9 @@ impl Room {
                         break;
                     }
                     self.publish_members(false);
+                    self.schedule_presence();
                 }
+                _ = sleep_until(self.presence_due) => self.flush_presence(),
                 Some(inbound) = recv(&mut relay_rx) => {
                     if let Err(e) = self.on_relay(inbound).await {
                         warn!(error = %e, "cannot rebuild the board from the store");
@@ -495,6 +504,29 @@ impl Room {
                 }
             }
         }
+    }
+
+    /// Presence changes a turn applied go out after the flush window (at once when it is 0),
+    /// merged with any that follow them within it.
+    fn schedule_presence(&mut self) {
+        if !self.state.presence_pending() || self.presence_due.is_some() {
+            return;
+        }
+        let window = self.rooms.presence_pace().window();
+        if window.is_zero() {
+            self.flush_presence();
+        } else {
+            self.presence_due = Some(Instant::now() + window);
+        }
+    }
+
+    /// Sends the held presence changes to every connection here and to the other nodes.
+    fn flush_presence(&mut self) {
+        self.presence_due = None;
+        let mut out = Vec::new();
+        self.state.flush_presence(&mut out);
+        self.publish_commit(None, &out);
+        self.carry_out(out);
     }
 
     /// Queues a frame for one connection; a full queue closes that connection (it resyncs on

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::clients::Clients;
 use crate::config::Config;
+use crate::pace::PresencePace;
 use crate::relay::Relay;
 use crate::room::{Command, ConnId, Member, Room, RoomHandle};
 use crate::store::BoardStore;
@@ -139,6 +140,8 @@ struct Inner {
     resets: tokio::sync::broadcast::Sender<BoardId>,
     /// The link to the other nodes of a cluster, if any.
     relay: Option<Relay>,
+    /// How long rooms hold presence changes (kept by `maintenance`).
+    pace: PresencePace,
 }
 
 /// Every open room, by board. Cheap to clone.
@@ -162,10 +165,11 @@ impl Rooms {
             ),
             storage_full: AtomicBool::new(false),
             store,
-            config,
             metrics: Metrics::default(),
             resets: tokio::sync::broadcast::channel(64).0,
             relay,
+            pace: PresencePace::new(config.presence_flush()),
+            config,
         }))
     }
 
@@ -175,6 +179,10 @@ impl Rooms {
 
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    pub fn presence_pace(&self) -> &PresencePace {
+        &self.0.pace
     }
 
     pub fn metrics(&self) -> &Metrics {

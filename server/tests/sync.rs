@@ -297,6 +297,56 @@ async fn new_board_gets_an_unguessable_id() {
     server.stop().await;
 }
 
+/// An awareness frame announcing client `id` named `name`.
+fn presence_frame(id: u64, name: &str) -> Vec<u8> {
+    let mut awareness = Awareness::new(Doc::with_client_id(id));
+    awareness.set_local_state_raw(format!(
+        r##"{{"user":{{"name":"{name}","color":"#000"}}}}"##
+    ));
+    Message::Awareness(awareness.update().unwrap()).encode_v1()
+}
+
+fn announces(m: &Message, id: u64) -> bool {
+    matches!(m, Message::Awareness(u) if u.clients.keys().any(|c| c.get() == id))
+}
+
+#[tokio::test]
+async fn presence_sent_within_the_window_reaches_the_others_as_one_frame() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start_with(&db, |c| c.presence_flush_ms = 400).await;
+    let url = server.ws_url("presence-window");
+    let mut a = Client::connect(&url).await;
+    let mut b = Client::connect(&url).await;
+    let mut c = Client::connect(&url).await;
+    a.send(presence_frame(501, "Ada")).await;
+    b.send(presence_frame(502, "Bob")).await;
+    let got = c.wait_for(|m| announces(m, 501) || announces(m, 502)).await;
+    assert!(
+        announces(&got, 501) && announces(&got, 502),
+        "both in the first frame: {got:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_update_takes_held_presence_along() {
+    let (_dir, db) = temp_db();
+    // A window far longer than the wait below: only the update can bring the presence.
+    let server = TestServer::start_with(&db, |c| c.presence_flush_ms = 1_000).await;
+    let url = server.ws_url("presence-along");
+    let mut a = Client::connect(&url).await;
+    let mut b = Client::connect(&url).await;
+    a.send(presence_frame(601, "Ada")).await;
+    a.add_rect("with-presence", 0.0).await;
+    b.wait_for(|m| matches!(m, Message::Sync(SyncMessage::Update(_))))
+        .await;
+    let next = tokio::time::timeout(std::time::Duration::from_millis(500), b.next_message())
+        .await
+        .expect("the presence right behind the update, before the window ends");
+    assert!(matches!(&next, Some(m) if announces(m, 601)), "{next:?}");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn silent_awareness_expires_and_its_removal_is_broadcast() {
     let (_dir, db) = temp_db();

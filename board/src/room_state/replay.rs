@@ -60,6 +60,8 @@ pub fn replay_fuzz_input(data: &[u8]) -> RoomState<u8> {
                 }
             }
         }
+        // Presence goes out after every frame, as a server with no flush window would send it.
+        room.flush_presence(&mut out);
         let mut closed = Vec::new();
         for effect in out.drain(..) {
             match effect {

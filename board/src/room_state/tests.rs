@@ -204,6 +204,80 @@ fn a_presence_belongs_to_the_connection_that_announced_it() {
 }
 
 #[test]
+fn presence_changes_wait_for_a_flush_and_go_out_as_one_frame() {
+    let mut r = synced_room(1);
+    let mut out = vec![];
+    r.join(2, &mut out);
+    r.join(3, &mut out);
+    out.clear();
+    r.handle(
+        1,
+        Message::Awareness(presence_update(5, 0, "Ada")),
+        &mut out,
+    );
+    r.handle(
+        2,
+        Message::Awareness(presence_update(6, 0, "Bob")),
+        &mut out,
+    );
+    r.handle(
+        1,
+        Message::Awareness(presence_update(5, 1, "Ada L.")),
+        &mut out,
+    );
+    r.handle(3, Message::Awareness(presence_update(7, 0, "Cy")), &mut out);
+    assert!(out.is_empty(), "held until the flush: {out:?}");
+    assert!(r.presence_pending());
+    // Applied at once: a connection joining now is told of them.
+    assert_eq!(name_of(&r, 5).as_deref(), Some("Ada L."));
+    // Cy leaves before the flush: the removal goes out now and the held state is dropped.
+    r.leave(3, &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    out.clear();
+    r.flush_presence(&mut out);
+    let [Effect::Broadcast(frame)] = out.as_slice() else {
+        panic!("one frame for everyone: {out:?}");
+    };
+    use yrs::updates::decoder::Decode;
+    let Ok(Message::Awareness(sent)) = Message::decode_v1(frame) else {
+        panic!("an awareness frame");
+    };
+    let mut clients: Vec<u64> = sent.clients.keys().map(ClientID::get).collect();
+    clients.sort();
+    assert_eq!(
+        clients,
+        [5, 6],
+        "the latest of each who moved, not the one who left"
+    );
+    let ada: serde_json::Value =
+        serde_json::from_str(&sent.clients[&ClientID::new(5)].json).unwrap();
+    assert_eq!(ada["user"]["name"], "Ada L.");
+    out.clear();
+    r.flush_presence(&mut out);
+    assert!(out.is_empty() && !r.presence_pending(), "nothing twice");
+    // An update sent takes the held presence along, right behind it.
+    r.handle(
+        2,
+        Message::Awareness(presence_update(6, 1, "Bob B.")),
+        &mut out,
+    );
+    r.handle(
+        1,
+        Message::Sync(SyncMessage::Update(rect_update("a"))),
+        &mut out,
+    );
+    assert!(!r.presence_pending());
+    let frames: Vec<u8> = out
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Broadcast(frame) => frame.first().copied(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(frames, [0, 1], "the update, then the presence: {out:?}");
+}
+
+#[test]
 fn too_many_or_too_large_presences_close_the_connection() {
     let mut r = synced_room(1);
     let mut out = vec![];
