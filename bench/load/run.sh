@@ -10,7 +10,9 @@
 # DURATION (steady run, default 300 s), STEP_SECS (ceiling steps, default 60 s), QUIET_WAIT_SECS
 # (longest wait for a quiet machine before each measured run, default 1200), HARNESS (the npm
 # project holding @y/websocket-server; default: ../shared/bench copied to /tmp as compare.sh does),
-# CARGO_TARGET_DIR (honoured).
+# CARGO_TARGET_DIR (honoured), WB_THREADS (this server's worker threads; default: its own, 1),
+# UP_STEPS / DOWN_STEPS (the ceiling's connection counts: from the first up while steps pass,
+# else down until one passes; default "10000 15000 19000" / "7500 5000 3500 2500").
 #
 # The server runs with limits raised for one loopback address holding every connection:
 # WB_MAX_CONNECTIONS=20000 (default 10,000), WB_MAX_CONNECTIONS_PER_ADDRESS=20000 (100),
@@ -82,7 +84,7 @@ start_server() {
       env DATABASE_URL="sqlite://$work/load.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
         LEPTOS_SITE_ROOT="$root/target/site" RUST_LOG=info \
         WB_MAX_CONNECTIONS=20000 WB_MAX_CONNECTIONS_PER_ADDRESS=20000 WB_MAX_CONNECTIONS_PER_BOARD=1000 \
-        "$server_bin" >"$srv_log" 2>&1 </dev/null &
+        ${WB_THREADS:+WB_WORKER_THREADS=$WB_THREADS} "$server_bin" >"$srv_log" 2>&1 </dev/null &
       srv_url="ws://127.0.0.1:$port/ws/" ;;
     ywss)
       HOST=127.0.0.1 PORT=$port node "$ywss_js" >"$srv_log" 2>&1 </dev/null &
@@ -189,7 +191,7 @@ gave_out() { # JSON -> what gave out first, from the measurements
   echo "# Load: this server vs @y/websocket-server ($ts)"
   echo
   echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB RAM, open-files limit $fd_limit; loopback only."
-  echo "Server: $server_bin (WB_MAX_CONNECTIONS=20000, WB_MAX_CONNECTIONS_PER_ADDRESS=20000, WB_MAX_CONNECTIONS_PER_BOARD=1000, SQLite synchronous=FULL, worker threads: default)."
+  echo "Server: $server_bin (WB_MAX_CONNECTIONS=20000, WB_MAX_CONNECTIONS_PER_ADDRESS=20000, WB_MAX_CONNECTIONS_PER_BOARD=1000, SQLite synchronous=FULL, worker threads: ${WB_THREADS:-default (1)})."
   echo "Reference: @y/websocket-server $(jq -r .version "$HARNESS/node_modules/@y/websocket-server/package.json" 2>/dev/null), node $(node --version) (in memory)."
   echo
 } >"$out"
@@ -213,15 +215,15 @@ for sc in $SCENARIOS; do
       for srv in $SERVERS; do
         { echo "### $srv"; echo; header; } >>"$out"
         last=""; why=""; first_failed=""
-        for n in 10000 15000 19000; do
+        for n in ${UP_STEPS:-10000 15000 19000}; do
           if [ $((n + 200)) -gt "$fd_limit" ]; then why="descriptor limit $fd_limit"; break; fi
           j=$(run_step "$srv" "conns-$n" $((n / 10)) 10 5 "$STEP_SECS")
           row "$j" >>"$out"
-          if passes "$j"; then last="$n connections at 5 Hz"; else why=$(gave_out "$j"); [ "$n" = 10000 ] && first_failed=1; break; fi
+          if passes "$j"; then last="$n connections at 5 Hz"; else why=$(gave_out "$j"); [ -z "$last" ] && first_failed=1; break; fi
         done
-        # Below the first step: halve until a step passes (at most two more steps).
+        # Below the first step: step down until one passes (at most four more steps).
         if [ -n "$first_failed" ]; then
-          for n in 5000 2500; do
+          for n in ${DOWN_STEPS:-7500 5000 3500 2500}; do
             j=$(run_step "$srv" "conns-$n" $((n / 10)) 10 5 "$STEP_SECS")
             row "$j" >>"$out"
             if passes "$j"; then last="$n connections at 5 Hz"; break; fi
@@ -230,8 +232,8 @@ for sc in $SCENARIOS; do
         [ -z "$why" ] && why="none up to 19,000 connections (the descriptor budget: both processes under $fd_limit)"
         echo "connections ladder: last passing step **${last:-none}**; gave out: $why" >>"$out"
         echo >>"$out"
-        if [ -n "$first_failed" ]; then
-          echo "rate ladder: not run (10,000 connections at 5 Hz already failed above)" >>"$out"
+        if [ -n "$first_failed" ] || [[ $last != 1[0-9]000\ * ]]; then
+          echo "rate ladder: not run (it starts from 10,000 connections at 5 Hz, which did not pass above)" >>"$out"
           echo >>"$out"
           continue
         fi
