@@ -215,7 +215,7 @@ for sc in $SCENARIOS; do
       for srv in $SERVERS; do
         { echo "### $srv"; echo; header; } >>"$out"
         last=""; why=""; first_failed=""
-        for n in ${UP_STEPS:-10000 15000 19000}; do
+        for n in ${UP_STEPS-10000 15000 19000}; do
           if [ $((n + 200)) -gt "$fd_limit" ]; then why="descriptor limit $fd_limit"; break; fi
           j=$(run_step "$srv" "conns-$n" $((n / 10)) 10 5 "$STEP_SECS")
           row "$j" >>"$out"
@@ -223,7 +223,7 @@ for sc in $SCENARIOS; do
         done
         # Below the first step: step down until one passes (at most four more steps).
         if [ -n "$first_failed" ]; then
-          for n in ${DOWN_STEPS:-7500 5000 3500 2500}; do
+          for n in ${DOWN_STEPS-7500 5000 3500 2500}; do
             j=$(run_step "$srv" "conns-$n" $((n / 10)) 10 5 "$STEP_SECS")
             row "$j" >>"$out"
             if passes "$j"; then last="$n connections at 5 Hz"; break; fi

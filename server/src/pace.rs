@@ -5,12 +5,16 @@
 //! everyone on the board) and only its latest state matters; a document change must arrive.
 //!
 //! Falling behind is read from the runtime itself: a timer of [`TICK`] that fires late waited
-//! behind other tasks in the run queue, as every room and connection does then. Every
-//! [`PERIOD`] ticks (half a second), their mean lateness decides: past [`LATE`] the window
-//! grows by half, up to [`MAX_WINDOW`]; under [`CALM`] it halves, back to the configured one.
-//! A mean, because single late ticks come and go on a server with time to spare (measured on
-//! 10,000 idle connections on one thread at 45 % of a core: a mean of 1–2 ms, single ticks up
-//! to 36 ms; saturated, means of 25–77 ms).
+//! behind other tasks in the run queue, as every room and connection does then. While it is
+//! later than [`LATE`], the window grows by a quarter a tick, up to [`MAX_WINDOW`]; while it is
+//! within [`CALM`], the window shrinks by [`STEP_DOWN`] a tick, back to the configured one (from
+//! the longest, in about two seconds).
+//!
+//! Single ticks, on purpose: it errs toward slower cursors. A mean over half a second (grow past
+//! 10 ms, shrink under 5 ms) was tried and kept cursors fast until the server was saturated:
+//! on one thread, 5,000 connections at 5 updates/s then missed p99 < 100 ms (146 ms, against
+//! 55 ms with this rule) and 10,000 idle connections took 0.95 of a core instead of 0.45
+//! (bench/README.md, section Load).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -19,14 +23,14 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 /// How often the runtime's lateness is read.
 pub const TICK: Duration = Duration::from_millis(20);
-/// Ticks averaged before the window changes.
-pub const PERIOD: u32 = 25;
-/// Mean lateness past which the server is falling behind.
-pub const LATE: Duration = Duration::from_millis(10);
-/// Mean lateness under which it keeps up.
-pub const CALM: Duration = Duration::from_millis(5);
+/// Lateness past which the server is falling behind.
+pub const LATE: Duration = Duration::from_millis(5);
+/// Lateness under which it keeps up.
+pub const CALM: Duration = Duration::from_millis(2);
 /// The longest presence is held: cursors still move once a second at the worst.
 pub const MAX_WINDOW: Duration = Duration::from_millis(1_000);
+/// How much the window shrinks per calm tick.
+pub const STEP_DOWN: Duration = Duration::from_millis(10);
 
 /// The presence window now, shared by every room.
 #[derive(Debug)]
@@ -50,16 +54,17 @@ impl PresencePace {
         Duration::from_millis(self.window_ms.load(Ordering::Relaxed))
     }
 
-    /// Adjusts the window to the mean lateness of one period.
-    pub fn observe(&self, mean_late: Duration) {
+    /// Adjusts the window to one reading of the runtime's lateness.
+    pub fn observe(&self, late: Duration) {
         if self.base_ms == 0 {
             return;
         }
         let now = self.window_ms.load(Ordering::Relaxed);
-        let next = if mean_late > LATE {
-            (now + now / 2).min(MAX_WINDOW.as_millis() as u64)
-        } else if mean_late < CALM {
-            (now / 2).max(self.base_ms)
+        let next = if late > LATE {
+            (now + now / 4).min(MAX_WINDOW.as_millis() as u64)
+        } else if late < CALM {
+            now.saturating_sub(STEP_DOWN.as_millis() as u64)
+                .max(self.base_ms)
         } else {
             now
         };
@@ -70,15 +75,9 @@ impl PresencePace {
     pub async fn watch(&self) {
         let mut timer = tokio::time::interval(TICK);
         timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let (mut ticks, mut late) = (0, Duration::ZERO);
         loop {
             let due = timer.tick().await;
-            late += Instant::now().saturating_duration_since(due);
-            ticks += 1;
-            if ticks == PERIOD {
-                self.observe(late / PERIOD);
-                (ticks, late) = (0, Duration::ZERO);
-            }
+            self.observe(Instant::now().saturating_duration_since(due));
         }
     }
 }
@@ -92,18 +91,18 @@ mod tests {
     #[test]
     fn grows_while_late_up_to_the_cap_and_comes_back_while_calm() {
         let pace = PresencePace::new(50 * MS);
-        pace.observe(7 * MS);
+        pace.observe(3 * MS);
         assert_eq!(pace.window(), 50 * MS, "between calm and late: unchanged");
         pace.observe(20 * MS);
-        assert_eq!(pace.window(), 75 * MS);
-        for _ in 0..20 {
+        assert_eq!(pace.window(), 62 * MS);
+        for _ in 0..40 {
             pace.observe(20 * MS);
         }
         assert_eq!(pace.window(), MAX_WINDOW);
-        pace.observe(MS);
-        assert_eq!(pace.window(), MAX_WINDOW / 2);
-        for _ in 0..10 {
-            pace.observe(MS);
+        pace.observe(Duration::ZERO);
+        assert_eq!(pace.window(), MAX_WINDOW - STEP_DOWN);
+        for _ in 0..200 {
+            pace.observe(Duration::ZERO);
         }
         assert_eq!(pace.window(), 50 * MS, "never under the configured window");
     }
