@@ -7,6 +7,13 @@ import { boardOf, draw, expectConnected, failOnPageErrors, newBoard, openPage, s
 // (service worker), so changes made offline survive reloads and merge when the network returns,
 // and a board opened before opens with no network at all.
 
+// A reload or navigation with the network off sometimes fails inside Playwright with
+// net::ERR_FAILED while the service worker's cache holds the page (1 full run in 4 at most, even
+// with the setting in playwright.config.ts; a pause before the navigation always passes). It
+// lies between the test tool and a worker that starts while no tool is attached to it, so a test
+// of this file that fails is run once more; one that fails twice is a real failure.
+test.describe.configure({ retries: 1 })
+
 let server: TestServer
 test.beforeAll(async () => { server = await TestServer.start() })
 test.afterAll(async () => { await server?.dispose() })
