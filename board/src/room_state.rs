@@ -26,6 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
 
+use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::encoder::Encode;
 use yrs::{ClientID, ReadTxn, StateVector, Transact, WriteTxn};
@@ -128,7 +129,7 @@ pub struct RoomState<C> {
     awareness_cache: Option<Option<SharedFrame>>,
     /// Presence changes applied but not yet sent, the latest per client id: sent as one frame
     /// by [`Self::flush_presence`], or right behind the next update sent.
-    pending_presence: AwarenessUpdate,
+    pending_presence: HashMap<ClientID, AwarenessUpdateEntry>,
 }
 
 impl<C: Copy + Eq + Hash> RoomState<C> {
@@ -142,9 +143,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             max_bytes,
             step2_cache: None,
             awareness_cache: None,
-            pending_presence: AwarenessUpdate {
-                clients: Default::default(),
-            },
+            pending_presence: HashMap::new(),
         }
     }
 
@@ -322,13 +321,13 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
                 peer.announced.insert(*client);
                 self.owners.insert(*client, conn);
             }
-            self.pending_presence.clients.extend(entries);
+            self.pending_presence.extend(entries);
         }
     }
 
     /// Whether presence changes wait for [`Self::flush_presence`].
     pub fn presence_pending(&self) -> bool {
-        !self.pending_presence.clients.is_empty()
+        !self.pending_presence.is_empty()
     }
 
     /// Sends every presence change since the last flush to every connection, as one awareness
@@ -338,7 +337,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
             return;
         }
         let update = AwarenessUpdate {
-            clients: std::mem::take(&mut self.pending_presence.clients),
+            clients: std::mem::take(&mut self.pending_presence),
         };
         out.push(Effect::Broadcast(
             Message::Awareness(update).encode_v1().into(),
@@ -515,7 +514,7 @@ impl<C: Copy + Eq + Hash> RoomState<C> {
         for client in &removed {
             self.awareness.remove_state(*client);
             // The removal supersedes a change not yet sent.
-            self.pending_presence.clients.remove(client);
+            self.pending_presence.remove(client);
         }
         self.awareness_cache = None;
         if let Ok(update) = self.awareness.update_with_clients(removed) {

@@ -283,8 +283,9 @@ impl Config {
         Duration::from_millis((self.awareness_timeout_ms / 6).clamp(100, 5_000))
     }
 
+    /// The configured window (`crate::pace` caps it at its longest).
     pub fn presence_flush(&self) -> Duration {
-        Duration::from_millis(self.presence_flush_ms.min(1_000))
+        Duration::from_millis(self.presence_flush_ms)
     }
 
     pub fn send_timeout(&self) -> Duration {
