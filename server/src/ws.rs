@@ -41,8 +41,10 @@ use crate::AppState;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-/// Bytes read from a socket at a time.
-const READ_BUFFER: usize = 4 * 1024;
+/// Bytes read from a socket at a time, and what each connection's read buffer holds at rest
+/// (10,000 idle connections: 20 MB). Awareness frames and a stroke's update fit in one read; a
+/// board-sized frame takes one read per 2 KiB.
+const READ_BUFFER: usize = 2 * 1024;
 
 pub async fn upgrade(
     Path(board): Path<String>,
