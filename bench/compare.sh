@@ -33,7 +33,9 @@ mkdir -p "$OUT"
 export STATE_DIR; STATE_DIR=$(mktemp -d /tmp/whiteboard-bench.XXXXXX)
 db_dir=$(mktemp -d /tmp/whiteboard-bench-db.XXXXXX)
 # The database lives for one scenario: the restart scenario must find its boards again.
-export SERVER_CMD="env DATABASE_URL=sqlite://$db_dir/bench.db LEPTOS_SITE_ADDR=127.0.0.1:{PORT} LEPTOS_SITE_ROOT=$root/target/site RUST_LOG=warn $binary"
+# Every client comes from 127.0.0.1: the per-address limit (100 connections) is raised to the
+# scenarios' largest (400 in rooms-100x4), as bench/load/run.sh does; the rest are defaults.
+export SERVER_CMD="env DATABASE_URL=sqlite://$db_dir/bench.db LEPTOS_SITE_ADDR=127.0.0.1:{PORT} LEPTOS_SITE_ROOT=$root/target/site RUST_LOG=warn WB_MAX_CONNECTIONS_PER_ADDRESS=1000 $binary"
 
 port_of() { case $1 in ywss) echo 41001 ;; hocuspocus) echo 41002 ;; *) echo 41003 ;; esac; }
 url_of() { case $1 in ywss|hocuspocus) echo "ws://127.0.0.1:$2/" ;; *) echo "ws://127.0.0.1:$2/ws/" ;; esac; }
