@@ -42,6 +42,13 @@ pub struct Config {
     #[arg(long, env = "WB_SQLITE_SYNC", default_value = "full", value_parser = ["full", "normal"])]
     pub sqlite_sync: String,
 
+    /// Least milliseconds between the starts of two SQLite commits: under a steady stream of
+    /// updates, what arrives meanwhile joins the next commit, so one fsync makes several
+    /// updates durable (each waits at most this long more before it is sent on); an update
+    /// after a quiet spell commits at once. 0 commits as soon as the last commit is done.
+    #[arg(long, env = "WB_COMMIT_INTERVAL_MS", default_value_t = 5)]
+    pub commit_interval_ms: u64,
+
     /// Largest accepted WebSocket message, in bytes (larger: close 1009).
     #[arg(long, env = "WB_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_frame_bytes: usize,
@@ -284,6 +291,10 @@ impl Config {
     }
 
     /// The configured window (`crate::pace` caps it at its longest).
+    pub fn commit_interval(&self) -> Duration {
+        Duration::from_millis(self.commit_interval_ms)
+    }
+
     pub fn presence_flush(&self) -> Duration {
         Duration::from_millis(self.presence_flush_ms)
     }

@@ -147,9 +147,13 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn BoardStore>> 
     // Errors never repeat the URL: it may hold a password.
     let store: Arc<dyn BoardStore> = match database {
         config::Database::Sqlite => Arc::new(
-            SqliteStore::open(&config.database_url, config.sqlite_sync == "full")
-                .await
-                .with_context(|| format!("cannot open the database {}", config.database_url))?,
+            SqliteStore::open_with(
+                &config.database_url,
+                config.sqlite_sync == "full",
+                config.commit_interval(),
+            )
+            .await
+            .with_context(|| format!("cannot open the database {}", config.database_url))?,
         ),
         config::Database::Postgres => Arc::new(
             PgStore::open(&config.database_url)

@@ -61,6 +61,16 @@ impl SqliteStore {
     /// and applies the migrations. `full_sync`: commits reach the disk before they return
     /// (`synchronous=FULL`); otherwise they survive a process crash but not a power loss.
     pub async fn open(url: &str, full_sync: bool) -> Result<Self, StoreError> {
+        Self::open_with(url, full_sync, Duration::ZERO).await
+    }
+
+    /// [`Self::open`], with commits of appends starting at least `commit_interval` apart (what
+    /// arrives meanwhile joins the next commit: one fsync for all of it).
+    pub async fn open_with(
+        url: &str,
+        full_sync: bool,
+        commit_interval: Duration,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -89,7 +99,7 @@ impl SqliteStore {
         sqlx::migrate!("../migrations").run(&pool).await?;
         let (writer, requests) = mpsc::channel(WRITER_QUEUE);
         let writer_conn = options.connect().await?;
-        tokio::spawn(write_appends(writer_conn, requests));
+        tokio::spawn(write_appends(writer_conn, requests, commit_interval));
         Ok(Self {
             pool,
             writer,

@@ -209,3 +209,36 @@ async fn concurrent_appends_from_many_boards_all_land() {
         assert_eq!(store.load(id).await.unwrap().last_seq, 2);
     }
 }
+
+#[tokio::test]
+async fn commits_start_an_interval_apart_and_a_quiet_store_commits_at_once() {
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let interval = Duration::from_secs(1);
+    let store = SqliteStore::open_with(&url, true, interval).await.unwrap();
+    let id = BoardId::parse("board-interval").unwrap();
+    let soon = Duration::from_millis(500);
+
+    let t = Instant::now();
+    store.append(&id, 1, vec![vec![1]]).await.unwrap();
+    assert!(t.elapsed() < soon, "a quiet store commits at once");
+
+    // Right behind that commit, appends wait for the interval (and commit together).
+    let t = Instant::now();
+    let (a, b) = tokio::join!(
+        store.append(&id, 2, vec![vec![2]]),
+        store.append(&id, 3, vec![vec![3]])
+    );
+    a.unwrap();
+    b.unwrap();
+    let waited = t.elapsed();
+    assert!(waited >= Duration::from_millis(700), "waited {waited:?}");
+
+    tokio::time::sleep(interval).await;
+    let t = Instant::now();
+    store.append(&id, 4, vec![vec![4]]).await.unwrap();
+    assert!(t.elapsed() < soon, "after a quiet spell, at once again");
+    let loaded = store.load(&id).await.unwrap();
+    assert_eq!(loaded.updates, vec![vec![1], vec![2], vec![3], vec![4]]);
+}
