@@ -509,7 +509,12 @@ impl Room {
     /// Presence changes a turn applied go out after the flush window (at once when it is 0),
     /// merged with any that follow them within it.
     fn schedule_presence(&mut self) {
-        if !self.state.presence_pending() || self.presence_due.is_some() {
+        if !self.state.presence_pending() {
+            // Nothing held, or an update of this turn took it along: no flush is due.
+            self.presence_due = None;
+            return;
+        }
+        if self.presence_due.is_some() {
             return;
         }
         let window = self.rooms.presence_pace().window();
