@@ -25,6 +25,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::error::CapacityError;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data as OpData, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use tracing::{debug, Instrument};
@@ -68,7 +70,8 @@ pub async fn upgrade(
         // tungstenite zero-fills its whole read buffer before every read; y-websocket messages
         // are small, so a small buffer saves most of the server's CPU (larger messages are
         // read in several chunks).
-        .read_buffer_size(READ_BUFFER);
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BATCH_BYTES);
     Ok(ws.on_upgrade(config, move |socket| {
         let conn = next_conn();
         let span = tracing::info_span!("conn", conn, board = %crate::rooms::board_tag(&id));
@@ -78,6 +81,12 @@ pub async fn upgrade(
 
 /// Most bytes of frames one write carries (past them, what is still queued waits for the next).
 const WRITE_BATCH_BYTES: usize = 64 * 1024;
+
+/// Longest piece of a message sent as one WebSocket frame. A longer message (a whole board for
+/// a new client, an import) goes out as fragments (RFC 6455 §5.4, reassembled by every client),
+/// because tungstenite's write buffer keeps its largest size for the life of the connection:
+/// sent whole, one 3 MB board would leave 3 MB behind in every connection that received it.
+const FRAGMENT_BYTES: usize = 64 * 1024;
 
 /// Writes `first` and every frame queued behind it (up to [`WRITE_BATCH_BYTES`]) with one flush:
 /// one system call for all of them when the socket has room. `taken` counts the bytes taken
@@ -89,15 +98,40 @@ async fn write_queued(
     taken: &mut usize,
 ) -> Result<(), WsError> {
     *taken += first.len();
-    socket.feed(WsMessage::Binary(first)).await?;
+    feed(socket, first).await?;
     while *taken < WRITE_BATCH_BYTES {
         let Some(frame) = outbox.try_recv() else {
             break;
         };
         *taken += frame.len();
-        socket.feed(WsMessage::Binary(frame)).await?;
+        feed(socket, frame).await?;
     }
     socket.flush().await
+}
+
+/// Buffers one binary message, in fragments of [`FRAGMENT_BYTES`] when it is longer; the
+/// write buffer is written out whenever it passes [`WRITE_BATCH_BYTES`].
+async fn feed(socket: &mut Socket, message: Bytes) -> Result<(), WsError> {
+    if message.len() <= FRAGMENT_BYTES {
+        return socket.feed(WsMessage::Binary(message)).await;
+    }
+    let mut start = 0;
+    while start < message.len() {
+        let end = (start + FRAGMENT_BYTES).min(message.len());
+        let kind = if start == 0 {
+            OpData::Binary
+        } else {
+            OpData::Continue
+        };
+        let fragment = Frame::message(
+            message.slice(start..end),
+            OpCode::Data(kind),
+            end == message.len(),
+        );
+        socket.feed(WsMessage::Frame(fragment)).await?;
+        start = end;
+    }
+    Ok(())
 }
 
 /// A connection id, unique in this process across both transports.

@@ -6,6 +6,7 @@ use board::protocol;
 use common::{temp_db, wait_metric, Client, TestServer};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::sync::{Awareness, Message, SyncMessage};
 use yrs::updates::encoder::Encode;
@@ -51,6 +52,60 @@ async fn two_clients_converge_and_the_sender_gets_its_echo() {
     // A late joiner gets the whole board in its first sync.
     let c = Client::connect(&url).await;
     assert_eq!(c.shape_ids(), a.shape_ids());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_longer_than_a_fragment_arrives_whole() {
+    // The server sends messages past 64 KiB as fragments; a client gets each one whole.
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let url = server.ws_url("fragments");
+    let mut a = Client::connect(&url).await;
+    let mut b = Client::connect(&url).await;
+    let text = "a long note ".repeat(30_000);
+    let (_, update) = a
+        .board
+        .change("local", |txn, board| {
+            let shape = board::Shape {
+                id: "note".into(),
+                kind: board::ShapeKind::Text,
+                text: text.clone(),
+                index: board.next_index(txn),
+                ..Default::default()
+            };
+            board.put(txn, &shape);
+        })
+        .unwrap();
+    assert!(update.len() > 300_000, "{} bytes", update.len());
+    a.send(protocol::update(update)).await;
+    while b.shape_ids().is_empty() {
+        b.wait_update().await;
+    }
+    assert_eq!(b.board.shapes().unwrap()[0].text, text);
+
+    // A late joiner's first sync carries the whole board, fragmented too.
+    let c = Client::connect(&url).await;
+    assert_eq!(c.board.shapes().unwrap()[0].text, text);
+
+    // A client that refuses any frame past 65 KiB still gets the whole board as one message.
+    let config = WebSocketConfig::default().max_frame_size(Some(65 * 1024));
+    let (mut raw, _) = tokio_tungstenite::connect_async_with_config(&url, Some(config), false)
+        .await
+        .unwrap();
+    let step1 = protocol::sync_step1(&yrs::StateVector::default());
+    raw.send(WsMessage::Binary(step1.into())).await.unwrap();
+    let longest = tokio::time::timeout(common::TIMEOUT, async {
+        loop {
+            let message = raw.next().await.unwrap().expect("no frame past 65 KiB");
+            if message.len() > 300_000 {
+                return message.len();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(longest > 300_000);
     server.stop().await;
 }
 
