@@ -290,11 +290,11 @@ impl Config {
         Duration::from_millis((self.awareness_timeout_ms / 6).clamp(100, 5_000))
     }
 
-    /// The configured window (`crate::pace` caps it at its longest).
     pub fn commit_interval(&self) -> Duration {
         Duration::from_millis(self.commit_interval_ms)
     }
 
+    /// The configured window (`crate::pace` caps it at its longest).
     pub fn presence_flush(&self) -> Duration {
         Duration::from_millis(self.presence_flush_ms)
     }
